@@ -1,0 +1,15 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef VMEXIT_STAT_COMMANDS_H
+#define VMEXIT_STAT_COMMANDS_H
+
+/*
+ * Each subcommand of vmexit-stat is one function, given argv from the
+ * subcommand's own name on (argv[0] is "show", "exitgen", ...).  It
+ * returns the process exit status.
+ */
+int cmd_exitgen(int argc, char **argv);
+int cmd_show(int argc, char **argv);
+int cmd_reset(int argc, char **argv);
+int cmd_selftest(int argc, char **argv);
+
+#endif /* VMEXIT_STAT_COMMANDS_H */

@@ -1,0 +1,23 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef VMEXIT_STAT_EXIT_REASONS_H
+#define VMEXIT_STAT_EXIT_REASONS_H
+
+#include <stdbool.h>
+
+/*
+ * Names of exit codes exactly as the kernel's kvm:kvm_exit trace output
+ * prints them (the VMX_EXIT_REASONS and SVM_EXIT_REASONS tables of the
+ * uapi headers), so that our output can be compared with perf kvm stat
+ * and trace-cmd word for word.
+ */
+
+/* Returns NULL for a code the tables do not know; callers print it. */
+const char *exit_reason_name(unsigned int isa, unsigned int code);
+
+/* Looks a name up in both directions; false when unknown. */
+bool exit_reason_code(unsigned int isa, const char *name, unsigned int *code);
+
+/* "vmx", "svm" or NULL. */
+const char *exit_isa_name(unsigned int isa);
+
+#endif /* VMEXIT_STAT_EXIT_REASONS_H */

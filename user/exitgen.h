@@ -1,0 +1,61 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef VMEXIT_STAT_EXITGEN_H
+#define VMEXIT_STAT_EXITGEN_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+/*
+ * exitgen: a tiny VMM whose guest makes an exact, known number of VM
+ * exits of the deterministic kinds, the ground truth the collectors are
+ * checked against.  Every vCPU makes the full requested mix.
+ */
+
+enum exitgen_kind {
+	EXITGEN_CPUID,
+	EXITGEN_PIO,		/* OUT and IN, alternating */
+	EXITGEN_HLT,
+	EXITGEN_MSR,		/* RDMSR and WRMSR, alternating */
+	EXITGEN_HYPERCALL,	/* VMMCALL on AMD, VMCALL on Intel */
+	EXITGEN_NR_KINDS,
+};
+
+#define EXITGEN_MAX_VCPUS	64
+#define EXITGEN_MAX_MADE	8
+
+struct exitgen_request {
+	unsigned long count[EXITGEN_NR_KINDS];
+	unsigned int vcpus;
+};
+
+/* One exit code the guest made, the same on every vCPU. */
+struct exitgen_made {
+	unsigned int code;	/* exit code as kvm:kvm_exit reports it */
+	const char *reason;	/* its name in the kernel's trace output */
+	unsigned long requested;
+	unsigned long control;	/* exits exitgen adds itself (final HLT) */
+};
+
+struct exitgen_vcpu_result {
+	unsigned int vcpu_id;
+	pid_t tid;
+	unsigned long kvm_run_returns;	/* KVM_RUN ioctls that returned */
+};
+
+struct exitgen_result {
+	unsigned int isa;	/* VMEXIT_STAT_ISA_VMX or _SVM */
+	pid_t pid;
+	unsigned int nr_made;
+	struct exitgen_made made[EXITGEN_MAX_MADE];
+	unsigned int nr_vcpus;
+	struct exitgen_vcpu_result vcpu[EXITGEN_MAX_VCPUS];
+};
+
+/*
+ * Runs the guest to completion in the calling process (one thread per
+ * vCPU) and destroys the VM.  Returns 0, or -1 with a message in err.
+ */
+int exitgen_run(const struct exitgen_request *req, struct exitgen_result *res,
+		char *err, size_t errlen);
+
+#endif /* VMEXIT_STAT_EXITGEN_H */

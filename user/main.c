@@ -1,0 +1,56 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vmexit-stat: entry point; hands the command line to a subcommand.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "commands.h"
+
+struct subcommand {
+	const char *name;
+	int (*run)(int argc, char **argv);
+	const char *summary;
+};
+
+static const struct subcommand subcommands[] = {
+	{ "show", cmd_show, "print VM-exit counters per VM, vCPU and reason" },
+	{ "reset", cmd_reset, "forget every counter (needs CAP_NET_ADMIN)" },
+	{ "exitgen", cmd_exitgen,
+	  "run a guest that makes an exact number of exits" },
+	{ "selftest", cmd_selftest,
+	  "check the collector against exitgen, reason by reason" },
+};
+
+static void usage(FILE *out)
+{
+	size_t i;
+
+	fprintf(out, "usage: vmexit-stat <command> [options]\n\ncommands:\n");
+	for (i = 0; i < sizeof(subcommands) / sizeof(subcommands[0]); i++)
+		fprintf(out, "  %-10s %s\n", subcommands[i].name,
+			subcommands[i].summary);
+	fprintf(out, "\n'vmexit-stat <command> --help' describes a command.\n");
+}
+
+int main(int argc, char **argv)
+{
+	size_t i;
+
+	if (argc < 2) {
+		usage(stderr);
+		return 2;
+	}
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") ||
+	    !strcmp(argv[1], "help")) {
+		usage(stdout);
+		return 0;
+	}
+	for (i = 0; i < sizeof(subcommands) / sizeof(subcommands[0]); i++)
+		if (!strcmp(argv[1], subcommands[i].name))
+			return subcommands[i].run(argc - 1, argv + 1);
+
+	fprintf(stderr, "vmexit-stat: unknown command '%s'\n\n", argv[1]);
+	usage(stderr);
+	return 2;
+}
