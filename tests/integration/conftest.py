@@ -1,0 +1,65 @@
+# SPDX-License-Identifier: GPL-2.0
+"""Shared fixtures: run a guest-side script in the lab VM, once per kernel."""
+
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+VM_RUN = REPO / "tests" / "lab" / "vm-run"
+LAB_OUT = REPO / ".lab-out"
+
+# The kernels every exact-count test runs on; VMEXIT_STAT_KERNELS narrows it.
+KERNELS = os.environ.get("VMEXIT_STAT_KERNELS", "5.10 6.1 6.12").split()
+
+# Where each kernel's run uses the sanitizer build of the command.
+SANITIZED_KERNEL = "6.1"
+
+
+def tool_for(kernel):
+    if kernel == SANITIZED_KERNEL:
+        return REPO / "user" / "build-san" / "vmexit-stat"
+    return REPO / "user" / "vmexit-stat"
+
+
+def vm_run(kernel, *cmd, timeout=900):
+    """Runs cmd in the lab VM booted with kernel; returns CompletedProcess."""
+    argv = [str(VM_RUN), "--kernel", kernel, "--", *map(str, cmd)]
+    return subprocess.run(argv, cwd=REPO, capture_output=True, text=True,
+                          timeout=timeout, check=False)
+
+
+class LabRun:
+    """Results of one guest-side script run in the lab VM."""
+
+    def __init__(self, kernel, outdir, proc):
+        self.kernel = kernel
+        self.outdir = outdir
+        self.proc = proc
+
+    def describe(self):
+        return (f"vm-run --kernel {self.kernel} exited "
+                f"{self.proc.returncode}\n--- stdout\n{self.proc.stdout}"
+                f"\n--- stderr\n{self.proc.stderr}")
+
+
+@pytest.fixture(scope="session")
+def lab_runs():
+    """Memoizes one guest-script run per (script, kernel) for the session."""
+    cache = {}
+
+    def run(script, kernel):
+        key = (script, kernel)
+        if key not in cache:
+            outdir = LAB_OUT / kernel / Path(script).name
+            tool = tool_for(kernel)
+            if not tool.exists():
+                pytest.fail(f"{tool} is not built; run make check")
+            proc = vm_run(kernel, REPO / "tests" / "integration" / "guest" /
+                          script, outdir, tool)
+            cache[key] = LabRun(kernel, outdir, proc)
+        return cache[key]
+
+    return run
