@@ -35,22 +35,22 @@
 #include <linux/mm.h>
 #include <linux/sched.h>
 #include <linux/tracepoint.h>
-#include <linux/version.h>
 #include <asm/asm.h>
 #include <asm/svm.h>
 #include <asm/vmx.h>
 
 #include <uapi/linux/vmexit_stat.h>
 
+#include "compat.h"
 #include "vmexit_stat.h"
 
 /* Exported by kvm.ko (EXPORT_TRACEPOINT_SYMBOL_GPL(kvm_exit)). */
 extern struct tracepoint __tracepoint_kvm_exit;
 
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(5, 16, 0)
-#define VXS_KVM_EXIT_PROTO VXS_KVM_EXIT_PROTO_VCPU_ISA
-#else
+#if VXS_KVM_EXIT_PASSES_REASON
 #define VXS_KVM_EXIT_PROTO VXS_KVM_EXIT_PROTO_REASON_VCPU_ISA
+#else
+#define VXS_KVM_EXIT_PROTO VXS_KVM_EXIT_PROTO_VCPU_ISA
 #endif
 
 static void vxs_count_exit(struct kvm_vcpu *vcpu, u32 isa, u32 reason)

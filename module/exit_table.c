@@ -71,7 +71,9 @@ void vxs_exit_table_count(struct vxs_exit_table *table,
 	WRITE_ONCE(table->seen, table->seen + 1);
 
 	for (probe = 0; probe < VXS_EXIT_TABLE_MAX_PROBES; probe++) {
-		struct vxs_exit_slot *slot = &table->slots[(hash + probe) & mask];
+		struct vxs_exit_slot *slot;
+
+		slot = &table->slots[(hash + probe) & mask];
 
 		if (!slot->used) {
 			slot->key = *key;
@@ -134,6 +136,7 @@ static u32 vxs_exit_table_copy(const struct vxs_exit_table *table,
 {
 	u32 i, n = 0;
 
+	/* Pairs with the release in vxs_exit_table_wipe(). */
 	if (smp_load_acquire(&table->generation) != generation)
 		return 0;
 
@@ -141,6 +144,7 @@ static u32 vxs_exit_table_copy(const struct vxs_exit_table *table,
 		const struct vxs_exit_slot *slot = &table->slots[i];
 		struct vxs_exit_record *rec;
 
+		/* Pairs with the release in vxs_exit_table_count(). */
 		if (!smp_load_acquire(&slot->used))
 			continue;
 		if (!vxs_exit_filter_match(filter, &slot->key))
@@ -156,7 +160,10 @@ static u32 vxs_exit_table_copy(const struct vxs_exit_table *table,
 		rec->count = READ_ONCE(slot->count);
 	}
 
-	/* Wiped while we copied: what we read belongs to no generation. */
+	/*
+	 * Wiped while we copied: what we read belongs to no generation.  The
+	 * barrier orders the slot reads above before this generation read.
+	 */
 	smp_rmb();
 	if (READ_ONCE(table->generation) != generation)
 		return 0;
@@ -239,8 +246,10 @@ void vxs_exit_tables_totals(struct vxs_exit_table *const *tables,
 	*seen = 0;
 	*dropped = 0;
 	for (i = 0; i < nr_tables; i++) {
-		if (!tables[i] ||
-		    smp_load_acquire(&tables[i]->generation) != generation)
+		if (!tables[i])
+			continue;
+		/* Pairs with the release in vxs_exit_table_wipe(). */
+		if (smp_load_acquire(&tables[i]->generation) != generation)
 			continue;
 		*seen += READ_ONCE(tables[i]->seen);
 		*dropped += READ_ONCE(tables[i]->dropped);

@@ -19,10 +19,10 @@
  */
 
 struct vxs_exit_key {
-	unsigned long kvm;	/* struct kvm address: identity, never exported */
+	unsigned long kvm;	/* struct kvm address, never exported */
 	u32 pid;		/* VMM process, kvm->userspace_pid */
 	u32 vcpu_id;
-	u32 reason;		/* as KVM reports it, VMX modifier bits included */
+	u32 reason;		/* as KVM reports it, VMX modifiers too */
 	u32 isa;		/* KVM_ISA_VMX or KVM_ISA_SVM */
 };
 

@@ -4,13 +4,13 @@
  * Documentation/netlink/specs/vmexit_stat.yaml.
  */
 #include <linux/capability.h>
-#include <linux/version.h>
 #include <generated/utsrelease.h>
 #include <net/genetlink.h>
 #include <net/netlink.h>
 
 #include <uapi/linux/vmexit_stat.h>
 
+#include "compat.h"
 #include "vmexit_stat.h"
 
 static const struct nla_policy vxs_get_exits_policy[] = {
@@ -85,7 +85,7 @@ free_msg:
 
 static struct nlattr **vxs_dump_attrs(struct netlink_callback *cb)
 {
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 2, 0)
+#if VXS_GENL_DUMP_HAS_INFO
 	return genl_info_dump(cb)->attrs;
 #else
 	return genl_dumpit_info(cb)->attrs;
@@ -215,7 +215,7 @@ static struct genl_family vxs_genl_family __ro_after_init = {
 	.module = THIS_MODULE,
 	.ops = vxs_genl_ops,
 	.n_ops = ARRAY_SIZE(vxs_genl_ops),
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 1, 0)
+#if VXS_GENL_HAS_RESV_START_OP
 	.resv_start_op = VMEXIT_STAT_CMD_RESET + 1,
 #endif
 	.parallel_ops = true,
