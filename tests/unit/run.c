@@ -1,0 +1,59 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Runs every unit test suite and ends with "N passed, M failed".
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "unit.h"
+
+static const struct unit_test *const suites[] = {
+	vm_name_tests, /* user/vm_name.c */
+	exit_stats_tests, /* user/exit_stats.c */
+	genl_parse_tests, /* user/genl_client.c, without a socket */
+	selftest_tests, /* user/selftest.c, the verdict */
+	cli_tests, /* user/show.c, user/selftest.c, command lines */
+};
+
+static const char *current_test;
+static int current_failures;
+
+void unit_fail(const char *file, int line, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s:%d: %s: ", file, line, current_test);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	current_failures++;
+}
+
+int main(int argc, char **argv)
+{
+	const char *only = argc > 1 ? argv[1] : NULL;
+	int passed = 0, failed = 0;
+	size_t i;
+
+	for (i = 0; i < sizeof(suites) / sizeof(suites[0]); i++) {
+		const struct unit_test *test;
+
+		for (test = suites[i]; test->name; test++) {
+			if (only && !strstr(test->name, only))
+				continue;
+			current_test = test->name;
+			current_failures = 0;
+			test->run();
+			printf("%s %s\n", current_failures ? "FAIL" : "ok  ",
+			       test->name);
+			if (current_failures)
+				failed++;
+			else
+				passed++;
+		}
+	}
+	printf("%d passed, %d failed\n", passed, failed);
+	return failed ? 1 : 0;
+}

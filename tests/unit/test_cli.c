@@ -1,0 +1,152 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The command lines of show, reset and selftest, run in this process
+ * with stdout and stderr captured.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "commands.h"
+#include "unit.h"
+
+struct captured {
+	int status;
+	char *out;
+	char *err;
+};
+
+static char *slurp(FILE *f)
+{
+	char *text;
+	long len;
+
+	fflush(f);
+	len = ftell(f);
+	rewind(f);
+	text = calloc(1, len + 1);
+	if (text && fread(text, 1, len, f) != (size_t)len)
+		text[0] = '\0';
+	return text;
+}
+
+static struct captured run(int (*cmd)(int, char **), const char *a0,
+			   const char *a1, const char *a2)
+{
+	char *argv[] = { (char *)a0, (char *)a1, (char *)a2, NULL };
+	int argc = a2 ? 3 : a1 ? 2 : 1;
+	FILE *out = tmpfile(), *err = tmpfile();
+	int saved_out = dup(STDOUT_FILENO), saved_err = dup(STDERR_FILENO);
+	struct captured cap;
+
+	fflush(stdout);
+	fflush(stderr);
+	dup2(fileno(out), STDOUT_FILENO);
+	dup2(fileno(err), STDERR_FILENO);
+	cap.status = cmd(argc, argv);
+	fflush(stdout);
+	fflush(stderr);
+	dup2(saved_out, STDOUT_FILENO);
+	dup2(saved_err, STDERR_FILENO);
+	close(saved_out);
+	close(saved_err);
+
+	cap.out = slurp(out);
+	cap.err = slurp(err);
+	fclose(out);
+	fclose(err);
+	return cap;
+}
+
+static void release(struct captured *cap)
+{
+	free(cap->out);
+	free(cap->err);
+}
+
+static void help_on_stdout(void)
+{
+	struct captured cap;
+
+	cap = run(cmd_show, "show", "--help", NULL);
+	CHECK_U64(cap.status, 0);
+	CHECK_CONTAINS(cap.out, "usage: vmexit-stat show");
+	CHECK_STR(cap.err, "");
+	release(&cap);
+
+	cap = run(cmd_reset, "reset", "-h", NULL);
+	CHECK_U64(cap.status, 0);
+	CHECK_CONTAINS(cap.out, "usage: vmexit-stat reset");
+	release(&cap);
+
+	cap = run(cmd_selftest, "selftest", "--help", NULL);
+	CHECK_U64(cap.status, 0);
+	CHECK_CONTAINS(cap.out, "usage: vmexit-stat selftest");
+	release(&cap);
+}
+
+static void bad_usage_exits_2(void)
+{
+	static const struct {
+		int (*cmd)(int, char **);
+		const char *argv[3];
+	} cases[] = {
+		{ cmd_show, { "show", "--bogus" } },
+		{ cmd_show, { "show", "--vm", "abc" } },
+		{ cmd_show, { "show", "--vm", "0" } },
+		{ cmd_show, { "show", "--vcpu", "-1" } },
+		{ cmd_show, { "show", "--vcpu", "4294967296" } },
+		{ cmd_show, { "show", "extra" } },
+		{ cmd_reset, { "reset", "--json" } },
+		{ cmd_reset, { "reset", "extra" } },
+		{ cmd_selftest, { "selftest", "--vcpus", "0" } },
+		{ cmd_selftest, { "selftest", "--vcpus", "65" } },
+		{ cmd_selftest, { "selftest", "--vcpus" } },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct captured cap = run(cases[i].cmd, cases[i].argv[0],
+					  cases[i].argv[1], cases[i].argv[2]);
+
+		if (cap.status != 2)
+			unit_fail(__FILE__, __LINE__, "%s %s: status %d",
+				  cases[i].argv[0], cases[i].argv[1],
+				  cap.status);
+		CHECK_CONTAINS(cap.err, "usage: vmexit-stat");
+		CHECK_STR(cap.out, "");
+		release(&cap);
+	}
+}
+
+/* Only where the module is not loaded, as on a build machine. */
+static void without_module(void)
+{
+	static const char hint[] =
+		"vmexit_stat module not loaded: load it with 'insmod "
+		"module/vmexit_stat.ko' (kvm must be loaded first) or "
+		"'modprobe vmexit_stat'";
+	int (*const cmds[])(int, char **) = { cmd_show, cmd_reset,
+					      cmd_selftest };
+	size_t i;
+
+	if (!access("/sys/module/vmexit_stat", F_OK)) {
+		printf("     (module loaded: not-loaded path skipped)\n");
+		return;
+	}
+	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
+		struct captured cap = run(cmds[i], "cmd", NULL, NULL);
+
+		CHECK(cap.status != 0);
+		CHECK_CONTAINS(cap.err, hint);
+		CHECK_STR(cap.out, "");
+		release(&cap);
+	}
+}
+
+const struct unit_test cli_tests[] = {
+	{ "cli: --help on stdout, status 0", help_on_stdout },
+	{ "cli: bad usage, status 2", bad_usage_exits_2 },
+	{ "cli: without the module", without_module },
+	{}
+};
