@@ -465,6 +465,14 @@ struct json_object *exit_stats_json(const struct exit_stats *stats,
 	return doc;
 }
 
+void json_doc_print(FILE *out, struct json_object *doc)
+{
+	fprintf(out, "%s\n",
+		json_object_to_json_string_ext(
+			doc, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
+				     JSON_C_TO_STRING_NOSLASHESCAPE));
+}
+
 /* Text view. */
 
 static const char *exit_label(const struct exit_count *exit, char *buf,

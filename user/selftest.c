@@ -337,7 +337,7 @@ static void print_report(const struct selftest_report *report, uint64_t dropped,
 	char isa_buf[16], reason_buf[16];
 	size_t i;
 
-	printf("selftest: pid %" PRIu32 ", %s, %zu vCPUs; counted = change "
+	printf("selftest: pid %" PRIu32 ", %s, vCPUs: %zu; counted = change "
 	       "of this pid's counters%s\n\n",
 	       report->pid,
 	       exit_isa_label(report->isa, isa_buf, sizeof(isa_buf)),
@@ -369,7 +369,7 @@ static void print_report(const struct selftest_report *report, uint64_t dropped,
 		printf("selftest: counters went down during the test (a reset "
 		       "by someone else?); run it again\n");
 	if (report->pass) {
-		printf("selftest: PASS (%zu checks on %zu vCPUs)\n",
+		printf("selftest: PASS (%zu checks, vCPUs: %zu)\n",
 		       report->nr_checks, report->nr_vcpus);
 		return;
 	}
@@ -620,9 +620,7 @@ static int print_result(const struct selftest_run *run, bool json, bool reset)
 			fprintf(stderr, "vmexit-stat: out of memory\n");
 			status = 1;
 		} else {
-			puts(json_object_to_json_string_ext(
-				doc, JSON_C_TO_STRING_PRETTY |
-					     JSON_C_TO_STRING_NOSLASHESCAPE));
+			json_doc_print(stdout, doc);
 			json_object_put(doc);
 		}
 	} else {

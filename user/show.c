@@ -67,8 +67,7 @@ static int print_json(const struct exit_stats *stats,
 		fprintf(stderr, "vmexit-stat: out of memory\n");
 		return 1;
 	}
-	puts(json_object_to_json_string_ext(
-		doc, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
+	json_doc_print(stdout, doc);
 	json_object_put(doc);
 	return 0;
 }
