@@ -22,6 +22,7 @@ enum exitgen_kind {
 
 #define EXITGEN_MAX_VCPUS	64
 #define EXITGEN_MAX_MADE	8
+#define EXITGEN_MAX_COUNT	0xffffffffUL	/* per kind and vCPU */
 
 struct exitgen_request {
 	unsigned long count[EXITGEN_NR_KINDS];
@@ -49,6 +50,12 @@ struct exitgen_result {
 	struct exitgen_made made[EXITGEN_MAX_MADE];
 	unsigned int nr_vcpus;
 	struct exitgen_vcpu_result vcpu[EXITGEN_MAX_VCPUS];
+	/*
+	 * The KVM vendor module of /dev/kvm ("kvm_intel", "kvm_amd",
+	 * "kvm_pvm"), NULL if unknown.  Under kvm_pvm the guest runs in
+	 * KVM's instruction emulator and makes no VM exits at all.
+	 */
+	const char *kvm_module;
 };
 
 /*

@@ -1,0 +1,103 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * exitgen's guest: real-mode code that makes exactly the exits the
+ * parameter block asks for, kind after kind, then stops on one HLT.
+ *
+ * Entry: CS = DS = 0 with base 0, IF clear, %si = this vCPU's status
+ * slot.  Copied to EG_CODE_GPA, so it only uses relative jumps and
+ * absolute data addresses.  The loop counter lives in %edi and the
+ * status pointer in %si because CPUID clobbers %eax, %ebx, %ecx and
+ * %edx, RDMSR %eax and %edx, and the hypercall %eax.
+ */
+#include "exitgen_guest.h"
+
+	.section .rodata.exitgen_guest, "a"
+	.code16
+	.globl	exitgen_guest_start
+	.globl	exitgen_guest_end
+
+exitgen_guest_start:
+	movl	$EG_PHASE_CPUID, EG_S_PHASE(%si)
+	movl	EG_PARAMS_GPA + EG_P_CPUID, %edi
+1:	testl	%edi, %edi
+	jz	2f
+	xorl	%eax, %eax
+	xorl	%ecx, %ecx
+	cpuid
+	incl	EG_S_PROGRESS(%si)
+	decl	%edi
+	jmp	1b
+
+	/* OUT and IN alternate, OUT first; the VMM checks the order. */
+2:	movl	$EG_PHASE_PIO, EG_S_PHASE(%si)
+	movl	EG_PARAMS_GPA + EG_P_PIO, %edi
+	movw	$EG_PORT, %dx
+	xorl	%eax, %eax
+3:	testl	%edi, %edi
+	jz	4f
+	outb	%al, %dx
+	incl	EG_S_PROGRESS(%si)
+	decl	%edi
+	jz	4f
+	inb	%dx, %al
+	incl	EG_S_PROGRESS(%si)
+	decl	%edi
+	jmp	3b
+
+	/* IF is clear and there is no irqchip: each HLT exits to us. */
+4:	movl	$EG_PHASE_HLT, EG_S_PHASE(%si)
+	movl	EG_PARAMS_GPA + EG_P_HLT, %edi
+5:	testl	%edi, %edi
+	jz	6f
+	hlt
+	incl	EG_S_PROGRESS(%si)
+	decl	%edi
+	jmp	5b
+
+	/* Read, then write back what was read, so nothing changes. */
+6:	movl	$EG_PHASE_MSR, EG_S_PHASE(%si)
+	movl	EG_PARAMS_GPA + EG_P_MSR, %edi
+7:	testl	%edi, %edi
+	jz	8f
+	movl	$EG_MSR, %ecx
+	rdmsr
+	incl	EG_S_PROGRESS(%si)
+	decl	%edi
+	jz	8f
+	wrmsr
+	incl	EG_S_PROGRESS(%si)
+	decl	%edi
+	jmp	7b
+
+	/*
+	 * The vendor's own instruction only: KVM's emulator would rewrite
+	 * the other one in our code (KVM_X86_QUIRK_FIX_HYPERCALL_INSN).
+	 */
+8:	movl	$EG_PHASE_HYPERCALL, EG_S_PHASE(%si)
+	movl	EG_PARAMS_GPA + EG_P_HYPERCALL, %edi
+	cmpl	$0, EG_PARAMS_GPA + EG_P_VMMCALL
+	jne	10f
+9:	testl	%edi, %edi
+	jz	11f
+	movl	$EG_HC_NR, %eax
+	vmcall
+	movl	%eax, EG_S_HCRET(%si)
+	incl	EG_S_PROGRESS(%si)
+	decl	%edi
+	jmp	9b
+10:	testl	%edi, %edi
+	jz	11f
+	movl	$EG_HC_NR, %eax
+	vmmcall
+	movl	%eax, EG_S_HCRET(%si)
+	incl	EG_S_PROGRESS(%si)
+	decl	%edi
+	jmp	10b
+
+	/* The one control exit; the VMM never resumes us after it. */
+11:	movl	$EG_PHASE_DONE, EG_S_PHASE(%si)
+12:	hlt
+	jmp	12b
+exitgen_guest_end:
+
+	.section .note.GNU-stack, "", @progbits

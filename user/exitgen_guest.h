@@ -1,0 +1,73 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef VMEXIT_STAT_EXITGEN_GUEST_H
+#define VMEXIT_STAT_EXITGEN_GUEST_H
+
+/*
+ * The contract between exitgen.c (the VMM) and exitgen_guest.S (the
+ * real-mode guest): where things sit in guest memory, and the layout of
+ * the two blocks they share.  Included by both C and the assembler.
+ *
+ * The guest reads its work from the parameter block and writes what it
+ * did to its own status slot, because plain memory accesses make no
+ * exits of the kinds we count (only a first touch can fault a page in,
+ * as an EPT violation or NPF).
+ */
+
+/* One memory slot from guest physical 0; everything below 64 KiB. */
+#define EG_MEM_SIZE		0x10000
+#define EG_PARAMS_GPA		0x1000
+#define EG_STATUS_GPA		0x2000
+#define EG_STATUS_SIZE		16	/* per vCPU, indexed by vCPU id */
+#define EG_CODE_GPA		0x3000
+
+/* Parameter block: one 32-bit word each, shared by every vCPU. */
+#define EG_P_CPUID		0
+#define EG_P_PIO		4
+#define EG_P_HLT		8
+#define EG_P_MSR		12
+#define EG_P_HYPERCALL		16
+#define EG_P_VMMCALL		20	/* nonzero: VMMCALL (AMD), else VMCALL */
+#define EG_P_SIZE		24
+
+/* Status slot of one vCPU; the guest's %si points at it. */
+#define EG_S_PHASE		0	/* EG_PHASE_*, 0 before the guest ran */
+#define EG_S_PROGRESS		4	/* instructions done, all kinds */
+#define EG_S_HCRET		8	/* %eax after the last hypercall */
+
+#define EG_PHASE_CPUID		1
+#define EG_PHASE_PIO		2
+#define EG_PHASE_HLT		3
+#define EG_PHASE_MSR		4
+#define EG_PHASE_HYPERCALL	5
+#define EG_PHASE_DONE		6	/* set just before the final HLT */
+
+/*
+ * Port 0xe9 (the Bochs/QEMU debug console, always a user space device):
+ * without KVM_CREATE_IRQCHIP and KVM_CREATE_PIT2 nothing is on KVM's
+ * PIO bus (the PIC at 0x20, 0xa0 and 0x4d0 and the PIT at 0x40-0x43 and
+ * 0x61 are the only in-kernel ports, 5.10 to 6.12), so every IN and OUT
+ * to it leaves KVM_RUN as KVM_EXIT_IO.
+ */
+#define EG_PORT			0xe9
+
+/*
+ * MSR_IA32_UCODE_REV: intercepted on VMX and SVM (in neither's list of
+ * pass-through MSRs); kvm_get_msr_common() returns the vCPU's microcode
+ * version and kvm_set_msr_common() ignores guest writes, with no #GP and
+ * no side effect, in 5.10, 6.1 and 6.12 alike.
+ */
+#define EG_MSR			0x8b
+
+/*
+ * A hypercall number KVM does not know ("EXIT"): kvm_emulate_hypercall()
+ * returns -KVM_ENOSYS in %eax and skips the instruction.
+ */
+#define EG_HC_NR		0x54495845
+
+#ifndef __ASSEMBLER__
+/* The guest's code, position independent; see exitgen_guest.S. */
+extern const unsigned char exitgen_guest_start[];
+extern const unsigned char exitgen_guest_end[];
+#endif
+
+#endif /* VMEXIT_STAT_EXITGEN_GUEST_H */
