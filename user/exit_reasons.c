@@ -2,6 +2,7 @@
 #include <stddef.h>
 #include <string.h>
 
+#include <asm/kvm.h> /* asm/svm.h needs its types */
 #include <asm/svm.h>
 #include <asm/vmx.h>
 #include <linux/vmexit_stat.h>

@@ -19,7 +19,7 @@ MIXES = ["cpuid-only", "no-request", "io-hlt-msr-hypercall",
 # Exit codes exitgen's guest can make, by isa, as the kernel numbers them.
 DETERMINISTIC = {
     "svm": {0x72: "cpuid", 0x7b: "io", 0x78: "hlt", 0x7c: "msr",
-            0x81: "vmmcall"},
+            0x81: "hypercall"},
     "vmx": {10: "CPUID", 30: "IO_INSTRUCTION", 12: "HLT", 31: "MSR_READ",
             32: "MSR_WRITE", 18: "VMCALL"},
 }
