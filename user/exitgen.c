@@ -364,6 +364,9 @@ static int open_kvm(struct eg_vm *vm, char *err, size_t errlen)
 		return fail(err, errlen, "cannot open /dev/kvm: %m");
 	}
 	api = ioctl(vm->kvm_fd, KVM_GET_API_VERSION, 0);
+	if (api < 0)
+		return fail(err, errlen,
+			    "/dev/kvm does not answer KVM_GET_API_VERSION (%m): not a KVM device");
 	if (api != KVM_API_VERSION)
 		return fail(err, errlen, "/dev/kvm has API version %d, not %d",
 			    api, KVM_API_VERSION);
