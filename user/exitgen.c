@@ -46,14 +46,14 @@
  * it makes KVM_RUN return -EINTR but is never delivered, so no handler
  * is needed and the process's dispositions are left alone.
  */
-#define EG_KICK_SIGNAL	SIGUSR1
+#define EG_KICK_SIGNAL SIGUSR1
 
 /*
  * A vCPU whose guest made no progress and whose KVM_RUN did not return
  * for this long is stuck (an exit here takes microseconds, even under
  * nested emulation).
  */
-#define EG_STALL_SEC	10
+#define EG_STALL_SEC 10
 
 struct eg_vm;
 
@@ -69,7 +69,7 @@ struct eg_vcpu {
 	pid_t tid;
 	unsigned long run_returns;
 	bool finished;
-	bool kicked;		/* set by the main thread */
+	bool kicked; /* set by the main thread */
 
 	/* The vCPU thread's own. */
 	unsigned long io_exits;
@@ -93,7 +93,7 @@ struct eg_vm {
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
 	unsigned int nr_started;
-	unsigned int nr_finished;	/* under lock */
+	unsigned int nr_finished; /* under lock */
 };
 
 static const char *const phase_names[] = {
@@ -150,7 +150,9 @@ static unsigned int host_isa(void)
 static const char *kvm_module(void)
 {
 	static const char *const modules[] = {
-		"kvm_intel", "kvm_amd", "kvm_pvm",
+		"kvm_intel",
+		"kvm_amd",
+		"kvm_pvm",
 	};
 	char path[64];
 	size_t i;
@@ -178,8 +180,7 @@ static volatile uint32_t *guest_status(const struct eg_vm *vm,
 static uint32_t status_read(const struct eg_vm *vm, unsigned int vcpu,
 			    unsigned int field)
 {
-	return __atomic_load_n(guest_status(vm, vcpu, field),
-			       __ATOMIC_RELAXED);
+	return __atomic_load_n(guest_status(vm, vcpu, field), __ATOMIC_RELAXED);
 }
 
 static const char *phase_name(uint32_t phase)
@@ -214,8 +215,8 @@ vcpu_fail(struct eg_vcpu *vcpu, const char *fmt, ...)
 	if (!ioctl(vcpu->fd, KVM_GET_REGS, &regs))
 		snprintf(vcpu->err + len, sizeof(vcpu->err) - len,
 			 " (guest rip 0x%llx, phase %s)", regs.rip,
-			 phase_name(status_read(vcpu->vm, vcpu->id,
-						EG_S_PHASE)));
+			 phase_name(
+				 status_read(vcpu->vm, vcpu->id, EG_S_PHASE)));
 	return -1;
 }
 
@@ -225,19 +226,18 @@ static int handle_io(struct eg_vcpu *vcpu)
 	bool out = run->io.direction == KVM_EXIT_IO_OUT;
 	bool want_out = vcpu->io_exits % 2 == 0;
 
-	if (run->io.port != EG_PORT || run->io.size != 1 ||
-	    run->io.count != 1)
-		return vcpu_fail(vcpu,
-				 "unexpected I/O exit: %s port 0x%x, size %u, count %u; the guest only uses port 0x%x",
-				 out ? "OUT to" : "IN from", run->io.port,
-				 run->io.size, run->io.count, EG_PORT);
+	if (run->io.port != EG_PORT || run->io.size != 1 || run->io.count != 1)
+		return vcpu_fail(
+			vcpu,
+			"unexpected I/O exit: %s port 0x%x, size %u, count %u; the guest only uses port 0x%x",
+			out ? "OUT to" : "IN from", run->io.port, run->io.size,
+			run->io.count, EG_PORT);
 	if (out != want_out)
 		return vcpu_fail(vcpu, "I/O exit %lu is an %s, expected an %s",
 				 vcpu->io_exits + 1, out ? "OUT" : "IN",
 				 want_out ? "OUT" : "IN");
 	if (++vcpu->io_exits > vcpu->vm->count[EXITGEN_PIO])
-		return vcpu_fail(vcpu,
-				 "more I/O exits than the %u requested",
+		return vcpu_fail(vcpu, "more I/O exits than the %u requested",
 				 vcpu->vm->count[EXITGEN_PIO]);
 	if (!out)
 		*((uint8_t *)run + run->io.data_offset) = 0;
@@ -263,9 +263,10 @@ static int check_done(struct eg_vcpu *vcpu)
 				 "the guest did %u instructions, %lu requested",
 				 progress, requested_total(vm));
 	if (vm->count[EXITGEN_HYPERCALL] && hcret != (uint32_t)-KVM_ENOSYS)
-		return vcpu_fail(vcpu,
-				 "the hypercall returned %d, expected -KVM_ENOSYS (%d)",
-				 (int32_t)hcret, -KVM_ENOSYS);
+		return vcpu_fail(
+			vcpu,
+			"the hypercall returned %d, expected -KVM_ENOSYS (%d)",
+			(int32_t)hcret, -KVM_ENOSYS);
 	return 0;
 }
 
@@ -277,18 +278,19 @@ static int unexpected_exit(struct eg_vcpu *vcpu)
 	case KVM_EXIT_SHUTDOWN:
 		return vcpu_fail(vcpu, "the guest shut down (triple fault)");
 	case KVM_EXIT_FAIL_ENTRY:
-		return vcpu_fail(vcpu,
-				 "VM entry failed, hardware reason 0x%llx",
-				 (unsigned long long)
-				 run->fail_entry.hardware_entry_failure_reason);
+		return vcpu_fail(
+			vcpu, "VM entry failed, hardware reason 0x%llx",
+			(unsigned long long)
+				run->fail_entry.hardware_entry_failure_reason);
 	case KVM_EXIT_INTERNAL_ERROR:
 		return vcpu_fail(vcpu, "KVM internal error, suberror %u",
 				 run->internal.suberror);
 	case KVM_EXIT_MMIO:
-		return vcpu_fail(vcpu,
-				 "unexpected MMIO %s at 0x%llx: the guest touched memory outside its slot",
-				 run->mmio.is_write ? "write" : "read",
-				 (unsigned long long)run->mmio.phys_addr);
+		return vcpu_fail(
+			vcpu,
+			"unexpected MMIO %s at 0x%llx: the guest touched memory outside its slot",
+			run->mmio.is_write ? "write" : "read",
+			(unsigned long long)run->mmio.phys_addr);
 	}
 	return vcpu_fail(vcpu, "unexpected exit to user space, reason %u",
 			 run->exit_reason);
@@ -305,9 +307,10 @@ static int vcpu_loop(struct eg_vcpu *vcpu)
 		if (r < 0) {
 			if (errno == EINTR &&
 			    __atomic_load_n(&vcpu->kicked, __ATOMIC_RELAXED))
-				return vcpu_fail(vcpu,
-						 "the guest made no progress for %d s and KVM_RUN did not return",
-						 EG_STALL_SEC);
+				return vcpu_fail(
+					vcpu,
+					"the guest made no progress for %d s and KVM_RUN did not return",
+					EG_STALL_SEC);
 			if (errno == EINTR || errno == EAGAIN)
 				continue;
 			return vcpu_fail(vcpu, "KVM_RUN: %m");
@@ -323,9 +326,10 @@ static int vcpu_loop(struct eg_vcpu *vcpu)
 			    EG_PHASE_DONE)
 				return check_done(vcpu);
 			if (++vcpu->hlt_exits > vm->count[EXITGEN_HLT])
-				return vcpu_fail(vcpu,
-						 "more HLT exits than the %u requested",
-						 vm->count[EXITGEN_HLT]);
+				return vcpu_fail(
+					vcpu,
+					"more HLT exits than the %u requested",
+					vm->count[EXITGEN_HLT]);
 			break;
 		default:
 			return unexpected_exit(vcpu);
@@ -356,17 +360,20 @@ static int open_kvm(struct eg_vm *vm, char *err, size_t errlen)
 	vm->kvm_fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
 	if (vm->kvm_fd < 0) {
 		if (errno == ENOENT || errno == ENXIO || errno == ENODEV)
-			return fail(err, errlen,
-				    "/dev/kvm is missing: KVM is not available here (load kvm_intel or kvm_amd)");
+			return fail(
+				err, errlen,
+				"/dev/kvm is missing: KVM is not available here (load kvm_intel or kvm_amd)");
 		if (errno == EACCES || errno == EPERM)
-			return fail(err, errlen,
-				    "no permission to open /dev/kvm: run as root or as a member of its group");
+			return fail(
+				err, errlen,
+				"no permission to open /dev/kvm: run as root or as a member of its group");
 		return fail(err, errlen, "cannot open /dev/kvm: %m");
 	}
 	api = ioctl(vm->kvm_fd, KVM_GET_API_VERSION, 0);
 	if (api < 0)
-		return fail(err, errlen,
-			    "/dev/kvm does not answer KVM_GET_API_VERSION (%m): not a KVM device");
+		return fail(
+			err, errlen,
+			"/dev/kvm does not answer KVM_GET_API_VERSION (%m): not a KVM device");
 	if (api != KVM_API_VERSION)
 		return fail(err, errlen, "/dev/kvm has API version %d, not %d",
 			    api, KVM_API_VERSION);
@@ -442,11 +449,10 @@ static int setup_vcpu(struct eg_vcpu *vcpu, const void *sigmask, char *err,
 
 	memset(&regs, 0, sizeof(regs));
 	regs.rip = EG_CODE_GPA;
-	regs.rflags = 0x2;	/* bit 1 is always set; IF clear */
+	regs.rflags = 0x2; /* bit 1 is always set; IF clear */
 	regs.rsi = EG_STATUS_GPA + vcpu->id * EG_STATUS_SIZE;
 	if (ioctl(vcpu->fd, KVM_SET_REGS, &regs))
-		return fail(err, errlen, "vCPU %u: KVM_SET_REGS: %m",
-			    vcpu->id);
+		return fail(err, errlen, "vCPU %u: KVM_SET_REGS: %m", vcpu->id);
 
 	if (ioctl(vcpu->fd, KVM_SET_SIGNAL_MASK, sigmask))
 		return fail(err, errlen, "vCPU %u: KVM_SET_SIGNAL_MASK: %m",
@@ -502,8 +508,7 @@ static int create_vcpus(struct eg_vm *vm, char *err, size_t errlen)
 	return ret;
 }
 
-static unsigned long vcpu_progress(const struct eg_vm *vm,
-				   struct eg_vcpu *vcpu)
+static unsigned long vcpu_progress(const struct eg_vm *vm, struct eg_vcpu *vcpu)
 {
 	return status_read(vm, vcpu->id, EG_S_PROGRESS) +
 	       __atomic_load_n(&vcpu->run_returns, __ATOMIC_RELAXED);
@@ -526,8 +531,7 @@ static void watchdog(struct eg_vm *vm, time_t now)
 			vcpu->last_progress = progress;
 			vcpu->last_change = now;
 		} else if (now - vcpu->last_change >= EG_STALL_SEC) {
-			__atomic_store_n(&vcpu->kicked, true,
-					 __ATOMIC_RELAXED);
+			__atomic_store_n(&vcpu->kicked, true, __ATOMIC_RELAXED);
 			pthread_kill(vcpu->thread, EG_KICK_SIGNAL);
 		}
 	}
@@ -677,8 +681,9 @@ int exitgen_run(const struct exitgen_request *req, struct exitgen_result *res,
 			    "unknown CPU vendor: neither VMX nor SVM");
 	module = kvm_module();
 	if (is_pvm(module) && vm.count[EXITGEN_HYPERCALL])
-		return fail(err, errlen,
-			    "/dev/kvm is kvm_pvm here: its instruction emulator loops on a real-mode VMCALL forever, so no hypercalls can be made");
+		return fail(
+			err, errlen,
+			"/dev/kvm is kvm_pvm here: its instruction emulator loops on a real-mode VMCALL forever, so no hypercalls can be made");
 
 	pthread_condattr_init(&cattr);
 	pthread_condattr_setclock(&cattr, CLOCK_MONOTONIC);
@@ -686,10 +691,8 @@ int exitgen_run(const struct exitgen_request *req, struct exitgen_result *res,
 	pthread_condattr_destroy(&cattr);
 	pthread_mutex_init(&vm.lock, NULL);
 
-	if (open_kvm(&vm, err, errlen) ||
-	    create_vm(&vm, isa, err, errlen) ||
-	    create_vcpus(&vm, err, errlen) ||
-	    run_vcpus(&vm, err, errlen))
+	if (open_kvm(&vm, err, errlen) || create_vm(&vm, isa, err, errlen) ||
+	    create_vcpus(&vm, err, errlen) || run_vcpus(&vm, err, errlen))
 		goto out;
 
 	res->isa = isa;
@@ -793,7 +796,8 @@ static int print_json(const struct exitgen_result *res)
 	json_object_object_add(root, "pid", json_object_new_int(res->pid));
 	json_object_object_add(root, "kvm_module",
 			       res->kvm_module ?
-			       json_object_new_string(res->kvm_module) : NULL);
+				       json_object_new_string(res->kvm_module) :
+				       NULL);
 	for (i = 0; i < res->nr_vcpus; i++) {
 		const struct exitgen_vcpu_result *v = &res->vcpu[i];
 		struct json_object *o = json_object_new_object();
@@ -803,8 +807,9 @@ static int print_json(const struct exitgen_result *res)
 		json_object_object_add(o, "vcpu",
 				       json_object_new_int64(v->vcpu_id));
 		json_object_object_add(o, "tid", json_object_new_int(v->tid));
-		json_object_object_add(o, "kvm_run_returns",
-				       json_object_new_int64(v->kvm_run_returns));
+		json_object_object_add(
+			o, "kvm_run_returns",
+			json_object_new_int64(v->kvm_run_returns));
 		json_object_array_add(vcpus, o);
 	}
 	json_object_object_add(root, "vcpus", vcpus);
@@ -815,9 +820,11 @@ static int print_json(const struct exitgen_result *res)
 
 		if (!o)
 			goto oom;
-		json_object_object_add(o, "code", json_object_new_int64(m->code));
-		json_object_object_add(o, "reason",
-				       json_object_new_string(reason_or_unknown(m)));
+		json_object_object_add(o, "code",
+				       json_object_new_int64(m->code));
+		json_object_object_add(
+			o, "reason",
+			json_object_new_string(reason_or_unknown(m)));
 		json_object_object_add(o, "requested",
 				       json_object_new_int64(m->requested));
 		json_object_object_add(o, "control",
@@ -828,8 +835,8 @@ static int print_json(const struct exitgen_result *res)
 	}
 	json_object_object_add(root, "made", made);
 
-	printf("%s\n", json_object_to_json_string_ext(root,
-						       JSON_C_TO_STRING_PLAIN));
+	printf("%s\n",
+	       json_object_to_json_string_ext(root, JSON_C_TO_STRING_PLAIN));
 	json_object_put(root);
 	return 0;
 oom:
@@ -888,7 +895,7 @@ int cmd_exitgen(int argc, char **argv)
 	char err[512];
 	int opt, kind, status;
 
-	optind = 0;	/* a fresh scan, whoever used getopt before */
+	optind = 0; /* a fresh scan, whoever used getopt before */
 	while ((opt = getopt_long(argc, argv, "h", options, NULL)) != -1) {
 		switch (opt) {
 		case 'c':
@@ -899,7 +906,8 @@ int cmd_exitgen(int argc, char **argv)
 			kind = opt == 'c' ? EXITGEN_CPUID :
 			       opt == 'p' ? EXITGEN_PIO :
 			       opt == 'H' ? EXITGEN_HLT :
-			       opt == 'm' ? EXITGEN_MSR : EXITGEN_HYPERCALL;
+			       opt == 'm' ? EXITGEN_MSR :
+					    EXITGEN_HYPERCALL;
 			if (parse_number(kind_options[kind], optarg, 0,
 					 EXITGEN_MAX_COUNT, &req.count[kind]))
 				return 2;
@@ -922,7 +930,8 @@ int cmd_exitgen(int argc, char **argv)
 		}
 	}
 	if (optind < argc) {
-		fprintf(stderr, "vmexit-stat exitgen: unexpected argument '%s'\n",
+		fprintf(stderr,
+			"vmexit-stat exitgen: unexpected argument '%s'\n",
 			argv[optind]);
 		usage(stderr);
 		return 2;

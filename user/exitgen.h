@@ -13,16 +13,16 @@
 
 enum exitgen_kind {
 	EXITGEN_CPUID,
-	EXITGEN_PIO,		/* OUT and IN, alternating */
+	EXITGEN_PIO, /* OUT and IN, alternating */
 	EXITGEN_HLT,
-	EXITGEN_MSR,		/* RDMSR and WRMSR, alternating */
-	EXITGEN_HYPERCALL,	/* VMMCALL on AMD, VMCALL on Intel */
+	EXITGEN_MSR, /* RDMSR and WRMSR, alternating */
+	EXITGEN_HYPERCALL, /* VMMCALL on AMD, VMCALL on Intel */
 	EXITGEN_NR_KINDS,
 };
 
-#define EXITGEN_MAX_VCPUS	64
-#define EXITGEN_MAX_MADE	8
-#define EXITGEN_MAX_COUNT	0xffffffffUL	/* per kind and vCPU */
+#define EXITGEN_MAX_VCPUS 64
+#define EXITGEN_MAX_MADE 8
+#define EXITGEN_MAX_COUNT 0xffffffffUL /* per kind and vCPU */
 
 struct exitgen_request {
 	unsigned long count[EXITGEN_NR_KINDS];
@@ -31,20 +31,20 @@ struct exitgen_request {
 
 /* One exit code the guest made, the same on every vCPU. */
 struct exitgen_made {
-	unsigned int code;	/* exit code as kvm:kvm_exit reports it */
-	const char *reason;	/* its name in the kernel's trace output */
+	unsigned int code; /* exit code as kvm:kvm_exit reports it */
+	const char *reason; /* its name in the kernel's trace output */
 	unsigned long requested;
-	unsigned long control;	/* exits exitgen adds itself (final HLT) */
+	unsigned long control; /* exits exitgen adds itself (final HLT) */
 };
 
 struct exitgen_vcpu_result {
 	unsigned int vcpu_id;
 	pid_t tid;
-	unsigned long kvm_run_returns;	/* KVM_RUN ioctls that returned */
+	unsigned long kvm_run_returns; /* KVM_RUN ioctls that returned */
 };
 
 struct exitgen_result {
-	unsigned int isa;	/* VMEXIT_STAT_ISA_VMX or _SVM */
+	unsigned int isa; /* VMEXIT_STAT_ISA_VMX or _SVM */
 	pid_t pid;
 	unsigned int nr_made;
 	struct exitgen_made made[EXITGEN_MAX_MADE];

@@ -14,32 +14,32 @@
  */
 
 /* One memory slot from guest physical 0; everything below 64 KiB. */
-#define EG_MEM_SIZE		0x10000
-#define EG_PARAMS_GPA		0x1000
-#define EG_STATUS_GPA		0x2000
-#define EG_STATUS_SIZE		16	/* per vCPU, indexed by vCPU id */
-#define EG_CODE_GPA		0x3000
+#define EG_MEM_SIZE 0x10000
+#define EG_PARAMS_GPA 0x1000
+#define EG_STATUS_GPA 0x2000
+#define EG_STATUS_SIZE 16 /* per vCPU, indexed by vCPU id */
+#define EG_CODE_GPA 0x3000
 
 /* Parameter block: one 32-bit word each, shared by every vCPU. */
-#define EG_P_CPUID		0
-#define EG_P_PIO		4
-#define EG_P_HLT		8
-#define EG_P_MSR		12
-#define EG_P_HYPERCALL		16
-#define EG_P_VMMCALL		20	/* nonzero: VMMCALL (AMD), else VMCALL */
-#define EG_P_SIZE		24
+#define EG_P_CPUID 0
+#define EG_P_PIO 4
+#define EG_P_HLT 8
+#define EG_P_MSR 12
+#define EG_P_HYPERCALL 16
+#define EG_P_VMMCALL 20 /* nonzero: VMMCALL (AMD), else VMCALL */
+#define EG_P_SIZE 24
 
 /* Status slot of one vCPU; the guest's %si points at it. */
-#define EG_S_PHASE		0	/* EG_PHASE_*, 0 before the guest ran */
-#define EG_S_PROGRESS		4	/* instructions done, all kinds */
-#define EG_S_HCRET		8	/* %eax after the last hypercall */
+#define EG_S_PHASE 0 /* EG_PHASE_*, 0 before the guest ran */
+#define EG_S_PROGRESS 4 /* instructions done, all kinds */
+#define EG_S_HCRET 8 /* %eax after the last hypercall */
 
-#define EG_PHASE_CPUID		1
-#define EG_PHASE_PIO		2
-#define EG_PHASE_HLT		3
-#define EG_PHASE_MSR		4
-#define EG_PHASE_HYPERCALL	5
-#define EG_PHASE_DONE		6	/* set just before the final HLT */
+#define EG_PHASE_CPUID 1
+#define EG_PHASE_PIO 2
+#define EG_PHASE_HLT 3
+#define EG_PHASE_MSR 4
+#define EG_PHASE_HYPERCALL 5
+#define EG_PHASE_DONE 6 /* set just before the final HLT */
 
 /*
  * Port 0xe9 (the Bochs/QEMU debug console, always a user space device):
@@ -48,7 +48,7 @@
  * 0x61 are the only in-kernel ports, 5.10 to 6.12), so every IN and OUT
  * to it leaves KVM_RUN as KVM_EXIT_IO.
  */
-#define EG_PORT			0xe9
+#define EG_PORT 0xe9
 
 /*
  * MSR_IA32_UCODE_REV: intercepted on VMX and SVM (in neither's list of
@@ -56,13 +56,13 @@
  * version and kvm_set_msr_common() ignores guest writes, with no #GP and
  * no side effect, in 5.10, 6.1 and 6.12 alike.
  */
-#define EG_MSR			0x8b
+#define EG_MSR 0x8b
 
 /*
  * A hypercall number KVM does not know ("EXIT"): kvm_emulate_hypercall()
  * returns -KVM_ENOSYS in %eax and skips the instruction.
  */
-#define EG_HC_NR		0x54495845
+#define EG_HC_NR 0x54495845
 
 #ifndef __ASSEMBLER__
 /* The guest's code, position independent; see exitgen_guest.S. */
