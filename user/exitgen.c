@@ -37,6 +37,7 @@
 
 #include "commands.h"
 #include "exit_reasons.h"
+#include "exit_stats.h"
 #include "exitgen.h"
 #include "exitgen_guest.h"
 
@@ -835,8 +836,7 @@ static int print_json(const struct exitgen_result *res)
 	}
 	json_object_object_add(root, "made", made);
 
-	printf("%s\n",
-	       json_object_to_json_string_ext(root, JSON_C_TO_STRING_PLAIN));
+	json_doc_print(stdout, root);
 	json_object_put(root);
 	return 0;
 oom:
