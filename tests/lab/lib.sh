@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0
-# shellcheck shell=bash
+# shellcheck shell=bash disable=SC2034 # variables are for the sourcing scripts
 #
 # Helpers shared by the lab scripts. Source it; do not run it.
 #
