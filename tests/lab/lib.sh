@@ -7,7 +7,7 @@
 # $VMEXIT_STAT_CACHE (default ~/.cache/vmexit-stat):
 #   kernels/<name>/     a kernel: vmlinuz, modules tree, header tree (KDIR)
 #   apt/<suite>/        private apt state used to download another suite
-#   modbuild/<name>/    our module built for kernel <name>
+#   modbuild/<name>-<h>/ our module built for kernel <name> (h: work tree)
 #   initramfs/          busybox initramfs images
 
 LAB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
