@@ -12,6 +12,7 @@
 
 #include "exit_reasons.h"
 #include "exit_stats.h"
+#include "json_out.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -281,29 +282,6 @@ void exit_stats_name_vms(struct exit_stats *stats, const char *proc_root)
 			       sizeof(stats->vms[i].name));
 }
 
-/*
- * JSON.  A failed allocation anywhere makes the whole document fail, so
- * the helpers take ownership of val and report whether it was added.
- */
-static bool add(struct json_object *obj, const char *key,
-		struct json_object *val)
-{
-	if (!obj || !val || json_object_object_add(obj, key, val)) {
-		json_object_put(val);
-		return false;
-	}
-	return true;
-}
-
-static bool append(struct json_object *array, struct json_object *val)
-{
-	if (!array || !val || json_object_array_add(array, val)) {
-		json_object_put(val);
-		return false;
-	}
-	return true;
-}
-
 static struct json_object *flag_names_json(uint32_t flags)
 {
 	struct json_object *names = json_object_new_array();
@@ -314,13 +292,13 @@ static struct json_object *flag_names_json(uint32_t flags)
 	for (i = 0; i < ARRAY_SIZE(exit_flag_names); i++) {
 		if (!(flags & exit_flag_names[i].bit))
 			continue;
-		ok &= append(names,
-			     json_object_new_string(exit_flag_names[i].name));
+		ok &= json_append(
+			names, json_object_new_string(exit_flag_names[i].name));
 		flags &= ~exit_flag_names[i].bit;
 	}
 	if (flags) {
 		snprintf(buf, sizeof(buf), "0x%" PRIx32, flags);
-		ok &= append(names, json_object_new_string(buf));
+		ok &= json_append(names, json_object_new_string(buf));
 	}
 	if (!ok) {
 		json_object_put(names);
@@ -335,19 +313,20 @@ static struct json_object *exit_json(const struct exit_count *exit)
 	char isa_buf[16], reason_buf[16];
 	bool ok = true;
 
-	ok &= add(obj, "isa",
-		  json_object_new_string(
-			  exit_isa_label(exit->isa, isa_buf, sizeof(isa_buf))));
-	ok &= add(obj, "code", json_object_new_int64(exit->code));
-	ok &= add(obj, "reason",
-		  json_object_new_string(
-			  exit_reason_label(exit->isa, exit->code, reason_buf,
-					    sizeof(reason_buf))));
+	ok &= json_add(obj, "isa",
+		       json_object_new_string(exit_isa_label(exit->isa, isa_buf,
+							     sizeof(isa_buf))));
+	ok &= json_add(obj, "code", json_object_new_int64(exit->code));
+	ok &= json_add(obj, "reason",
+		       json_object_new_string(exit_reason_label(
+			       exit->isa, exit->code, reason_buf,
+			       sizeof(reason_buf))));
 	if (exit->flags) {
-		ok &= add(obj, "flags", json_object_new_int64(exit->flags));
-		ok &= add(obj, "flag_names", flag_names_json(exit->flags));
+		ok &= json_add(obj, "flags",
+			       json_object_new_int64(exit->flags));
+		ok &= json_add(obj, "flag_names", flag_names_json(exit->flags));
 	}
-	ok &= add(obj, "count", json_object_new_uint64(exit->count));
+	ok &= json_add(obj, "count", json_object_new_uint64(exit->count));
 	if (!ok) {
 		json_object_put(obj);
 		return NULL;
@@ -363,11 +342,11 @@ static struct json_object *vcpu_json(const struct vcpu_stats *vcpu)
 	size_t i;
 
 	for (i = 0; i < vcpu->nr_exits; i++)
-		ok &= append(exits, exit_json(&vcpu->exits[i]));
-	ok &= add(obj, "vcpu", json_object_new_int64(vcpu->vcpu_id));
-	ok &= add(obj, "tid", json_object_new_int64(vcpu->tid));
-	ok &= add(obj, "total", json_object_new_uint64(vcpu->total));
-	ok &= add(obj, "exits", exits);
+		ok &= json_append(exits, exit_json(&vcpu->exits[i]));
+	ok &= json_add(obj, "vcpu", json_object_new_int64(vcpu->vcpu_id));
+	ok &= json_add(obj, "tid", json_object_new_int64(vcpu->tid));
+	ok &= json_add(obj, "total", json_object_new_uint64(vcpu->total));
+	ok &= json_add(obj, "exits", exits);
 	if (!ok) {
 		json_object_put(obj);
 		return NULL;
@@ -389,12 +368,12 @@ static struct json_object *vm_json(const struct vm_stats *vm)
 	 */
 	snprintf(vm_id, sizeof(vm_id), "%016" PRIx64, vm->vm_id);
 	for (i = 0; i < vm->nr_vcpus; i++)
-		ok &= append(vcpus, vcpu_json(&vm->vcpus[i]));
-	ok &= add(obj, "pid", json_object_new_int64(vm->pid));
-	ok &= add(obj, "vm_id", json_object_new_string(vm_id));
-	ok &= add(obj, "name", json_object_new_string(vm->name));
-	ok &= add(obj, "total", json_object_new_uint64(vm->total));
-	ok &= add(obj, "vcpus", vcpus);
+		ok &= json_append(vcpus, vcpu_json(&vm->vcpus[i]));
+	ok &= json_add(obj, "pid", json_object_new_int64(vm->pid));
+	ok &= json_add(obj, "vm_id", json_object_new_string(vm_id));
+	ok &= json_add(obj, "name", json_object_new_string(vm->name));
+	ok &= json_add(obj, "total", json_object_new_uint64(vm->total));
+	ok &= json_add(obj, "vcpus", vcpus);
 	if (!ok) {
 		json_object_put(obj);
 		return NULL;
@@ -407,16 +386,18 @@ static struct json_object *info_json(const struct vmexit_info *info)
 	struct json_object *obj = json_object_new_object();
 	bool ok = true;
 
-	ok &= add(obj, "version", json_object_new_string(info->version));
-	ok &= add(obj, "kernel", json_object_new_string(info->kernel));
-	ok &= add(obj, "family_version",
-		  json_object_new_int64(info->family_version));
-	ok &= add(obj, "exits_seen", json_object_new_uint64(info->exits_seen));
-	ok &= add(obj, "exits_dropped",
-		  json_object_new_uint64(info->exits_dropped));
-	ok &= add(obj, "slots_per_cpu",
-		  json_object_new_int64(info->slots_per_cpu));
-	ok &= add(obj, "exit_proto", json_object_new_int64(info->exit_proto));
+	ok &= json_add(obj, "version", json_object_new_string(info->version));
+	ok &= json_add(obj, "kernel", json_object_new_string(info->kernel));
+	ok &= json_add(obj, "family_version",
+		       json_object_new_int64(info->family_version));
+	ok &= json_add(obj, "exits_seen",
+		       json_object_new_uint64(info->exits_seen));
+	ok &= json_add(obj, "exits_dropped",
+		       json_object_new_uint64(info->exits_dropped));
+	ok &= json_add(obj, "slots_per_cpu",
+		       json_object_new_int64(info->slots_per_cpu));
+	ok &= json_add(obj, "exit_proto",
+		       json_object_new_int64(info->exit_proto));
 	if (!ok) {
 		json_object_put(obj);
 		return NULL;
@@ -430,9 +411,10 @@ static struct json_object *filter_json(const struct vmexit_filter *filter)
 	bool ok = true;
 
 	if (filter->by_pid)
-		ok &= add(obj, "pid", json_object_new_int64(filter->pid));
+		ok &= json_add(obj, "pid", json_object_new_int64(filter->pid));
 	if (filter->by_vcpu)
-		ok &= add(obj, "vcpu", json_object_new_int64(filter->vcpu_id));
+		ok &= json_add(obj, "vcpu",
+			       json_object_new_int64(filter->vcpu_id));
 	if (!ok) {
 		json_object_put(obj);
 		return NULL;
@@ -450,27 +432,19 @@ struct json_object *exit_stats_json(const struct exit_stats *stats,
 	size_t i;
 
 	for (i = 0; i < stats->nr_vms; i++)
-		ok &= append(vms, vm_json(&stats->vms[i]));
-	ok &= add(doc, "backend", json_object_new_string("module"));
+		ok &= json_append(vms, vm_json(&stats->vms[i]));
+	ok &= json_add(doc, "backend", json_object_new_string("module"));
 	if (info)
-		ok &= add(doc, "info", info_json(info));
+		ok &= json_add(doc, "info", info_json(info));
 	if (filter && (filter->by_pid || filter->by_vcpu))
-		ok &= add(doc, "filter", filter_json(filter));
-	ok &= add(doc, "total", json_object_new_uint64(stats->total));
-	ok &= add(doc, "vms", vms);
+		ok &= json_add(doc, "filter", filter_json(filter));
+	ok &= json_add(doc, "total", json_object_new_uint64(stats->total));
+	ok &= json_add(doc, "vms", vms);
 	if (!ok) {
 		json_object_put(doc);
 		return NULL;
 	}
 	return doc;
-}
-
-void json_doc_print(FILE *out, struct json_object *doc)
-{
-	fprintf(out, "%s\n",
-		json_object_to_json_string_ext(
-			doc, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
-				     JSON_C_TO_STRING_NOSLASHESCAPE));
 }
 
 /* Text view. */

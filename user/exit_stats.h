@@ -78,12 +78,6 @@ struct json_object *exit_stats_json(const struct exit_stats *stats,
 				    const struct vmexit_info *info,
 				    const struct vmexit_filter *filter);
 
-/*
- * Prints a JSON document the way every command does: indented, with a
- * space after colons, one document per run.
- */
-void json_doc_print(FILE *out, struct json_object *doc);
-
 /* The text view of `vmexit-stat show`. */
 void exit_stats_print(FILE *out, const struct exit_stats *stats,
 		      const struct vmexit_info *info, bool per_vcpu);

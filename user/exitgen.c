@@ -38,6 +38,7 @@
 #include "commands.h"
 #include "exit_reasons.h"
 #include "exit_stats.h"
+#include "json_out.h"
 #include "exitgen.h"
 #include "exitgen_guest.h"
 

@@ -26,6 +26,7 @@
 
 #include "commands.h"
 #include "exit_stats.h"
+#include "json_out.h"
 #include "exitgen.h"
 #include "genl_client.h"
 #include "selftest.h"
@@ -381,42 +382,22 @@ static void print_report(const struct selftest_report *report, uint64_t dropped,
 	       report->nr_foreign_vcpus);
 }
 
-/* JSON: same helpers' contract as in exit_stats.c. */
-static bool add(struct json_object *obj, const char *key,
-		struct json_object *val)
-{
-	if (!obj || !val || json_object_object_add(obj, key, val)) {
-		json_object_put(val);
-		return false;
-	}
-	return true;
-}
-
-static bool append(struct json_object *array, struct json_object *val)
-{
-	if (!array || !val || json_object_array_add(array, val)) {
-		json_object_put(val);
-		return false;
-	}
-	return true;
-}
-
 static struct json_object *row_json(const struct selftest_row *row)
 {
 	struct json_object *obj = json_object_new_object();
 	char reason_buf[16];
 	bool ok = true;
 
-	ok &= add(obj, "code", json_object_new_int64(row->code));
-	ok &= add(obj, "reason",
-		  json_object_new_string(
-			  exit_reason_label(row->isa, row->code, reason_buf,
-					    sizeof(reason_buf))));
+	ok &= json_add(obj, "code", json_object_new_int64(row->code));
+	ok &= json_add(
+		obj, "reason",
+		json_object_new_string(exit_reason_label(
+			row->isa, row->code, reason_buf, sizeof(reason_buf))));
 	if (row->made_by_exitgen)
-		ok &= add(obj, "made", json_object_new_uint64(row->made));
-	ok &= add(obj, "counted", json_object_new_int64(row->counted));
+		ok &= json_add(obj, "made", json_object_new_uint64(row->made));
+	ok &= json_add(obj, "counted", json_object_new_int64(row->counted));
 	if (row->made_by_exitgen)
-		ok &= add(obj, "ok", json_object_new_boolean(row->ok));
+		ok &= json_add(obj, "ok", json_object_new_boolean(row->ok));
 	if (!ok) {
 		json_object_put(obj);
 		return NULL;
@@ -438,16 +419,17 @@ static struct json_object *vcpu_json(const struct selftest_report *report,
 
 		if (row->vcpu_id != vcpu->vcpu_id)
 			continue;
-		ok &= append(row->made_by_exitgen ? checks : info,
-			     row_json(row));
+		ok &= json_append(row->made_by_exitgen ? checks : info,
+				  row_json(row));
 	}
-	ok &= add(obj, "vcpu", json_object_new_int64(vcpu->vcpu_id));
-	ok &= add(obj, "tid", json_object_new_int64(vcpu->tid));
-	ok &= add(obj, "counted_tid", json_object_new_int64(vcpu->counted_tid));
-	ok &= add(obj, "present", json_object_new_boolean(vcpu->present));
-	ok &= add(obj, "tid_ok", json_object_new_boolean(vcpu->tid_ok));
-	ok &= add(obj, "checks", checks);
-	ok &= add(obj, "informational", info);
+	ok &= json_add(obj, "vcpu", json_object_new_int64(vcpu->vcpu_id));
+	ok &= json_add(obj, "tid", json_object_new_int64(vcpu->tid));
+	ok &= json_add(obj, "counted_tid",
+		       json_object_new_int64(vcpu->counted_tid));
+	ok &= json_add(obj, "present", json_object_new_boolean(vcpu->present));
+	ok &= json_add(obj, "tid_ok", json_object_new_boolean(vcpu->tid_ok));
+	ok &= json_add(obj, "checks", checks);
+	ok &= json_add(obj, "informational", info);
 	if (!ok) {
 		json_object_put(obj);
 		return NULL;
@@ -466,33 +448,34 @@ static struct json_object *report_json(const struct selftest_report *report,
 	size_t i;
 
 	for (i = 0; i < report->nr_vcpus; i++)
-		ok &= append(vcpus, vcpu_json(report, &report->vcpus[i]));
+		ok &= json_append(vcpus, vcpu_json(report, &report->vcpus[i]));
 	for (i = 0; i < report->nr_rows; i++) {
 		struct json_object *row;
 
 		if (report_has_vcpu(report, report->rows[i].vcpu_id))
 			continue;
 		row = row_json(&report->rows[i]);
-		ok &= add(row, "vcpu",
-			  json_object_new_int64(report->rows[i].vcpu_id));
-		ok &= append(foreign, row);
+		ok &= json_add(row, "vcpu",
+			       json_object_new_int64(report->rows[i].vcpu_id));
+		ok &= json_append(foreign, row);
 	}
-	ok &= add(doc, "backend", json_object_new_string("module"));
-	ok &= add(doc, "pid", json_object_new_int64(report->pid));
-	ok &= add(doc, "isa",
-		  json_object_new_string(exit_isa_label(report->isa, isa_buf,
-							sizeof(isa_buf))));
-	ok &= add(doc, "method",
-		  json_object_new_string(reset ? "reset+delta" : "delta"));
-	ok &= add(doc, "vcpus", vcpus);
-	ok &= add(doc, "foreign_vcpu_exits", foreign);
-	ok &= add(doc, "exits_dropped", json_object_new_uint64(dropped));
-	ok &= add(doc, "counters_went_back",
-		  json_object_new_boolean(report->counters_went_back));
-	ok &= add(doc, "checks", json_object_new_uint64(report->nr_checks));
-	ok &= add(doc, "mismatches",
-		  json_object_new_uint64(report->nr_mismatches));
-	ok &= add(doc, "pass", json_object_new_boolean(report->pass));
+	ok &= json_add(doc, "backend", json_object_new_string("module"));
+	ok &= json_add(doc, "pid", json_object_new_int64(report->pid));
+	ok &= json_add(doc, "isa",
+		       json_object_new_string(exit_isa_label(
+			       report->isa, isa_buf, sizeof(isa_buf))));
+	ok &= json_add(doc, "method",
+		       json_object_new_string(reset ? "reset+delta" : "delta"));
+	ok &= json_add(doc, "vcpus", vcpus);
+	ok &= json_add(doc, "foreign_vcpu_exits", foreign);
+	ok &= json_add(doc, "exits_dropped", json_object_new_uint64(dropped));
+	ok &= json_add(doc, "counters_went_back",
+		       json_object_new_boolean(report->counters_went_back));
+	ok &= json_add(doc, "checks",
+		       json_object_new_uint64(report->nr_checks));
+	ok &= json_add(doc, "mismatches",
+		       json_object_new_uint64(report->nr_mismatches));
+	ok &= json_add(doc, "pass", json_object_new_boolean(report->pass));
 	if (!ok) {
 		json_object_put(doc);
 		return NULL;

@@ -12,6 +12,7 @@
 
 #include "commands.h"
 #include "exit_stats.h"
+#include "json_out.h"
 #include "genl_client.h"
 
 static void show_usage(FILE *out)

@@ -6,6 +6,7 @@
 #include <linux/vmexit_stat.h>
 
 #include "exit_stats.h"
+#include "json_out.h"
 #include "unit.h"
 
 #define SVM VMEXIT_STAT_ISA_SVM
