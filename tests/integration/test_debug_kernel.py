@@ -58,3 +58,14 @@ def test_exact_counts_on_debug_kernel(debug_run):
     out = debug_run.outdir / "exact-counts"
     status = (out / "selftest.status").read_text().strip()
     assert status == "0", (out / "selftest.txt").read_text()
+
+
+def test_reload_while_guest_exits(debug_run):
+    """Unload/reload races a guest exiting at full rate, cleanly."""
+    path = debug_run.outdir / "reload-under-load.txt"
+    assert path.exists(), debug_run.describe()
+    cycles, status = map(int, path.read_text().split())
+    busy = (debug_run.outdir / "busy-exitgen.txt").read_text()
+    assert status == 0, busy
+    # Reloads must really have overlapped the guest's run.
+    assert cycles >= 3, f"only {cycles} reload cycles ran during the guest"
