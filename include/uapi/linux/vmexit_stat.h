@@ -37,7 +37,8 @@
  * modifier bits (bits 16-31 of the VMX basic exit reason field) removed,
  * so it indexes the kernel's VMX_EXIT_REASONS and SVM_EXIT_REASONS tables
  * in <asm/vmx.h> and <asm/svm.h>.  The modifier bits are reported apart
- * in VMEXIT_STAT_A_EXIT_FLAGS.
+ * in VMEXIT_STAT_A_EXIT_FLAGS; exits with the same code but different
+ * modifier bits are separate counters, so separate records.
  *
  * VM identity
  * -----------
