@@ -1,0 +1,465 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The BPF backend: load bpf/exits.bpf.c (embedded as a skeleton), attach
+ * the program that fits the running kernel's kvm_exit tracepoint, wait,
+ * detach, and read the per-CPU counters into the module's record shape.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/random.h>
+#include <sys/utsname.h>
+#include <sys/wait.h>
+
+#include <bpf/bpf.h>
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+#include <linux/types.h>
+#include <linux/vmexit_stat.h>
+#include <vmexit_stat/exits.h>
+
+#include "bpf_backend.h"
+#include "exits.skel.h"
+
+#define VMX_BASIC_REASON_MASK 0xffffU
+
+_Static_assert(BPF_BACKEND_MAX_COUNTERS == VXS_BPF_MAX_COUNTERS,
+	       "show's help must tell the map's real default size");
+
+static volatile sig_atomic_t stop;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stop = 1;
+}
+
+/*
+ * libbpf's warnings (a verifier log, a missing BTF) are the detail behind
+ * our own one-line errors, so they stay; its chatter is for
+ * VMEXIT_STAT_LIBBPF_DEBUG=1.
+ */
+static int libbpf_print(enum libbpf_print_level level, const char *fmt,
+			va_list args)
+{
+	if (level != LIBBPF_WARN && !getenv("VMEXIT_STAT_LIBBPF_DEBUG"))
+		return 0;
+	return vfprintf(stderr, fmt, args);
+}
+
+static bool kernel_older_than(unsigned int major, unsigned int minor)
+{
+	unsigned int kmajor = 0, kminor = 0;
+	struct utsname uts;
+
+	if (uname(&uts) || sscanf(uts.release, "%u.%u", &kmajor, &kminor) != 2)
+		return false;
+	return kmajor < major || (kmajor == major && kminor < minor);
+}
+
+/* The parameter count of btf_trace_kvm_exit in btf, or -ENOENT. */
+static int kvm_exit_btf_params(const struct btf *btf)
+{
+	const struct btf_type *t;
+	int id;
+
+	id = btf__find_by_name_kind(btf, "btf_trace_kvm_exit",
+				    BTF_KIND_TYPEDEF);
+	if (id < 0)
+		return -ENOENT;
+	t = btf__type_by_id(btf, id); /* typedef -> pointer -> prototype */
+	t = t ? btf__type_by_id(btf, t->type) : NULL;
+	t = t && btf_is_ptr(t) ? btf__type_by_id(btf, t->type) : NULL;
+	if (!t || !btf_is_func_proto(t))
+		return -EINVAL;
+	return btf_vlen(t);
+}
+
+static bool module_has_type(struct btf *vmlinux, const char *module,
+			    const char *type)
+{
+	struct btf *btf;
+	bool found;
+
+	if (btf__find_by_name_kind(vmlinux, type, BTF_KIND_STRUCT) > 0)
+		return true; /* KVM built into the kernel */
+	btf = btf__load_module_btf(module, vmlinux);
+	if (!btf)
+		return false;
+	found = btf__find_by_name_kind(btf, type, BTF_KIND_STRUCT) > 0;
+	btf__free(btf);
+	return found;
+}
+
+static bool is_loaded(const char *module)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "/sys/module/%s", module);
+	return !access(path, F_OK);
+}
+
+/*
+ * Which kvm_exit prototype the running kernel has, hence which program
+ * to load: VXS_BPF_PROTO_*, or 0 after saying why there is none.
+ *
+ * The tracepoint's own BTF (btf_trace_kvm_exit: the hidden context
+ * pointer, then the arguments) is the authority: 4 parameters is
+ * (reason, vcpu, isa), 3 is (vcpu, isa).  It lives in kvm.ko's BTF, which
+ * kernels before 5.11 do not have; there the version decides, since the
+ * prototype changed in 5.16 and nowhere else.
+ */
+static int kvm_exit_proto(void)
+{
+	struct btf *vmlinux, *kvm = NULL;
+	int params, proto = 0;
+
+	vmlinux = btf__load_vmlinux_btf();
+	if (!vmlinux) {
+		fprintf(stderr,
+			"vmexit-stat: cannot read the kernel's BTF "
+			"(/sys/kernel/btf/vmlinux): %s\n",
+			strerror(errno));
+		return 0;
+	}
+	params = kvm_exit_btf_params(vmlinux);
+	if (params == -ENOENT && !access("/sys/kernel/btf/kvm", F_OK)) {
+		kvm = btf__load_module_btf("kvm", vmlinux);
+		if (kvm)
+			params = kvm_exit_btf_params(kvm);
+	}
+
+	if (params == 4) {
+		proto = VXS_BPF_PROTO_REASON_VCPU_ISA;
+	} else if (params == 3) {
+		proto = VXS_BPF_PROTO_VCPU_ISA;
+	} else if (params >= 0 || params == -EINVAL) {
+		fprintf(stderr,
+			"vmexit-stat: kvm_exit has a prototype this version "
+			"does not know (%d parameters)\n",
+			params);
+	} else if (!is_loaded("kvm")) {
+		fprintf(stderr,
+			"vmexit-stat: kvm is not loaded, so there is no "
+			"kvm:kvm_exit tracepoint to attach to (modprobe "
+			"kvm_amd or kvm_intel)\n");
+	} else if (kernel_older_than(5, 16)) {
+		proto = VXS_BPF_PROTO_REASON_VCPU_ISA;
+	} else {
+		fprintf(stderr,
+			"vmexit-stat: the kernel has no BTF for kvm.ko "
+			"(/sys/kernel/btf/kvm): the BPF backend needs "
+			"CONFIG_DEBUG_INFO_BTF_MODULES=y on 5.16 and later\n");
+	}
+
+	/*
+	 * From 5.16 the reason is read from kvm_amd's or kvm_intel's private
+	 * types; without their BTF the programs load but count every exit as
+	 * dropped.  Say so now rather than leave a puzzle.
+	 */
+	if (proto == VXS_BPF_PROTO_VCPU_ISA &&
+	    ((is_loaded("kvm_amd") &&
+	      !module_has_type(vmlinux, "kvm_amd", "vcpu_svm")) ||
+	     (is_loaded("kvm_intel") &&
+	      !module_has_type(vmlinux, "kvm_intel", "vcpu_vmx"))))
+		fprintf(stderr,
+			"vmexit-stat: warning: no BTF for kvm_amd/kvm_intel "
+			"(CONFIG_DEBUG_INFO_BTF_MODULES): exit reasons cannot "
+			"be read, every exit will count as dropped\n");
+
+	btf__free(kvm);
+	btf__free(vmlinux);
+	return proto;
+}
+
+static bool lockdown_confidential(void)
+{
+	char buf[128] = "";
+	FILE *f = fopen("/sys/kernel/security/lockdown", "r");
+
+	if (!f)
+		return false;
+	if (!fgets(buf, sizeof(buf), f))
+		buf[0] = 0;
+	fclose(f);
+	return strstr(buf, "[confidentiality]");
+}
+
+static void explain_load_error(int err)
+{
+	if (err == -EPERM || err == -EACCES) {
+		fprintf(stderr,
+			"vmexit-stat: loading BPF programs is not permitted: "
+			"it needs CAP_BPF and CAP_PERFMON (or CAP_SYS_ADMIN); "
+			"run it as root\n");
+		if (lockdown_confidential())
+			fprintf(stderr,
+				"vmexit-stat: the kernel is locked down "
+				"(confidentiality), which forbids reading "
+				"kernel memory from BPF\n");
+		return;
+	}
+	fprintf(stderr, "vmexit-stat: loading the BPF programs failed: %s\n",
+		strerror(-err));
+}
+
+/* The kvm address is a kernel pointer: report an opaque id instead. */
+static uint64_t vm_id_of(uint64_t kvm, uint64_t salt)
+{
+	uint64_t z = kvm ^ salt;
+
+	/* splitmix64's finaliser: a bijection, so distinct VMs stay apart */
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
+
+static int read_totals(struct exits_bpf *skel, int nr_cpus,
+		       struct vxs_exit_totals *sum)
+{
+	struct vxs_exit_totals *per_cpu;
+	__u32 zero = 0;
+	int cpu, err;
+
+	per_cpu = calloc(nr_cpus, sizeof(*per_cpu));
+	if (!per_cpu)
+		return -ENOMEM;
+	err = bpf_map_lookup_elem(bpf_map__fd(skel->maps.totals), &zero,
+				  per_cpu);
+	if (err)
+		err = -errno;
+	memset(sum, 0, sizeof(*sum));
+	for (cpu = 0; !err && cpu < nr_cpus; cpu++) {
+		sum->seen += per_cpu[cpu].seen;
+		sum->dropped += per_cpu[cpu].dropped;
+		sum->map_full += per_cpu[cpu].map_full;
+	}
+	free(per_cpu);
+	return err;
+}
+
+static int read_counters(struct exits_bpf *skel, int nr_cpus,
+			 const struct vmexit_filter *filter,
+			 struct vmexit_records *recs)
+{
+	int fd = bpf_map__fd(skel->maps.counters);
+	struct vxs_exit_key key, next, *prev = NULL;
+	struct vxs_exit_value *per_cpu;
+	uint64_t salt = 0;
+	int cpu, err = 0;
+
+	if (getrandom(&salt, sizeof(salt), 0) != sizeof(salt))
+		salt = (uint64_t)time(NULL) * 0x9e3779b97f4a7c15ULL;
+	per_cpu = calloc(nr_cpus, sizeof(*per_cpu));
+	if (!per_cpu)
+		return -ENOMEM;
+
+	while (!bpf_map_get_next_key(fd, prev, &next)) {
+		struct vmexit_record rec = {};
+		uint64_t busiest = 0;
+
+		key = next;
+		prev = &key;
+		if (bpf_map_lookup_elem(fd, &key, per_cpu))
+			continue; /* cannot vanish: we are detached */
+		rec.vm_pid = key.pid;
+		rec.vm_id = vm_id_of(key.kvm, salt);
+		rec.vcpu_id = key.vcpu_id;
+		rec.isa = key.isa;
+		rec.code = key.reason;
+		if (key.isa == VMEXIT_STAT_ISA_VMX) {
+			rec.code = key.reason & VMX_BASIC_REASON_MASK;
+			rec.flags = key.reason & ~VMX_BASIC_REASON_MASK;
+		}
+		for (cpu = 0; cpu < nr_cpus; cpu++) {
+			rec.count += per_cpu[cpu].count;
+			/* the thread of the busiest CPU, as the module does */
+			if (per_cpu[cpu].tid && per_cpu[cpu].count > busiest) {
+				rec.vcpu_tid = per_cpu[cpu].tid;
+				busiest = per_cpu[cpu].count;
+			}
+		}
+		if (!rec.count || !vmexit_filter_match(filter, &rec))
+			continue;
+		err = vmexit_records_add(recs, &rec);
+		if (err)
+			break;
+	}
+	free(per_cpu);
+	return err;
+}
+
+/* 0, or the errno that ended the wait; sets *cmd_status for a command. */
+static int wait_while_attached(const struct bpf_collect *how, int *cmd_status)
+{
+	struct timespec left = { .tv_sec = how->interval };
+	int status;
+	pid_t child;
+
+	*cmd_status = 0;
+	if (!how->cmd) {
+		if (!how->interval) {
+			while (!stop)
+				pause();
+			return 0;
+		}
+		/* nanosleep() returns early on SIGINT: stop then */
+		while (!stop && nanosleep(&left, &left) && errno == EINTR)
+			;
+		return 0;
+	}
+
+	child = fork();
+	if (child < 0)
+		return errno;
+	if (!child) {
+		signal(SIGINT, SIG_DFL);
+		signal(SIGTERM, SIG_DFL);
+		execvp(how->cmd[0], how->cmd);
+		fprintf(stderr, "vmexit-stat: cannot run '%s': %s\n",
+			how->cmd[0], strerror(errno));
+		_exit(127);
+	}
+	/* Ctrl-C reaches the command too; its end is ours. */
+	while (waitpid(child, &status, 0) < 0)
+		if (errno != EINTR)
+			return errno;
+	if (WIFEXITED(status))
+		*cmd_status = WEXITSTATUS(status);
+	else if (WIFSIGNALED(status))
+		*cmd_status = 128 + WTERMSIG(status);
+	return 0;
+}
+
+static void fill_info(struct vmexit_info *info, int proto,
+		      uint32_t max_counters,
+		      const struct vxs_exit_totals *totals)
+{
+	struct utsname uts;
+
+	memset(info, 0, sizeof(*info));
+	snprintf(info->version, sizeof(info->version), "bpf (libbpf %u.%u)",
+		 libbpf_major_version(), libbpf_minor_version());
+	if (!uname(&uts))
+		snprintf(info->kernel, sizeof(info->kernel), "%s", uts.release);
+	info->exits_seen = totals->seen;
+	info->exits_dropped = totals->dropped;
+	/* One map shared by all CPUs: its size is the nearest equivalent. */
+	info->slots_per_cpu = max_counters;
+	info->exit_proto = proto;
+}
+
+int bpf_backend_collect(const struct bpf_collect *how,
+			const struct vmexit_filter *filter,
+			struct vmexit_records *recs, struct vmexit_info *info,
+			int *cmd_status)
+{
+	uint32_t max_counters = how->max_counters ? how->max_counters :
+						    VXS_BPF_MAX_COUNTERS;
+	struct sigaction sa = { .sa_handler = on_signal };
+	struct sigaction old_int, old_term;
+	struct vxs_exit_totals totals;
+	struct bpf_program *prog;
+	struct bpf_link **link;
+	struct exits_bpf *skel;
+	int proto, nr_cpus, err;
+
+	*cmd_status = 0;
+	libbpf_set_print(libbpf_print);
+
+	if (access("/sys/kernel/btf/vmlinux", F_OK)) {
+		fprintf(stderr,
+			"vmexit-stat: the BPF backend needs kernel BTF, and "
+			"/sys/kernel/btf/vmlinux is missing (a kernel built "
+			"with CONFIG_DEBUG_INFO_BTF=y)\n");
+		return 1;
+	}
+	nr_cpus = libbpf_num_possible_cpus();
+	if (nr_cpus <= 0) {
+		fprintf(stderr, "vmexit-stat: cannot count the CPUs: %s\n",
+			strerror(-nr_cpus));
+		return 1;
+	}
+	proto = kvm_exit_proto();
+	if (!proto)
+		return 1;
+
+	skel = exits_bpf__open();
+	if (!skel) {
+		fprintf(stderr,
+			"vmexit-stat: opening the BPF programs failed: %s\n",
+			strerror(errno));
+		return 1;
+	}
+	err = bpf_map__set_max_entries(skel->maps.counters, max_counters);
+	if (proto == VXS_BPF_PROTO_REASON_VCPU_ISA) {
+		prog = skel->progs.kvm_exit_reason_vcpu_isa;
+		link = &skel->links.kvm_exit_reason_vcpu_isa;
+		bpf_program__set_autoload(skel->progs.kvm_exit_vcpu_isa, false);
+	} else {
+		prog = skel->progs.kvm_exit_vcpu_isa;
+		link = &skel->links.kvm_exit_vcpu_isa;
+		bpf_program__set_autoload(skel->progs.kvm_exit_reason_vcpu_isa,
+					  false);
+	}
+	if (!err)
+		err = exits_bpf__load(skel);
+	if (err) {
+		explain_load_error(err);
+		goto destroy;
+	}
+
+	*link = bpf_program__attach(prog);
+	if (!*link) {
+		err = -errno;
+		fprintf(stderr,
+			"vmexit-stat: attaching to kvm:kvm_exit failed: %s\n",
+			strerror(-err));
+		goto destroy;
+	}
+
+	stop = 0;
+	sigaction(SIGINT, &sa, &old_int);
+	sigaction(SIGTERM, &sa, &old_term);
+	if (!how->cmd && !how->interval)
+		fprintf(stderr,
+			"vmexit-stat: counting VM exits; Ctrl-C to stop\n");
+	err = -wait_while_attached(how, cmd_status);
+	sigaction(SIGINT, &old_int, NULL);
+	sigaction(SIGTERM, &old_term, NULL);
+	if (err) {
+		fprintf(stderr, "vmexit-stat: running the command failed: %s\n",
+			strerror(-err));
+		goto destroy;
+	}
+
+	/* Detached, the maps hold still while we read them. */
+	bpf_link__destroy(*link);
+	*link = NULL;
+
+	err = read_totals(skel, nr_cpus, &totals);
+	if (!err)
+		err = read_counters(skel, nr_cpus, filter, recs);
+	if (err) {
+		fprintf(stderr,
+			"vmexit-stat: reading the BPF maps failed: %s\n",
+			strerror(-err));
+		goto destroy;
+	}
+	fill_info(info, proto, max_counters, &totals);
+	if (totals.map_full)
+		fprintf(stderr,
+			"vmexit-stat: the BPF counter map (%u counters) was "
+			"full: %llu exits were not counted, counts are lower "
+			"bounds (raise --max-counters)\n",
+			max_counters, (unsigned long long)totals.map_full);
+
+destroy:
+	exits_bpf__destroy(skel);
+	return err ? 1 : 0;
+}
