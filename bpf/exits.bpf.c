@@ -92,7 +92,7 @@ static __always_inline int count_exit(struct kvm_vcpu *vcpu, __u32 isa,
 	struct vxs_exit_totals *tot = this_cpu_totals();
 	struct vxs_exit_value *value;
 	struct vxs_exit_key key;
-	long err;
+	int err;
 
 	if (!tot)
 		return 0;
@@ -107,8 +107,15 @@ static __always_inline int count_exit(struct kvm_vcpu *vcpu, __u32 isa,
 
 	value = bpf_map_lookup_elem(&counters, &key);
 	if (!value) {
-		/* Another CPU may have made the key meanwhile: EEXIST. */
-		err = bpf_map_update_elem(&counters, &key, &fresh, BPF_NOEXIST);
+		/*
+		 * Another CPU may have made the key meanwhile: EEXIST.  Only
+		 * the low 32 bits of the result mean anything: the verifier
+		 * turns this helper into a direct call of the map's
+		 * int-returning update (seen on 6.1: -E2BIG came back as
+		 * 0xfffffff9), so compare it as an int.
+		 */
+		err = (int)bpf_map_update_elem(&counters, &key, &fresh,
+					       BPF_NOEXIST);
 		if (err && err != -EEXIST) {
 			tot->dropped++;
 			if (err == -E2BIG)
