@@ -186,6 +186,12 @@ int BPF_PROG(kvm_exit_vcpu_isa, struct kvm_vcpu *vcpu, __u32 isa)
 	bool known = false;
 	__u32 reason = 0;
 
+	/*
+	 * 6.12's verifier types tracepoint pointer arguments as maybe-NULL
+	 * and refuses arithmetic on them before a check (6.1's does not).
+	 */
+	if (!vcpu)
+		return 0;
 	if (isa == KVM_ISA_SVM) {
 		if (bpf_core_type_exists(struct vcpu_svm___vxs))
 			known = svm_exit_reason(vcpu, &reason);

@@ -192,7 +192,14 @@ static bool lockdown_confidential(void)
 
 static void explain_load_error(int err)
 {
-	if (err == -EPERM || err == -EACCES) {
+	if (err == -EACCES) {
+		/* the verifier's answer, while EPERM is the capability check */
+		fprintf(stderr,
+			"vmexit-stat: the kernel's verifier rejected the BPF "
+			"programs (its log is above)\n");
+		return;
+	}
+	if (err == -EPERM) {
 		fprintf(stderr,
 			"vmexit-stat: loading BPF programs is not permitted: "
 			"it needs CAP_BPF and CAP_PERFMON (or CAP_SYS_ADMIN); "
