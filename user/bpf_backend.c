@@ -13,12 +13,14 @@
 #include <time.h>
 #include <unistd.h>
 #include <sys/random.h>
+#include <sys/syscall.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
 
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
+#include <linux/capability.h>
 #include <linux/types.h>
 #include <linux/vmexit_stat.h>
 #include <vmexit_stat/exits.h>
@@ -188,6 +190,29 @@ static bool lockdown_confidential(void)
 		buf[0] = 0;
 	fclose(f);
 	return strstr(buf, "[confidentiality]");
+}
+
+static bool has_cap(const struct __user_cap_data_struct *data, int cap)
+{
+	return data[cap / 32].effective & (1U << (cap % 32));
+}
+
+/*
+ * Loading tracing programs needs CAP_BPF and CAP_PERFMON, or
+ * CAP_SYS_ADMIN.  Asked first so that the answer is one clear line
+ * rather than libbpf's guesses about RLIMIT_MEMLOCK.
+ */
+static bool may_load_bpf(void)
+{
+	struct __user_cap_header_struct header = {
+		.version = _LINUX_CAPABILITY_VERSION_3,
+	};
+	struct __user_cap_data_struct data[_LINUX_CAPABILITY_U32S_3] = {};
+
+	if (syscall(SYS_capget, &header, data))
+		return true; /* let the kernel decide */
+	return has_cap(data, CAP_SYS_ADMIN) ||
+	       (has_cap(data, CAP_BPF) && has_cap(data, CAP_PERFMON));
 }
 
 static void explain_load_error(int err)
@@ -390,6 +415,10 @@ int bpf_backend_collect(const struct bpf_collect *how,
 	if (nr_cpus <= 0) {
 		fprintf(stderr, "vmexit-stat: cannot count the CPUs: %s\n",
 			strerror(-nr_cpus));
+		return 1;
+	}
+	if (!may_load_bpf()) {
+		explain_load_error(-EPERM);
 		return 1;
 	}
 	proto = kvm_exit_proto();

@@ -10,6 +10,7 @@ the kernel has no BTF, kvm is absent, or we are not root.
 
 import json
 import os
+import signal
 import subprocess
 from pathlib import Path
 
@@ -76,3 +77,25 @@ def test_command_status_is_reported(tool):
     proc = run(tool, "show", "--backend", "bpf", "--", "false")
     assert proc.returncode == 1
     assert "'false' exited with status 1" in proc.stderr
+
+
+def test_ctrl_c_stops_counting(tool):
+    with subprocess.Popen([str(tool), "show", "--backend", "bpf", "--json"],
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                          text=True) as proc:
+        # Said once attached, with the SIGINT handler in place.
+        line = proc.stderr.readline()
+        assert "Ctrl-C to stop" in line, line + proc.stderr.read()
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 0, err
+    assert json.loads(out)["backend"] == "bpf"
+
+
+def test_without_permission_fails_clearly(tool):
+    proc = run("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+               "--inh-caps=-all", tool, "show", "--backend", "bpf",
+               "--interval", "1")
+    assert proc.returncode == 1
+    assert "not permitted" in proc.stderr and "CAP_BPF" in proc.stderr
+    assert "libbpf" not in proc.stderr, proc.stderr
