@@ -25,10 +25,20 @@ def tool_for(kernel):
 
 
 def vm_run(kernel, *cmd, timeout=900):
-    """Runs cmd in the lab VM booted with kernel; returns CompletedProcess."""
+    """Runs cmd in the lab VM booted with kernel; returns CompletedProcess.
+
+    A lab VM that fails before CMD starts (vm-run status 125 and no "CMD
+    started": seen once, an early-boot int3 oops of 6.12 under TCG) ran
+    nothing of ours, so it is booted once more.  Any failure after CMD
+    started counts.
+    """
     argv = [str(VM_RUN), "--kernel", kernel, "--", *map(str, cmd)]
-    return subprocess.run(argv, cwd=REPO, capture_output=True, text=True,
-                          timeout=timeout, check=False)
+    for _ in range(2):
+        proc = subprocess.run(argv, cwd=REPO, capture_output=True,
+                              text=True, timeout=timeout, check=False)
+        if proc.returncode != 125 or "CMD started" in proc.stderr:
+            break
+    return proc
 
 
 class LabRun:
