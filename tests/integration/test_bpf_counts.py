@@ -14,7 +14,7 @@ import json
 import pytest
 
 from conftest import KERNELS, LAB_OUT, REPO, LabRun, tool_for, vm_run
-from test_exact_counts import DETERMINISTIC
+from exit_checks import assert_counts_equal_made
 
 MIXES = ["cpuid-only", "no-request", "io-hlt-msr-hypercall",
          "everything-4vcpus"]
@@ -73,26 +73,7 @@ def check_exact(run, name, backend):
     assert shown["backend"] == backend
     assert shown["info"]["exits_dropped"] == 0, shown["info"]
 
-    isa = made["isa"]
-    expected = {m["code"]: m["count"] for m in made["made"]}
-    assert set(expected) <= set(DETERMINISTIC[isa]), made
-    vm = vm_of(shown, made)
-    vcpus = {v["vcpu"]: v for v in vm["vcpus"]}
-    assert sorted(vcpus) == sorted(v["vcpu"] for v in made["vcpus"]), shown
-
-    for gen_vcpu in made["vcpus"]:
-        counted = vcpus[gen_vcpu["vcpu"]]
-        assert counted["tid"] == gen_vcpu["tid"]
-        by_code = {}
-        for e in counted["exits"]:
-            assert e["isa"] == isa
-            by_code[e["code"]] = e
-        for code, reason in DETERMINISTIC[isa].items():
-            got = by_code.get(code, {}).get("count", 0)
-            want = expected.get(code, 0)
-            assert got == want, (
-                f"{run.kernel} {name} vcpu {gen_vcpu['vcpu']} {reason}: "
-                f"BPF counted {got}, exitgen made {want}")
+    assert_counts_equal_made(made, shown, f"{run.kernel} {name}", backend)
     return made, shown
 
 
