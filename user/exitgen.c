@@ -57,6 +57,12 @@
  */
 #define EG_STALL_SEC 10
 
+/* KVM_EXIT_* reasons counted per vCPU; every one in use is below. */
+#define EG_USER_EXIT_CODES 64
+
+/* What MMIO read n returns to the guest; the guest keeps the last. */
+#define EG_MMIO_ANSWER 0x4d4d494fU
+
 struct eg_vm;
 
 struct eg_vcpu {
@@ -67,15 +73,20 @@ struct eg_vcpu {
 	pthread_t thread;
 	bool started;
 
+	bool late; /* created once the first vCPUs made their exits */
+
 	/* Written by the vCPU thread, read by the main thread. */
 	pid_t tid;
 	unsigned long run_returns;
-	bool finished;
+	bool finished; /* out of the guest for good */
 	bool kicked; /* set by the main thread */
 
-	/* The vCPU thread's own. */
+	/* The vCPU thread's own until it ends. */
 	unsigned long io_exits;
 	unsigned long hlt_exits;
+	unsigned long mmio_exits;
+	uint32_t last_mmio_answer;
+	unsigned long user_exits[EG_USER_EXIT_CODES]; /* by exit_reason */
 	char err[256];
 
 	/* The watchdog's (main thread). */
@@ -89,13 +100,20 @@ struct eg_vm {
 	size_t run_size;
 	unsigned char *mem;
 	uint32_t count[EXITGEN_NR_KINDS];
-	unsigned int nr_vcpus;
+	unsigned int nr_first; /* vCPUs started at once */
+	unsigned int nr_vcpus; /* and the late ones after them */
 	struct eg_vcpu *vcpus;
 
 	pthread_mutex_t lock;
-	pthread_cond_t cond;
-	unsigned int nr_started;
+	pthread_cond_t cond; /* a vCPU finished */
+	pthread_cond_t release_cond; /* release became true */
+	unsigned int nr_started; /* the main thread's */
 	unsigned int nr_finished; /* under lock */
+	/*
+	 * vCPU threads wait for it after their last exit, so that no vCPU
+	 * stops before the late ones ran (under lock).
+	 */
+	bool release;
 };
 
 static const char *const phase_names[] = {
@@ -105,6 +123,7 @@ static const char *const phase_names[] = {
 	[EG_PHASE_HLT] = "hlt",
 	[EG_PHASE_MSR] = "msr",
 	[EG_PHASE_HYPERCALL] = "hypercall",
+	[EG_PHASE_MMIO] = "mmio",
 	[EG_PHASE_DONE] = "done",
 };
 
@@ -114,6 +133,58 @@ static const char *const kind_options[EXITGEN_NR_KINDS] = {
 	[EXITGEN_HLT] = "hlt",
 	[EXITGEN_MSR] = "msr",
 	[EXITGEN_HYPERCALL] = "hypercall",
+	[EXITGEN_MMIO] = "mmio",
+};
+
+/*
+ * The lower-case KVM_EXIT_* names without prefix, as the CLI prints user
+ * space exits; KVM_EXIT_UNKNOWN is the kernel's "unknown".
+ */
+static const char *const user_exit_names[EG_USER_EXIT_CODES] = {
+	[KVM_EXIT_UNKNOWN] = "unknown",
+	[KVM_EXIT_EXCEPTION] = "exception",
+	[KVM_EXIT_IO] = "io",
+	[KVM_EXIT_HYPERCALL] = "hypercall",
+	[KVM_EXIT_DEBUG] = "debug",
+	[KVM_EXIT_HLT] = "hlt",
+	[KVM_EXIT_MMIO] = "mmio",
+	[KVM_EXIT_IRQ_WINDOW_OPEN] = "irq_window_open",
+	[KVM_EXIT_SHUTDOWN] = "shutdown",
+	[KVM_EXIT_FAIL_ENTRY] = "fail_entry",
+	[KVM_EXIT_INTR] = "intr",
+	[KVM_EXIT_SET_TPR] = "set_tpr",
+	[KVM_EXIT_TPR_ACCESS] = "tpr_access",
+	[KVM_EXIT_S390_SIEIC] = "s390_sieic",
+	[KVM_EXIT_S390_RESET] = "s390_reset",
+	[KVM_EXIT_DCR] = "dcr",
+	[KVM_EXIT_NMI] = "nmi",
+	[KVM_EXIT_INTERNAL_ERROR] = "internal_error",
+	[KVM_EXIT_OSI] = "osi",
+	[KVM_EXIT_PAPR_HCALL] = "papr_hcall",
+	[KVM_EXIT_S390_UCONTROL] = "s390_ucontrol",
+	[KVM_EXIT_WATCHDOG] = "watchdog",
+	[KVM_EXIT_S390_TSCH] = "s390_tsch",
+	[KVM_EXIT_EPR] = "epr",
+	[KVM_EXIT_SYSTEM_EVENT] = "system_event",
+	[KVM_EXIT_S390_STSI] = "s390_stsi",
+	[KVM_EXIT_IOAPIC_EOI] = "ioapic_eoi",
+	[KVM_EXIT_HYPERV] = "hyperv",
+	[KVM_EXIT_ARM_NISV] = "arm_nisv",
+	[KVM_EXIT_X86_RDMSR] = "x86_rdmsr",
+	[KVM_EXIT_X86_WRMSR] = "x86_wrmsr",
+	[KVM_EXIT_DIRTY_RING_FULL] = "dirty_ring_full",
+	[KVM_EXIT_AP_RESET_HOLD] = "ap_reset_hold",
+	[KVM_EXIT_X86_BUS_LOCK] = "x86_bus_lock",
+	[KVM_EXIT_XEN] = "xen",
+	[KVM_EXIT_RISCV_SBI] = "riscv_sbi",
+	[KVM_EXIT_RISCV_CSR] = "riscv_csr",
+	[KVM_EXIT_NOTIFY] = "notify",
+#ifdef KVM_EXIT_LOONGARCH_IOCSR
+	[KVM_EXIT_LOONGARCH_IOCSR] = "loongarch_iocsr",
+#endif
+#ifdef KVM_EXIT_MEMORY_FAULT
+	[KVM_EXIT_MEMORY_FAULT] = "memory_fault",
+#endif
 };
 
 static int __attribute__((format(printf, 3, 4)))
@@ -246,6 +317,46 @@ static int handle_io(struct eg_vcpu *vcpu)
 	return 0;
 }
 
+static int handle_mmio(struct eg_vcpu *vcpu)
+{
+	struct kvm_run *run = vcpu->run;
+	uint32_t requested = vcpu->vm->count[EXITGEN_MMIO];
+	bool want_write = vcpu->mmio_exits % 2 == 0;
+	uint32_t value;
+
+	if (run->mmio.phys_addr != EG_MMIO_GPA + EG_MMIO_OFFSET ||
+	    run->mmio.len != EG_MMIO_SIZE)
+		return vcpu_fail(
+			vcpu,
+			"unexpected MMIO %s of %u bytes at 0x%llx; the guest only uses %u bytes at 0x%x",
+			run->mmio.is_write ? "write" : "read", run->mmio.len,
+			(unsigned long long)run->mmio.phys_addr, EG_MMIO_SIZE,
+			EG_MMIO_GPA + EG_MMIO_OFFSET);
+	if (!!run->mmio.is_write != want_write)
+		return vcpu_fail(vcpu, "MMIO exit %lu is a %s, expected a %s",
+				 vcpu->mmio_exits + 1,
+				 run->mmio.is_write ? "write" : "read",
+				 want_write ? "write" : "read");
+	if (vcpu->mmio_exits >= requested)
+		return vcpu_fail(vcpu, "more MMIO exits than the %u requested",
+				 requested);
+	if (run->mmio.is_write) {
+		/* The guest stores how many accesses it still has to do. */
+		memcpy(&value, run->mmio.data, sizeof(value));
+		if (value != requested - vcpu->mmio_exits)
+			return vcpu_fail(
+				vcpu, "MMIO write %lu stored %u, expected %lu",
+				vcpu->mmio_exits + 1, value,
+				requested - vcpu->mmio_exits);
+	} else {
+		value = EG_MMIO_ANSWER ^ (uint32_t)vcpu->mmio_exits;
+		memcpy(run->mmio.data, &value, sizeof(value));
+		vcpu->last_mmio_answer = value;
+	}
+	vcpu->mmio_exits++;
+	return 0;
+}
+
 /* The guest stopped on its final HLT: did it do all it was asked to? */
 static int check_done(struct eg_vcpu *vcpu)
 {
@@ -259,6 +370,15 @@ static int check_done(struct eg_vcpu *vcpu)
 	if (vcpu->hlt_exits != vm->count[EXITGEN_HLT])
 		return vcpu_fail(vcpu, "%lu HLT exits, %u requested",
 				 vcpu->hlt_exits, vm->count[EXITGEN_HLT]);
+	if (vcpu->mmio_exits != vm->count[EXITGEN_MMIO])
+		return vcpu_fail(vcpu, "%lu MMIO exits, %u requested",
+				 vcpu->mmio_exits, vm->count[EXITGEN_MMIO]);
+	if (vm->count[EXITGEN_MMIO] >= 2 &&
+	    status_read(vm, vcpu->id, EG_S_MMIO_READ) != vcpu->last_mmio_answer)
+		return vcpu_fail(
+			vcpu, "the guest read 0x%x by MMIO, it was given 0x%x",
+			status_read(vm, vcpu->id, EG_S_MMIO_READ),
+			vcpu->last_mmio_answer);
 	/* The guest's counter is 32 bits wide and may have wrapped. */
 	if (progress != (uint32_t)requested_total(vm))
 		return vcpu_fail(vcpu,
@@ -287,12 +407,6 @@ static int unexpected_exit(struct eg_vcpu *vcpu)
 	case KVM_EXIT_INTERNAL_ERROR:
 		return vcpu_fail(vcpu, "KVM internal error, suberror %u",
 				 run->internal.suberror);
-	case KVM_EXIT_MMIO:
-		return vcpu_fail(
-			vcpu,
-			"unexpected MMIO %s at 0x%llx: the guest touched memory outside its slot",
-			run->mmio.is_write ? "write" : "read",
-			(unsigned long long)run->mmio.phys_addr);
 	}
 	return vcpu_fail(vcpu, "unexpected exit to user space, reason %u",
 			 run->exit_reason);
@@ -304,8 +418,16 @@ static int vcpu_loop(struct eg_vcpu *vcpu)
 
 	for (;;) {
 		int r = ioctl(vcpu->fd, KVM_RUN, 0);
+		uint32_t reason = vcpu->run->exit_reason;
 
 		__atomic_add_fetch(&vcpu->run_returns, 1, __ATOMIC_RELAXED);
+		/*
+		 * Every return, failed ones too: kvm:kvm_userspace_exit
+		 * fires for each with run->exit_reason as it stands
+		 * (KVM_EXIT_INTR for -EINTR).
+		 */
+		if (reason < EG_USER_EXIT_CODES)
+			vcpu->user_exits[reason]++;
 		if (r < 0) {
 			if (errno == EINTR &&
 			    __atomic_load_n(&vcpu->kicked, __ATOMIC_RELAXED))
@@ -321,6 +443,10 @@ static int vcpu_loop(struct eg_vcpu *vcpu)
 		switch (vcpu->run->exit_reason) {
 		case KVM_EXIT_IO:
 			if (handle_io(vcpu))
+				return -1;
+			break;
+		case KVM_EXIT_MMIO:
+			if (handle_mmio(vcpu))
 				return -1;
 			break;
 		case KVM_EXIT_HLT:
@@ -351,6 +477,9 @@ static void *vcpu_thread(void *arg)
 	pthread_mutex_lock(&vm->lock);
 	vm->nr_finished++;
 	pthread_cond_signal(&vm->cond);
+	/* The thread's end is the vCPU's end for a collector. */
+	while (!vm->release)
+		pthread_cond_wait(&vm->release_cond, &vm->lock);
 	pthread_mutex_unlock(&vm->lock);
 	return NULL;
 }
@@ -419,6 +548,9 @@ static int create_vm(struct eg_vm *vm, unsigned int isa, char *err,
 	params[EG_P_MSR / 4] = vm->count[EXITGEN_MSR];
 	params[EG_P_HYPERCALL / 4] = vm->count[EXITGEN_HYPERCALL];
 	params[EG_P_VMMCALL / 4] = isa == VMEXIT_STAT_ISA_SVM;
+	params[EG_P_MMIO / 4] = vm->count[EXITGEN_MMIO];
+	params[EG_P_CPUID_LEAF / 4] = EG_CPUID_LEAF;
+	params[EG_P_CPUID_SUBLEAF / 4] = EG_CPUID_SUBLEAF;
 
 	memset(&region, 0, sizeof(region));
 	region.slot = 0;
@@ -462,12 +594,9 @@ static int setup_vcpu(struct eg_vcpu *vcpu, const void *sigmask, char *err,
 	return 0;
 }
 
-static int create_vcpus(struct eg_vm *vm, char *err, size_t errlen)
+static int alloc_vcpus(struct eg_vm *vm, char *err, size_t errlen)
 {
-	struct kvm_signal_mask *kmask;
 	unsigned int i;
-	sigset_t set;
-	int ret = 0;
 
 	vm->vcpus = calloc(vm->nr_vcpus, sizeof(*vm->vcpus));
 	if (!vm->vcpus)
@@ -476,7 +605,19 @@ static int create_vcpus(struct eg_vm *vm, char *err, size_t errlen)
 		vm->vcpus[i].vm = vm;
 		vm->vcpus[i].id = i;
 		vm->vcpus[i].fd = -1;
+		vm->vcpus[i].late = i >= vm->nr_first;
 	}
+	return 0;
+}
+
+/* vCPUs from to to - 1, ready to run. */
+static int create_vcpus(struct eg_vm *vm, unsigned int from, unsigned int to,
+			char *err, size_t errlen)
+{
+	struct kvm_signal_mask *kmask;
+	unsigned int i;
+	sigset_t set;
+	int ret = 0;
 
 	/* KVM's sigset is the kernel's: the first 64 bits of glibc's. */
 	kmask = calloc(1, sizeof(*kmask) + sizeof(uint64_t));
@@ -487,7 +628,7 @@ static int create_vcpus(struct eg_vm *vm, char *err, size_t errlen)
 	kmask->len = sizeof(uint64_t);
 	memcpy(kmask->sigset, &set, sizeof(uint64_t));
 
-	for (i = 0; i < vm->nr_vcpus && !ret; i++) {
+	for (i = from; i < to && !ret; i++) {
 		struct eg_vcpu *vcpu = &vm->vcpus[i];
 		void *run;
 
@@ -547,17 +688,18 @@ static time_t monotonic_now(void)
 	return ts.tv_sec;
 }
 
-static int run_vcpus(struct eg_vm *vm, char *err, size_t errlen)
+/* Starts the threads of vCPUs from to to - 1. */
+static int start_vcpus(struct eg_vm *vm, unsigned int from, unsigned int to,
+		       char *err, size_t errlen)
 {
 	sigset_t all, old;
-	struct timespec deadline;
 	unsigned int i;
 	int ret = 0;
 
 	/* vCPU threads inherit a mask that blocks every signal. */
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
-	for (i = 0; i < vm->nr_vcpus; i++) {
+	for (i = from; i < to; i++) {
 		struct eg_vcpu *vcpu = &vm->vcpus[i];
 		int r;
 
@@ -573,6 +715,15 @@ static int run_vcpus(struct eg_vm *vm, char *err, size_t errlen)
 		vm->nr_started++;
 	}
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	return ret;
+}
+
+/* Until every started vCPU is out of the guest for good; true if all ok. */
+static bool wait_vcpus(struct eg_vm *vm)
+{
+	struct timespec deadline;
+	bool ok = true;
+	unsigned int i;
 
 	pthread_mutex_lock(&vm->lock);
 	while (vm->nr_finished < vm->nr_started) {
@@ -581,6 +732,35 @@ static int run_vcpus(struct eg_vm *vm, char *err, size_t errlen)
 		pthread_cond_timedwait(&vm->cond, &vm->lock, &deadline);
 		watchdog(vm, monotonic_now());
 	}
+	for (i = 0; i < vm->nr_vcpus; i++)
+		if (vm->vcpus[i].started && vm->vcpus[i].err[0])
+			ok = false;
+	pthread_mutex_unlock(&vm->lock);
+	return ok;
+}
+
+/*
+ * The first vCPUs make their exits and wait in user space after their
+ * final HLT; only then are the late ones created and run, so that they
+ * join a VM that is still live.  All threads end together.
+ */
+static int run_vcpus(struct eg_vm *vm, char *err, size_t errlen)
+{
+	unsigned int i;
+	int ret;
+
+	ret = start_vcpus(vm, 0, vm->nr_first, err, errlen);
+	if (wait_vcpus(vm) && !ret && vm->nr_vcpus > vm->nr_first) {
+		ret = create_vcpus(vm, vm->nr_first, vm->nr_vcpus, err, errlen);
+		if (!ret)
+			ret = start_vcpus(vm, vm->nr_first, vm->nr_vcpus, err,
+					  errlen);
+		wait_vcpus(vm);
+	}
+
+	pthread_mutex_lock(&vm->lock);
+	vm->release = true;
+	pthread_cond_broadcast(&vm->release_cond);
 	pthread_mutex_unlock(&vm->lock);
 
 	for (i = 0; i < vm->nr_vcpus; i++) {
@@ -613,6 +793,7 @@ static void destroy_vm(struct eg_vm *vm)
 		munmap(vm->mem, EG_MEM_SIZE);
 	if (vm->kvm_fd >= 0)
 		close(vm->kvm_fd);
+	pthread_cond_destroy(&vm->release_cond);
 	pthread_cond_destroy(&vm->cond);
 	pthread_mutex_destroy(&vm->lock);
 }
@@ -654,6 +835,74 @@ static void fill_made(struct exitgen_result *res, const uint32_t *count)
 	}
 }
 
+static void add_detail(struct exitgen_result *res, unsigned int kind,
+		       unsigned long long key, unsigned long count)
+{
+	res->detail[res->nr_details++] = (struct exitgen_detail){
+		.kind = kind,
+		.key = key,
+		.count = count,
+	};
+}
+
+/* What the VM's vCPUs did, each the same, by port, MSR, leaf and page. */
+static void fill_details(struct exitgen_result *res, const uint32_t *count,
+			 unsigned int nr_vcpus)
+{
+	unsigned long pio = count[EXITGEN_PIO], msr = count[EXITGEN_MSR];
+	unsigned long mmio = count[EXITGEN_MMIO];
+
+	/* Each alternation starts with OUT, RDMSR and an MMIO write. */
+	add_detail(res, VMEXIT_STAT_DETAIL_PIO_OUT, EG_PORT,
+		   nr_vcpus * ((pio + 1) / 2));
+	add_detail(res, VMEXIT_STAT_DETAIL_PIO_IN, EG_PORT,
+		   nr_vcpus * (pio / 2));
+	add_detail(res, VMEXIT_STAT_DETAIL_MSR_READ, EG_MSR,
+		   nr_vcpus * ((msr + 1) / 2));
+	add_detail(res, VMEXIT_STAT_DETAIL_MSR_WRITE, EG_MSR,
+		   nr_vcpus * (msr / 2));
+	add_detail(res, VMEXIT_STAT_DETAIL_CPUID,
+		   (unsigned long long)EG_CPUID_LEAF << 32 | EG_CPUID_SUBLEAF,
+		   nr_vcpus * (unsigned long)count[EXITGEN_CPUID]);
+	add_detail(res, VMEXIT_STAT_DETAIL_MMIO_WRITE, EG_MMIO_GPA,
+		   nr_vcpus * ((mmio + 1) / 2));
+	add_detail(res, VMEXIT_STAT_DETAIL_MMIO_READ, EG_MMIO_GPA,
+		   nr_vcpus * (mmio / 2));
+}
+
+static const char *user_exit_name(unsigned int code)
+{
+	return code < EG_USER_EXIT_CODES ? user_exit_names[code] : NULL;
+}
+
+static int fill_vcpu(struct exitgen_vcpu_result *result,
+		     struct exitgen_vcpu_run *out, const struct eg_vcpu *vcpu,
+		     char *err, size_t errlen)
+{
+	unsigned int code;
+
+	result->vcpu_id = vcpu->id;
+	result->tid = vcpu->tid;
+	result->kvm_run_returns = vcpu->run_returns;
+	out->late = vcpu->late;
+	for (code = 0; code < EG_USER_EXIT_CODES; code++) {
+		struct exitgen_user_exit *ue;
+
+		if (!vcpu->user_exits[code])
+			continue;
+		if (out->nr_user_exits == EXITGEN_MAX_USER_EXITS)
+			return fail(
+				err, errlen,
+				"vCPU %u left KVM_RUN for more than %d reasons",
+				vcpu->id, EXITGEN_MAX_USER_EXITS);
+		ue = &out->user_exit[out->nr_user_exits++];
+		ue->code = code;
+		ue->reason = user_exit_name(code);
+		ue->count = vcpu->user_exits[code];
+	}
+	return 0;
+}
+
 int exitgen_run(const struct exitgen_request *req, struct exitgen_result *res,
 		char *err, size_t errlen)
 {
@@ -667,6 +916,10 @@ int exitgen_run(const struct exitgen_request *req, struct exitgen_result *res,
 	if (req->vcpus < 1 || req->vcpus > EXITGEN_MAX_VCPUS)
 		return fail(err, errlen, "%u vCPUs: need 1 to %d", req->vcpus,
 			    EXITGEN_MAX_VCPUS);
+	if (req->late_vcpus > EXITGEN_MAX_VCPUS - req->vcpus)
+		return fail(err, errlen,
+			    "%u vCPUs and %u late ones: at most %d in all",
+			    req->vcpus, req->late_vcpus, EXITGEN_MAX_VCPUS);
 	for (k = 0; k < EXITGEN_NR_KINDS; k++) {
 		if (req->count[k] > EXITGEN_MAX_COUNT)
 			return fail(err, errlen,
@@ -675,7 +928,8 @@ int exitgen_run(const struct exitgen_request *req, struct exitgen_result *res,
 				    EXITGEN_MAX_COUNT);
 		vm.count[k] = req->count[k];
 	}
-	vm.nr_vcpus = req->vcpus;
+	vm.nr_first = req->vcpus;
+	vm.nr_vcpus = req->vcpus + req->late_vcpus;
 
 	isa = host_isa();
 	if (!isa)
@@ -691,22 +945,26 @@ int exitgen_run(const struct exitgen_request *req, struct exitgen_result *res,
 	pthread_condattr_setclock(&cattr, CLOCK_MONOTONIC);
 	pthread_cond_init(&vm.cond, &cattr);
 	pthread_condattr_destroy(&cattr);
+	pthread_cond_init(&vm.release_cond, NULL);
 	pthread_mutex_init(&vm.lock, NULL);
 
 	if (open_kvm(&vm, err, errlen) || create_vm(&vm, isa, err, errlen) ||
-	    create_vcpus(&vm, err, errlen) || run_vcpus(&vm, err, errlen))
+	    alloc_vcpus(&vm, err, errlen) ||
+	    create_vcpus(&vm, 0, vm.nr_first, err, errlen) ||
+	    run_vcpus(&vm, err, errlen))
 		goto out;
 
 	res->isa = isa;
 	res->pid = getpid();
 	res->kvm_module = module;
 	fill_made(res, vm.count);
+	fill_details(res, vm.count, vm.nr_vcpus);
+	res->mmio_gpa = EG_MMIO_GPA;
 	res->nr_vcpus = vm.nr_vcpus;
-	for (i = 0; i < vm.nr_vcpus; i++) {
-		res->vcpu[i].vcpu_id = vm.vcpus[i].id;
-		res->vcpu[i].tid = vm.vcpus[i].tid;
-		res->vcpu[i].kvm_run_returns = vm.vcpus[i].run_returns;
-	}
+	for (i = 0; i < vm.nr_vcpus; i++)
+		if (fill_vcpu(&res->vcpu[i], &res->vcpu_run[i], &vm.vcpus[i],
+			      err, errlen))
+			goto out;
 	ret = 0;
 out:
 	destroy_vm(&vm);
@@ -719,26 +977,36 @@ static void usage(FILE *out)
 {
 	fprintf(out,
 		"usage: vmexit-stat exitgen [--cpuid N] [--pio N] [--hlt N] [--msr N]\n"
-		"                           [--hypercall N] [--vcpus K] [--json]\n"
+		"                           [--hypercall N] [--mmio N] [--vcpus K]\n"
+		"                           [--late-vcpus K] [--json]\n"
 		"\n"
 		"Creates a VM through /dev/kvm whose real-mode guest makes exactly the\n"
 		"requested VM exits on every vCPU (one thread each), then prints what\n"
 		"it made per exit code, named as the kernel's kvm:kvm_exit trace names\n"
-		"them.\n"
+		"them, how often each vCPU's KVM_RUN returned by reason, and the ports,\n"
+		"MSRs, CPUID leaf and MMIO page it used.\n"
 		"\n"
-		"  --cpuid N      N CPUID exits\n"
-		"  --pio N        N port I/O exits on port 0x%x, OUT and IN alternating\n"
-		"  --hlt N        N HLT exits\n"
-		"  --msr N        N MSR exits on MSR 0x%x, RDMSR and WRMSR alternating\n"
-		"  --hypercall N  N hypercalls (VMCALL on Intel, VMMCALL on AMD)\n"
-		"  --vcpus K      run K vCPUs, 1 to %d (default 1)\n"
-		"  --json         print JSON instead of a table\n"
-		"  --help         print this help\n"
+		"  --cpuid N       N CPUID exits, leaf 0x%x subleaf 0x%x\n"
+		"  --pio N         N port I/O exits on port 0x%x, OUT and IN alternating\n"
+		"  --hlt N         N HLT exits\n"
+		"  --msr N         N MSR exits on MSR 0x%x, RDMSR and WRMSR alternating\n"
+		"  --hypercall N   N hypercalls (VMCALL on Intel, VMMCALL on AMD)\n"
+		"  --mmio N        N MMIO accesses to guest-physical 0x%x (a page without\n"
+		"                  memory), write and read alternating\n"
+		"  --vcpus K       run K vCPUs, 1 to %d (default 1)\n"
+		"  --late-vcpus K  then K more, created once the first ones made all their\n"
+		"                  exits but before they stop (default 0)\n"
+		"  --json          print JSON instead of a table\n"
+		"  --help          print this help\n"
 		"\n"
 		"Counts are per vCPU, 0 to %lu each (default 0).  Besides them every vCPU\n"
 		"makes one control exit of its own, the HLT it stops on; it is counted\n"
-		"in the output.\n",
-		EG_PORT, EG_MSR, EXITGEN_MAX_VCPUS, EXITGEN_MAX_COUNT);
+		"in the output.  MMIO accesses leave KVM_RUN as KVM_EXIT_MMIO; the VM\n"
+		"exits they cause (nested page faults) are not listed among the exits\n"
+		"made, because touching guest memory the first time makes them too.\n",
+		EG_CPUID_LEAF, EG_CPUID_SUBLEAF, EG_PORT, EG_MSR,
+		EG_MMIO_GPA + EG_MMIO_OFFSET, EXITGEN_MAX_VCPUS,
+		EXITGEN_MAX_COUNT);
 }
 
 static int parse_number(const char *opt, const char *arg, unsigned long min,
@@ -782,76 +1050,197 @@ static const char *reason_or_unknown(const struct exitgen_made *made)
 	return made->reason ? made->reason : "unknown";
 }
 
-static int print_json(const struct exitgen_result *res)
+/* As the CLI's details --json names them. */
+static const char *detail_kind_name(unsigned int kind)
 {
-	struct json_object *root, *vcpus, *made;
+	switch (kind) {
+	case VMEXIT_STAT_DETAIL_PIO_IN:
+		return "pio_in";
+	case VMEXIT_STAT_DETAIL_PIO_OUT:
+		return "pio_out";
+	case VMEXIT_STAT_DETAIL_MSR_READ:
+		return "msr_read";
+	case VMEXIT_STAT_DETAIL_MSR_WRITE:
+		return "msr_write";
+	case VMEXIT_STAT_DETAIL_CPUID:
+		return "cpuid";
+	case VMEXIT_STAT_DETAIL_MMIO_READ:
+		return "mmio_read";
+	case VMEXIT_STAT_DETAIL_MMIO_WRITE:
+		return "mmio_write";
+	}
+	return "unknown";
+}
+
+static void detail_label(const struct exitgen_detail *d, char *buf, size_t len)
+{
+	switch (d->kind) {
+	case VMEXIT_STAT_DETAIL_PIO_IN:
+	case VMEXIT_STAT_DETAIL_PIO_OUT:
+		snprintf(buf, len, "port 0x%llx", d->key);
+		break;
+	case VMEXIT_STAT_DETAIL_MSR_READ:
+	case VMEXIT_STAT_DETAIL_MSR_WRITE:
+		snprintf(buf, len, "msr 0x%llx", d->key);
+		break;
+	case VMEXIT_STAT_DETAIL_CPUID:
+		snprintf(buf, len, "leaf 0x%llx subleaf 0x%llx", d->key >> 32,
+			 d->key & 0xffffffffULL);
+		break;
+	default:
+		snprintf(buf, len, "gpa 0x%llx", d->key);
+		break;
+	}
+}
+
+static void user_exit_reason(const struct exitgen_user_exit *ue, char *buf,
+			     size_t len)
+{
+	if (ue->reason)
+		snprintf(buf, len, "%s", ue->reason);
+	else
+		snprintf(buf, len, "%u", ue->code);
+}
+
+/* Adds key: value to obj; false when out of memory. */
+static bool add_int(struct json_object *obj, const char *key, int64_t value)
+{
+	struct json_object *v = json_object_new_int64(value);
+
+	return v && !json_object_object_add(obj, key, v);
+}
+
+static bool add_string(struct json_object *obj, const char *key,
+		       const char *value)
+{
+	struct json_object *v = json_object_new_string(value);
+
+	return v && !json_object_object_add(obj, key, v);
+}
+
+static struct json_object *vcpu_json(const struct exitgen_vcpu_result *v,
+				     const struct exitgen_vcpu_run *run)
+{
+	struct json_object *o = json_object_new_object();
+	struct json_object *user_exits = json_object_new_array();
+	bool ok = o && user_exits;
 	unsigned int i;
 
-	root = json_object_new_object();
-	vcpus = json_object_new_array();
-	made = json_object_new_array();
-	if (!root || !vcpus || !made)
-		goto oom;
+	for (i = 0; ok && i < run->nr_user_exits; i++) {
+		const struct exitgen_user_exit *ue = &run->user_exit[i];
+		struct json_object *u = json_object_new_object();
+		char reason[16];
 
-	json_object_object_add(root, "isa",
-			       json_object_new_string(exit_isa_name(res->isa)));
-	json_object_object_add(root, "pid", json_object_new_int(res->pid));
-	json_object_object_add(root, "kvm_module",
-			       res->kvm_module ?
-				       json_object_new_string(res->kvm_module) :
-				       NULL);
-	for (i = 0; i < res->nr_vcpus; i++) {
-		const struct exitgen_vcpu_result *v = &res->vcpu[i];
-		struct json_object *o = json_object_new_object();
-
-		if (!o)
-			goto oom;
-		json_object_object_add(o, "vcpu",
-				       json_object_new_int64(v->vcpu_id));
-		json_object_object_add(o, "tid", json_object_new_int(v->tid));
-		json_object_object_add(
-			o, "kvm_run_returns",
-			json_object_new_int64(v->kvm_run_returns));
-		json_object_array_add(vcpus, o);
+		user_exit_reason(ue, reason, sizeof(reason));
+		ok = u && add_int(u, "code", ue->code) &&
+		     add_string(u, "reason", reason) &&
+		     add_int(u, "count", ue->count) &&
+		     !json_object_array_add(user_exits, u);
+		if (!ok)
+			json_object_put(u);
 	}
-	json_object_object_add(root, "vcpus", vcpus);
-	vcpus = NULL;
-	for (i = 0; i < res->nr_made; i++) {
+	ok = ok && add_int(o, "vcpu", v->vcpu_id) && add_int(o, "tid", v->tid);
+	if (ok) {
+		struct json_object *late = json_object_new_boolean(run->late);
+
+		ok = late && !json_object_object_add(o, "late", late);
+	}
+	ok = ok && add_int(o, "kvm_run_returns", v->kvm_run_returns) &&
+	     !json_object_object_add(o, "user_exits", user_exits);
+	if (!ok) {
+		json_object_put(user_exits);
+		json_object_put(o);
+		return NULL;
+	}
+	return o;
+}
+
+static struct json_object *result_json(const struct exitgen_result *res)
+{
+	struct json_object *root = json_object_new_object();
+	struct json_object *vcpus = json_object_new_array();
+	struct json_object *made = json_object_new_array();
+	struct json_object *details = json_object_new_array();
+	bool ok = root && vcpus && made && details;
+	unsigned int i;
+
+	for (i = 0; ok && i < res->nr_vcpus; i++) {
+		struct json_object *o =
+			vcpu_json(&res->vcpu[i], &res->vcpu_run[i]);
+
+		ok = o && !json_object_array_add(vcpus, o);
+		if (!ok)
+			json_object_put(o);
+	}
+	for (i = 0; ok && i < res->nr_made; i++) {
 		const struct exitgen_made *m = &res->made[i];
 		struct json_object *o = json_object_new_object();
 
-		if (!o)
-			goto oom;
-		json_object_object_add(o, "code",
-				       json_object_new_int64(m->code));
-		json_object_object_add(
-			o, "reason",
-			json_object_new_string(reason_or_unknown(m)));
-		json_object_object_add(o, "requested",
-				       json_object_new_int64(m->requested));
-		json_object_object_add(o, "control",
-				       json_object_new_int64(m->control));
-		json_object_object_add(o, "count",
-				       json_object_new_int64(made_count(m)));
-		json_object_array_add(made, o);
+		ok = o && add_int(o, "code", m->code) &&
+		     add_string(o, "reason", reason_or_unknown(m)) &&
+		     add_int(o, "requested", m->requested) &&
+		     add_int(o, "control", m->control) &&
+		     add_int(o, "count", made_count(m)) &&
+		     !json_object_array_add(made, o);
+		if (!ok)
+			json_object_put(o);
 	}
-	json_object_object_add(root, "made", made);
+	for (i = 0; ok && i < res->nr_details; i++) {
+		const struct exitgen_detail *d = &res->detail[i];
+		struct json_object *o = json_object_new_object();
+		char label[64];
 
+		detail_label(d, label, sizeof(label));
+		ok = o && add_string(o, "kind", detail_kind_name(d->kind)) &&
+		     add_int(o, "key", d->key) &&
+		     add_int(o, "count", d->count) &&
+		     add_string(o, "label", label) &&
+		     !json_object_array_add(details, o);
+		if (!ok)
+			json_object_put(o);
+	}
+
+	ok = ok && add_string(root, "isa", exit_isa_name(res->isa)) &&
+	     add_int(root, "pid", res->pid);
+	/* null when unknown */
+	ok = ok &&
+	     !json_object_object_add(
+		     root, "kvm_module",
+		     res->kvm_module ? json_object_new_string(res->kvm_module) :
+				       NULL);
+	ok = ok && add_int(root, "mmio_gpa", res->mmio_gpa);
+	if (ok && !json_object_object_add(root, "vcpus", vcpus)) {
+		vcpus = NULL;
+		if (!json_object_object_add(root, "made", made)) {
+			made = NULL;
+			if (!json_object_object_add(root, "details", details))
+				return root;
+		}
+	}
+	json_object_put(vcpus);
+	json_object_put(made);
+	json_object_put(details);
+	json_object_put(root);
+	return NULL;
+}
+
+static int print_json(const struct exitgen_result *res)
+{
+	struct json_object *root = result_json(res);
+
+	if (!root) {
+		fprintf(stderr, "vmexit-stat exitgen: out of memory\n");
+		return -1;
+	}
 	json_doc_print(stdout, root);
 	json_object_put(root);
 	return 0;
-oom:
-	json_object_put(vcpus);
-	json_object_put(made);
-	json_object_put(root);
-	fprintf(stderr, "vmexit-stat exitgen: out of memory\n");
-	return -1;
 }
 
 static void print_table(const struct exitgen_result *res)
 {
 	bool vmx = res->isa == VMEXIT_STAT_ISA_VMX;
-	unsigned int i;
+	unsigned int i, j;
 
 	printf("exitgen: pid %d, isa %s, /dev/kvm from %s, %u vCPU%s\n",
 	       res->pid, exit_isa_name(res->isa),
@@ -870,10 +1259,36 @@ static void print_table(const struct exitgen_result *res)
 		       reason_or_unknown(m), m->requested, m->control,
 		       made_count(m));
 	}
-	printf("\n  %6s  %10s  %15s\n", "vcpu", "tid", "kvm_run_returns");
-	for (i = 0; i < res->nr_vcpus; i++)
-		printf("  %6u  %10d  %15lu\n", res->vcpu[i].vcpu_id,
-		       res->vcpu[i].tid, res->vcpu[i].kvm_run_returns);
+
+	printf("\nKVM_RUN returns by vCPU:\n");
+	printf("  %6s  %10s  %4s  %15s  %s\n", "vcpu", "tid", "late",
+	       "kvm_run_returns", "by reason");
+	for (i = 0; i < res->nr_vcpus; i++) {
+		const struct exitgen_vcpu_result *v = &res->vcpu[i];
+		const struct exitgen_vcpu_run *run = &res->vcpu_run[i];
+
+		printf("  %6u  %10d  %4s  %15lu ", v->vcpu_id, v->tid,
+		       run->late ? "yes" : "no", v->kvm_run_returns);
+		for (j = 0; j < run->nr_user_exits; j++) {
+			char reason[16];
+
+			user_exit_reason(&run->user_exit[j], reason,
+					 sizeof(reason));
+			printf(" %s %lu", reason, run->user_exit[j].count);
+		}
+		printf("\n");
+	}
+
+	printf("\ndrill-down, all vCPUs:\n");
+	printf("  %-10s  %-24s %10s\n", "kind", "what", "count");
+	for (i = 0; i < res->nr_details; i++) {
+		char label[64];
+
+		detail_label(&res->detail[i], label, sizeof(label));
+		printf("  %-10s  %-24s %10lu\n",
+		       detail_kind_name(res->detail[i].kind), label,
+		       res->detail[i].count);
+	}
 }
 
 int cmd_exitgen(int argc, char **argv)
@@ -884,14 +1299,16 @@ int cmd_exitgen(int argc, char **argv)
 		{ "hlt", required_argument, NULL, 'H' },
 		{ "msr", required_argument, NULL, 'm' },
 		{ "hypercall", required_argument, NULL, 'y' },
+		{ "mmio", required_argument, NULL, 'M' },
 		{ "vcpus", required_argument, NULL, 'v' },
+		{ "late-vcpus", required_argument, NULL, 'l' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct exitgen_request req = { .vcpus = 1 };
 	struct exitgen_result *res;
-	unsigned long vcpus = 1;
+	unsigned long number;
 	bool json = false;
 	char err[512];
 	int opt, kind, status;
@@ -904,20 +1321,28 @@ int cmd_exitgen(int argc, char **argv)
 		case 'H':
 		case 'm':
 		case 'y':
+		case 'M':
 			kind = opt == 'c' ? EXITGEN_CPUID :
 			       opt == 'p' ? EXITGEN_PIO :
 			       opt == 'H' ? EXITGEN_HLT :
 			       opt == 'm' ? EXITGEN_MSR :
-					    EXITGEN_HYPERCALL;
+			       opt == 'y' ? EXITGEN_HYPERCALL :
+					    EXITGEN_MMIO;
 			if (parse_number(kind_options[kind], optarg, 0,
 					 EXITGEN_MAX_COUNT, &req.count[kind]))
 				return 2;
 			break;
 		case 'v':
 			if (parse_number("vcpus", optarg, 1, EXITGEN_MAX_VCPUS,
-					 &vcpus))
+					 &number))
 				return 2;
-			req.vcpus = vcpus;
+			req.vcpus = number;
+			break;
+		case 'l':
+			if (parse_number("late-vcpus", optarg, 0,
+					 EXITGEN_MAX_VCPUS - 1, &number))
+				return 2;
+			req.late_vcpus = number;
 			break;
 		case 'j':
 			json = true;
@@ -935,6 +1360,12 @@ int cmd_exitgen(int argc, char **argv)
 			"vmexit-stat exitgen: unexpected argument '%s'\n",
 			argv[optind]);
 		usage(stderr);
+		return 2;
+	}
+	if (req.vcpus + req.late_vcpus > EXITGEN_MAX_VCPUS) {
+		fprintf(stderr,
+			"vmexit-stat exitgen: --vcpus %u and --late-vcpus %u make more than %d vCPUs\n",
+			req.vcpus, req.late_vcpus, EXITGEN_MAX_VCPUS);
 		return 2;
 	}
 

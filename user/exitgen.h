@@ -2,6 +2,7 @@
 #ifndef VMEXIT_STAT_EXITGEN_H
 #define VMEXIT_STAT_EXITGEN_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
 
@@ -17,16 +18,24 @@ enum exitgen_kind {
 	EXITGEN_HLT,
 	EXITGEN_MSR, /* RDMSR and WRMSR, alternating */
 	EXITGEN_HYPERCALL, /* VMMCALL on AMD, VMCALL on Intel */
+	EXITGEN_MMIO, /* write and read, alternating, to a page with no slot */
 	EXITGEN_NR_KINDS,
 };
 
 #define EXITGEN_MAX_VCPUS 64
 #define EXITGEN_MAX_MADE 8
 #define EXITGEN_MAX_COUNT 0xffffffffUL /* per kind and vCPU */
+#define EXITGEN_MAX_USER_EXITS 8 /* distinct KVM_EXIT_* reasons per vCPU */
+#define EXITGEN_NR_DETAILS 7
 
 struct exitgen_request {
 	unsigned long count[EXITGEN_NR_KINDS];
 	unsigned int vcpus;
+	/*
+	 * vCPUs created and started once the first ones made all their
+	 * exits, while those still live; they make the same mix.
+	 */
+	unsigned int late_vcpus;
 };
 
 /* One exit code the guest made, the same on every vCPU. */
@@ -37,10 +46,38 @@ struct exitgen_made {
 	unsigned long control; /* exits exitgen adds itself (final HLT) */
 };
 
+/* How often KVM_RUN returned with one run->exit_reason. */
+struct exitgen_user_exit {
+	unsigned int code; /* KVM_EXIT_* */
+	const char *reason; /* lower-case KVM_EXIT_* name without prefix */
+	unsigned long count;
+};
+
 struct exitgen_vcpu_result {
 	unsigned int vcpu_id;
 	pid_t tid;
 	unsigned long kvm_run_returns; /* KVM_RUN ioctls that returned */
+};
+
+/*
+ * How the vCPU of the same index in vcpu[] ran: apart from
+ * exitgen_vcpu_result, whose users initialize it field by field.
+ */
+struct exitgen_vcpu_run {
+	bool late; /* one of the request's late_vcpus */
+	unsigned int nr_user_exits; /* by code, ascending; sum: returns */
+	struct exitgen_user_exit user_exit[EXITGEN_MAX_USER_EXITS];
+};
+
+/*
+ * The drill-down the guest made, summed over the VM's vCPUs: one row
+ * per I/O direction, MSR access, CPUID and MMIO direction, in the
+ * numbering of enum vmexit_stat_detail_kind, even when it is zero.
+ */
+struct exitgen_detail {
+	unsigned int kind; /* VMEXIT_STAT_DETAIL_* */
+	unsigned long long key; /* as VMEXIT_STAT_A_DETAIL_KEY */
+	unsigned long count;
 };
 
 struct exitgen_result {
@@ -50,12 +87,16 @@ struct exitgen_result {
 	struct exitgen_made made[EXITGEN_MAX_MADE];
 	unsigned int nr_vcpus;
 	struct exitgen_vcpu_result vcpu[EXITGEN_MAX_VCPUS];
+	struct exitgen_vcpu_run vcpu_run[EXITGEN_MAX_VCPUS];
 	/*
 	 * The KVM vendor module of /dev/kvm ("kvm_intel", "kvm_amd",
 	 * "kvm_pvm"), NULL if unknown.  Under kvm_pvm the guest runs in
 	 * KVM's instruction emulator and makes no VM exits at all.
 	 */
 	const char *kvm_module;
+	unsigned int nr_details;
+	struct exitgen_detail detail[EXITGEN_NR_DETAILS];
+	unsigned long long mmio_gpa; /* the page the MMIO accesses hit */
 };
 
 /*

@@ -21,8 +21,8 @@ exitgen_guest_start:
 	movl	EG_PARAMS_GPA + EG_P_CPUID, %edi
 1:	testl	%edi, %edi
 	jz	2f
-	xorl	%eax, %eax
-	xorl	%ecx, %ecx
+	movl	EG_PARAMS_GPA + EG_P_CPUID_LEAF, %eax
+	movl	EG_PARAMS_GPA + EG_P_CPUID_SUBLEAF, %ecx
 	cpuid
 	incl	EG_S_PROGRESS(%si)
 	decl	%edi
@@ -94,10 +94,31 @@ exitgen_guest_start:
 	decl	%edi
 	jmp	10b
 
-	/* The one control exit; the VMM never resumes us after it. */
-11:	movl	$EG_PHASE_DONE, EG_S_PHASE(%si)
-12:	hlt
+	/*
+	 * Write, then read, alternating, through %es to the page no slot
+	 * covers.  A write stores the count still to do, which the VMM
+	 * checks; a read keeps what the VMM answered, for it to check.
+	 */
+11:	movl	$EG_PHASE_MMIO, EG_S_PHASE(%si)
+	movl	EG_PARAMS_GPA + EG_P_MMIO, %edi
+	movw	$(EG_MMIO_GPA >> 4), %ax
+	movw	%ax, %es
+12:	testl	%edi, %edi
+	jz	13f
+	movl	%edi, %es:EG_MMIO_OFFSET
+	incl	EG_S_PROGRESS(%si)
+	decl	%edi
+	jz	13f
+	movl	%es:EG_MMIO_OFFSET, %eax
+	movl	%eax, EG_S_MMIO_READ(%si)
+	incl	EG_S_PROGRESS(%si)
+	decl	%edi
 	jmp	12b
+
+	/* The one control exit; the VMM never resumes us after it. */
+13:	movl	$EG_PHASE_DONE, EG_S_PHASE(%si)
+14:	hlt
+	jmp	14b
 exitgen_guest_end:
 
 	.section .note.GNU-stack, "", @progbits

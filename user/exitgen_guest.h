@@ -20,6 +20,16 @@
 #define EG_STATUS_SIZE 16 /* per vCPU, indexed by vCPU id */
 #define EG_CODE_GPA 0x3000
 
+/*
+ * The MMIO page: no memory slot covers it, so every access leaves
+ * KVM_RUN as KVM_EXIT_MMIO.  Below 1 MiB, so that real mode reaches it
+ * through %es; the accesses sit inside the page (EG_MMIO_OFFSET) so that
+ * a collector that reports the page rather than the address shows it.
+ */
+#define EG_MMIO_GPA 0xd0000
+#define EG_MMIO_OFFSET 0x10
+#define EG_MMIO_SIZE 4 /* movl */
+
 /* Parameter block: one 32-bit word each, shared by every vCPU. */
 #define EG_P_CPUID 0
 #define EG_P_PIO 4
@@ -27,19 +37,24 @@
 #define EG_P_MSR 12
 #define EG_P_HYPERCALL 16
 #define EG_P_VMMCALL 20 /* nonzero: VMMCALL (AMD), else VMCALL */
-#define EG_P_SIZE 24
+#define EG_P_MMIO 24
+#define EG_P_CPUID_LEAF 28 /* %eax of every CPUID */
+#define EG_P_CPUID_SUBLEAF 32 /* %ecx of every CPUID */
+#define EG_P_SIZE 36
 
 /* Status slot of one vCPU; the guest's %si points at it. */
 #define EG_S_PHASE 0 /* EG_PHASE_*, 0 before the guest ran */
 #define EG_S_PROGRESS 4 /* instructions done, all kinds */
 #define EG_S_HCRET 8 /* %eax after the last hypercall */
+#define EG_S_MMIO_READ 12 /* the value the last MMIO read returned */
 
 #define EG_PHASE_CPUID 1
 #define EG_PHASE_PIO 2
 #define EG_PHASE_HLT 3
 #define EG_PHASE_MSR 4
 #define EG_PHASE_HYPERCALL 5
-#define EG_PHASE_DONE 6 /* set just before the final HLT */
+#define EG_PHASE_MMIO 6
+#define EG_PHASE_DONE 7 /* set just before the final HLT */
 
 /*
  * Port 0xe9 (the Bochs/QEMU debug console, always a user space device):
@@ -63,6 +78,14 @@
  * returns -KVM_ENOSYS in %eax and skips the instruction.
  */
 #define EG_HC_NR 0x54495845
+
+/*
+ * CPUID leaf 0xd (XSAVE) subleaf 1: a leaf whose subleaf matters, and
+ * neither number 0, so a collector that drops or swaps either shows it.
+ * Without KVM_SET_CPUID2 KVM answers zeros; the exit is the same.
+ */
+#define EG_CPUID_LEAF 0xd
+#define EG_CPUID_SUBLEAF 0x1
 
 #ifndef __ASSEMBLER__
 /* The guest's code, position independent; see exitgen_guest.S. */
