@@ -1,145 +1,190 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * vmexit_stat: counts KVM VM exits per VM, vCPU and exit reason, and
- * reports them over the vmexit_stat generic netlink family.
+ * vmexit_stat: KVM VM-exit statistics per VM, vCPU and exit reason, with
+ * exit latency, exits to user space and a drill-down, reported over the
+ * vmexit_stat generic netlink family.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
-#include <linux/cpumask.h>
-#include <linux/log2.h>
 #include <linux/module.h>
 #include <linux/moduleparam.h>
-#include <linux/random.h>
-#include <linux/slab.h>
-#include <linux/smp.h>
-#include <linux/topology.h>
+#include <linux/timekeeping.h>
+#include <linux/workqueue.h>
 
+#include "vcpu_table.h"
 #include "vmexit_stat.h"
 
-#define VXS_MIN_SLOTS_PER_CPU	64U
-#define VXS_MAX_SLOTS_PER_CPU	65536U
+static unsigned int max_memory_kb = 16384;
+module_param(max_memory_kb, uint, 0444);
+MODULE_PARM_DESC(max_memory_kb,
+		 "hard cap on the memory the statistics use, reserved at load; it sets how many vCPU threads are tracked (default 16384, about 800 threads)");
 
-static unsigned int slots_per_cpu = 1024;
-module_param(slots_per_cpu, uint, 0444);
-MODULE_PARM_DESC(slots_per_cpu,
-		 "exit counters per CPU, one per (VM, vCPU, reason); rounded up to a power of two, 64..65536 (default 1024)");
+static bool unprivileged_read;
+module_param(unprivileged_read, bool, 0644);
+MODULE_PARM_DESC(unprivileged_read,
+		 "let users without CAP_PERFMON or CAP_SYS_ADMIN read the statistics (default no)");
 
-/* Indexed by CPU; written at load time only, then read-only. */
-static struct vxs_exit_table **vxs_tables;
-static unsigned long vxs_generation;
-static siphash_key_t vxs_vm_id_key;
+static bool latency = true;
+module_param(latency, bool, 0444);
+MODULE_PARM_DESC(latency, "time exits at load (default yes); see SET_CONFIG");
 
-struct vxs_exit_table *vxs_this_cpu_table(void)
+static bool details = true;
+module_param(details, bool, 0444);
+MODULE_PARM_DESC(details,
+		 "count ports, MSRs, CPUID leaves and MMIO pages at load (default yes)");
+
+static unsigned int ended_vm_ttl_s = 3600;
+module_param(ended_vm_ttl_s, uint, 0444);
+MODULE_PARM_DESC(ended_vm_ttl_s,
+		 "seconds ended VMs stay listed, 0 until reset (default 3600)");
+
+static struct vxs_core vxs_core;
+
+/* Sends lifecycle notifications and forgets VMs that ended long ago. */
+static void vxs_housekeeping_fn(struct work_struct *work);
+static DECLARE_DELAYED_WORK(vxs_housekeeping, vxs_housekeeping_fn);
+
+static void vxs_housekeeping_fn(struct work_struct *work)
 {
-	return vxs_tables[smp_processor_id()];
+	struct vxs_event events[16];
+	u32 i, n;
+	u64 now, next;
+
+	do {
+		n = vxs_core_take_events(&vxs_core, events,
+					 ARRAY_SIZE(events));
+		for (i = 0; i < n; i++)
+			vxs_genl_notify(&events[i]);
+	} while (n == ARRAY_SIZE(events));
+
+	now = ktime_get_boottime_ns();
+	next = vxs_core_age(&vxs_core, now);
+	if (next)
+		schedule_delayed_work(&vxs_housekeeping,
+				      nsecs_to_jiffies(next - now) + 1);
 }
 
-unsigned long vxs_current_generation(void)
+/* Probe context: only queue the work. */
+static void vxs_events_queued(struct vxs_core *core)
 {
-	return READ_ONCE(vxs_generation);
+	mod_delayed_work(system_wq, &vxs_housekeeping, 0);
 }
 
-u32 vxs_slots_per_cpu(void)
+struct vxs_exit_snapshot *vxs_exits_snapshot(const struct vxs_filter *filter)
 {
-	return slots_per_cpu;
+	return vxs_core_exits(&vxs_core, filter);
 }
 
-struct vxs_exit_snapshot *vxs_snapshot(const struct vxs_exit_filter *filter)
+struct vxs_user_snapshot *vxs_user_snapshot(const struct vxs_filter *filter)
 {
-	return vxs_exit_snapshot_take(vxs_tables, nr_cpu_ids,
-				      vxs_current_generation(), filter,
-				      &vxs_vm_id_key);
+	return vxs_core_user_exits(&vxs_core, filter);
 }
 
-void vxs_totals(u64 *seen, u64 *dropped)
+struct vxs_detail_snapshot *
+vxs_details_snapshot(const struct vxs_filter *filter)
 {
-	vxs_exit_tables_totals(vxs_tables, nr_cpu_ids,
-			       vxs_current_generation(), seen, dropped);
+	return vxs_core_details(&vxs_core, filter);
+}
+
+struct vxs_vm_snapshot *vxs_vms_snapshot(const struct vxs_filter *filter)
+{
+	return vxs_core_vms(&vxs_core, filter);
+}
+
+void vxs_info_get(struct vxs_info *info)
+{
+	vxs_core_info(&vxs_core, info);
+}
+
+void vxs_config_get(struct vxs_config *config)
+{
+	config->latency = READ_ONCE(vxs_core.latency);
+	config->details = READ_ONCE(vxs_core.details);
+	config->ended_vm_ttl_s = READ_ONCE(vxs_core.ended_vm_ttl_s);
+}
+
+void vxs_config_set(const struct vxs_config *config)
+{
+	WRITE_ONCE(vxs_core.latency, config->latency);
+	WRITE_ONCE(vxs_core.details, config->details);
+	WRITE_ONCE(vxs_core.ended_vm_ttl_s, config->ended_vm_ttl_s);
+	/* A new age limit may free ended VMs now. */
+	mod_delayed_work(system_wq, &vxs_housekeeping, 0);
 }
 
 void vxs_reset(void)
 {
-	/*
-	 * Each CPU wipes its own table at its next exit; readers skip
-	 * tables of older generations until then.  Generation 0 is that
-	 * of never-used tables, so never step onto it.
-	 */
-	unsigned long next = READ_ONCE(vxs_generation) + 1;
-
-	if (!next)
-		next = 1;
-	WRITE_ONCE(vxs_generation, next);
+	vxs_core_reset(&vxs_core);
 }
 
-static void vxs_tables_free(void)
+bool vxs_unprivileged_read(void)
 {
-	unsigned int cpu;
-
-	for_each_possible_cpu(cpu)
-		vxs_exit_table_free(vxs_tables[cpu]);
-	kfree(vxs_tables);
-	vxs_tables = NULL;
+	return READ_ONCE(unprivileged_read);
 }
 
-static int vxs_tables_alloc(void)
+/* How many vCPU threads fit in max_memory_kb, or 0 if not one does. */
+static u32 vxs_blocks_for(u64 bytes)
 {
-	unsigned int cpu;
+	/* A block, the VM it may need, two index places: see core alloc. */
+	u64 per_block = sizeof(struct vxs_block) + sizeof(struct vxs_vm) +
+			4 * sizeof(struct vxs_block *);
+	u64 fixed = 4096 + num_possible_cpus() *
+			   sizeof(struct vxs_cpu_counters);
 
-	vxs_tables = kcalloc(nr_cpu_ids, sizeof(*vxs_tables), GFP_KERNEL);
-	if (!vxs_tables)
-		return -ENOMEM;
-
-	for_each_possible_cpu(cpu) {
-		vxs_tables[cpu] = vxs_exit_table_alloc(slots_per_cpu,
-						       cpu_to_node(cpu));
-		if (!vxs_tables[cpu]) {
-			vxs_tables_free();
-			return -ENOMEM;
-		}
-		vxs_tables[cpu]->generation = vxs_generation;
-	}
-	return 0;
+	if (bytes <= fixed)
+		return 0;
+	return min_t(u64, (bytes - fixed) / per_block, 65536);
 }
 
 static int __init vxs_init(void)
 {
+	u32 nr_blocks = vxs_blocks_for((u64)max_memory_kb * 1024);
 	int err;
 
-	slots_per_cpu = clamp(slots_per_cpu, VXS_MIN_SLOTS_PER_CPU,
-			      VXS_MAX_SLOTS_PER_CPU);
-	slots_per_cpu = roundup_pow_of_two(slots_per_cpu);
-	get_random_bytes(&vxs_vm_id_key, sizeof(vxs_vm_id_key));
-	vxs_generation = 1;
+	if (!nr_blocks) {
+		pr_err("max_memory_kb=%u is too small for one vCPU thread (%zu bytes)\n",
+		       max_memory_kb, sizeof(struct vxs_block));
+		return -EINVAL;
+	}
 
-	err = vxs_tables_alloc();
+	err = vxs_core_alloc(&vxs_core, nr_blocks);
 	if (err)
 		return err;
-
-	err = vxs_exit_probe_register();
-	if (err)
-		goto free_tables;
+	vxs_core.latency = latency;
+	vxs_core.details = details;
+	vxs_core.ended_vm_ttl_s = ended_vm_ttl_s;
+	vxs_core.events_queued = vxs_events_queued;
 
 	err = vxs_genl_register();
 	if (err)
-		goto unregister_probe;
+		goto free_core;
 
-	pr_info("version %s loaded, %u counters per CPU\n", VXS_VERSION,
-		slots_per_cpu);
+	err = vxs_probes_register(&vxs_core);
+	if (err)
+		goto unregister_genl;
+
+	pr_info("version %s loaded: %u vCPU threads in %llu KiB\n",
+		VXS_VERSION, nr_blocks, vxs_core.memory_bytes >> 10);
 	return 0;
 
-unregister_probe:
-	vxs_exit_probe_unregister();
-free_tables:
-	vxs_tables_free();
+unregister_genl:
+	vxs_genl_unregister();
+free_core:
+	vxs_core_free(&vxs_core);
 	return err;
 }
 
 static void __exit vxs_exit(void)
 {
-	/* Dumps hold a module reference, so none runs past this point. */
+	/*
+	 * Probes first: once they are gone nothing queues the work, and the
+	 * work may still notify through the family.  Dumps hold a module
+	 * reference, so none runs past this point.
+	 */
+	vxs_probes_unregister();
+	cancel_delayed_work_sync(&vxs_housekeeping);
 	vxs_genl_unregister();
-	vxs_exit_probe_unregister();
-	vxs_tables_free();
+	vxs_core_free(&vxs_core);
 }
 
 module_init(vxs_init);

@@ -3,57 +3,74 @@
  * vmexit_stat: VM-exit statistics of a KVM host, over generic netlink.
  *
  * This header is the contract between the vmexit_stat kernel module and
- * user space.  Documentation/netlink/specs/vmexit_stat.yaml is the source
- * of truth for it; the two are kept in step by hand and checked by the
- * tests.
+ * user space.  Documentation/netlink/specs/vmexit_stat.yaml specifies the
+ * family; tests/ynl-check checks that the two agree.
  *
- * Protocol
+ * Resolve the generic netlink family VMEXIT_STAT_FAMILY_NAME with the
+ * controller.  Every request is validated strictly: unknown attributes,
+ * attributes of the wrong type or size and unknown commands are refused
+ * with an extended ack message.
+ *
+ * Reading (GET_*) needs CAP_PERFMON or CAP_SYS_ADMIN unless the module
+ * was loaded with unprivileged_read=1.  RESET and SET_CONFIG need
+ * CAP_NET_ADMIN (GENL_ADMIN_PERM).
+ *
+ * Commands
  * --------
- * Resolve the generic netlink family VMEXIT_STAT_FAMILY_NAME, version
- * VMEXIT_STAT_FAMILY_VERSION, with the controller.  Then:
+ * GET_INFO (do): module version, kernel, supported isas, probe counters,
+ *	drop counters by cause, and memory reserved and in use.
+ * GET_EXITS (dump): one message per (VM, vCPU, isa, exit code, flags):
+ *	exit count and exit latency (kvm_exit to the vCPU's next kvm_entry).
+ *	Filters: VM_PID, VM_ID, VCPU_ID.  With the BY_VM flag the vCPUs of a
+ *	VM are summed and VCPU_ID/VCPU_TID are left out.
+ * GET_USER_EXITS (dump): one message per (VM, vCPU, KVM_EXIT_* reason):
+ *	how often KVM_RUN returned to the VMM with that reason, and the
+ *	round trip from that return to the vCPU's next kvm_entry.  Same
+ *	filters and BY_VM flag as GET_EXITS.
+ * GET_DETAILS (dump): per VM, the busiest I/O ports, MSRs, CPUID leaves
+ *	and MMIO pages, by number of exits; LIMIT (default 16) per VM and
+ *	kind.  Filters: VM_PID, VM_ID.
+ * GET_VMS (dump): one message per VM: state, vCPUs, start and end time,
+ *	totals.  VMs whose vCPU threads have all exited stay listed as ended
+ *	until a reset or until they are older than the ended-VM age limit.
+ * GET_CONFIG (do), SET_CONFIG (do, admin): VMEXIT_STAT_A_CONFIG_*.
+ * RESET (do, admin): forgets every counter and every ended VM.
  *
- * VMEXIT_STAT_CMD_GET_INFO (do)
- *	No request attributes.  The reply carries VMEXIT_STAT_A_INFO_*:
- *	the module version, the kernel release it was built for, the
- *	number of exits seen, the number of exits that could not be
- *	counted because a per-CPU table was full, and how many table slots
- *	each CPU has.
- *
- * VMEXIT_STAT_CMD_GET_EXITS (dump)
- *	Optional request filters: VMEXIT_STAT_A_EXIT_VM_PID and
- *	VMEXIT_STAT_A_EXIT_VCPU_ID.  One reply message per counter, that
- *	is per (VM, vCPU, isa, exit code), carrying VMEXIT_STAT_A_EXIT_*.
- *	The counters of all CPUs are summed by the kernel.  The reply set is
- *	a snapshot taken when the dump starts, so a dump spread over many
- *	messages is consistent with itself.
- *
- * VMEXIT_STAT_CMD_RESET (do, needs CAP_NET_ADMIN)
- *	Forgets every counter.  Exits that happen while the reset is
- *	being made may be counted either side of it.
+ * Multicast group VMEXIT_STAT_MCGRP_LIFECYCLE carries VM_START, VM_STOP,
+ * VCPU_START and VCPU_STOP notifications with VMEXIT_STAT_A_VM_* attributes.
  *
  * Exit codes
  * ----------
- * VMEXIT_STAT_A_EXIT_CODE is the hardware exit code with the VMX
- * modifier bits (bits 16-31 of the VMX basic exit reason field) removed,
- * so it indexes the kernel's VMX_EXIT_REASONS and SVM_EXIT_REASONS tables
- * in <asm/vmx.h> and <asm/svm.h>.  The modifier bits are reported apart
- * in VMEXIT_STAT_A_EXIT_FLAGS; exits with the same code but different
- * modifier bits are separate counters, so separate records.
+ * VMEXIT_STAT_A_EXIT_CODE is the hardware exit code with the VMX modifier
+ * bits (bits 16-31 of the VMX exit reason) removed, so it indexes the
+ * kernel's VMX_EXIT_REASONS and SVM_EXIT_REASONS tables.  The modifier bits
+ * are reported apart in VMEXIT_STAT_A_EXIT_FLAGS.
+ *
+ * Latency
+ * -------
+ * Nested VMEXIT_STAT_A_LAT_* attributes: count, sum, min and max in ns and
+ * a log2 histogram of VMEXIT_STAT_LAT_BUCKETS u64 counters: bucket 0 holds
+ * [0, 2) ns, bucket i holds [2^i, 2^(i+1)) ns, the last bucket everything
+ * from 2^(VMEXIT_STAT_LAT_BUCKETS - 1) ns up.  An exit whose vCPU has not
+ * entered the guest again yet is counted but has no latency yet.
  *
  * VM identity
  * -----------
- * VMEXIT_STAT_A_EXIT_VM_PID is the pid of the process that created the VM
- * (the VMM).  One process may create several VMs; VMEXIT_STAT_A_EXIT_VM_ID
- * tells them apart.  It is an opaque number, stable while the VM lives,
- * that is not a kernel address.
+ * VMEXIT_STAT_A_*_VM_PID is the pid of the process that created the VM.
+ * VMEXIT_STAT_A_*_VM_ID is an opaque number that tells apart the VMs of
+ * one process and VMs that reuse a pid; it is not a kernel address.
  */
 #ifndef _UAPI_LINUX_VMEXIT_STAT_H
 #define _UAPI_LINUX_VMEXIT_STAT_H
 
 #define VMEXIT_STAT_FAMILY_NAME		"vmexit_stat"
-#define VMEXIT_STAT_FAMILY_VERSION	1
+#define VMEXIT_STAT_FAMILY_VERSION	2
+#define VMEXIT_STAT_MCGRP_LIFECYCLE	"lifecycle"
 
-/* VMEXIT_STAT_A_EXIT_ISA: same numbers as KVM's own KVM_ISA_VMX/SVM. */
+#define VMEXIT_STAT_LAT_BUCKETS		40
+#define VMEXIT_STAT_DETAIL_LIMIT_DEFAULT	16
+
+/* Same numbers as KVM's own KVM_ISA_VMX/SVM. */
 enum vmexit_stat_isa {
 	VMEXIT_STAT_ISA_VMX = 1,
 	VMEXIT_STAT_ISA_SVM = 2,
@@ -65,17 +82,59 @@ enum vmexit_stat_isa {
 #define VMEXIT_STAT_EXIT_FLAG_VMX_FROM_ROOT	(1U << 29)
 #define VMEXIT_STAT_EXIT_FLAG_VMX_FAILED_ENTRY	(1U << 31)
 
+/* VMEXIT_STAT_A_DETAIL_KIND: what VMEXIT_STAT_A_DETAIL_KEY is. */
+enum vmexit_stat_detail_kind {
+	VMEXIT_STAT_DETAIL_PIO_IN = 1,		/* key: port */
+	VMEXIT_STAT_DETAIL_PIO_OUT,		/* key: port */
+	VMEXIT_STAT_DETAIL_MSR_READ,		/* key: MSR index */
+	VMEXIT_STAT_DETAIL_MSR_WRITE,		/* key: MSR index */
+	VMEXIT_STAT_DETAIL_CPUID,		/* key: leaf << 32 | subleaf */
+	VMEXIT_STAT_DETAIL_MMIO_READ,		/* key: guest-physical page */
+	VMEXIT_STAT_DETAIL_MMIO_WRITE,		/* key: guest-physical page */
+};
+
+enum vmexit_stat_vm_state {
+	VMEXIT_STAT_VM_RUNNING = 1,
+	VMEXIT_STAT_VM_ENDED = 2,
+};
+
+enum {
+	VMEXIT_STAT_A_LAT_UNSPEC,
+	VMEXIT_STAT_A_LAT_PAD,
+	VMEXIT_STAT_A_LAT_COUNT,		/* u64 */
+	VMEXIT_STAT_A_LAT_SUM_NS,		/* u64 */
+	VMEXIT_STAT_A_LAT_MIN_NS,		/* u64 */
+	VMEXIT_STAT_A_LAT_MAX_NS,		/* u64 */
+	VMEXIT_STAT_A_LAT_HIST,			/* binary: u64[LAT_BUCKETS] */
+
+	__VMEXIT_STAT_A_LAT_MAX,
+	VMEXIT_STAT_A_LAT_MAX = __VMEXIT_STAT_A_LAT_MAX - 1
+};
+
 enum {
 	VMEXIT_STAT_A_INFO_UNSPEC,
 	VMEXIT_STAT_A_INFO_PAD,
 	VMEXIT_STAT_A_INFO_VERSION,		/* string */
 	VMEXIT_STAT_A_INFO_KERNEL,		/* string: uname -r built for */
 	VMEXIT_STAT_A_INFO_EXITS_SEEN,		/* u64 */
-	VMEXIT_STAT_A_INFO_EXITS_DROPPED,	/* u64 */
-	VMEXIT_STAT_A_INFO_SLOTS_PER_CPU,	/* u32 */
+	VMEXIT_STAT_A_INFO_EXITS_DROPPED,	/* u64: sum of the causes */
+	VMEXIT_STAT_A_INFO_VCPU_SLOTS,		/* u32: vCPU threads that fit */
 	VMEXIT_STAT_A_INFO_EXIT_PROTO,		/* u32: 1 = (reason, vcpu, isa),
 						 *      2 = (vcpu, isa)
 						 */
+	VMEXIT_STAT_A_INFO_ISAS,		/* u32: bit 1 << ISA_* */
+	VMEXIT_STAT_A_INFO_ENTRIES_SEEN,	/* u64 */
+	VMEXIT_STAT_A_INFO_USER_EXITS_SEEN,	/* u64 */
+	VMEXIT_STAT_A_INFO_DROPPED_NO_VCPU_SLOT,	/* u64 */
+	VMEXIT_STAT_A_INFO_DROPPED_NO_REASON_SLOT,	/* u64 */
+	VMEXIT_STAT_A_INFO_DROPPED_UNREADABLE,	/* u64 */
+	VMEXIT_STAT_A_INFO_DETAILS_DROPPED,	/* u64 */
+	VMEXIT_STAT_A_INFO_EVENTS_DROPPED,	/* u64: lost notifications */
+	VMEXIT_STAT_A_INFO_MEMORY_BYTES,	/* u64: reserved: the cap */
+	VMEXIT_STAT_A_INFO_MEMORY_USED_BYTES,	/* u64: of that, in use */
+	VMEXIT_STAT_A_INFO_VCPU_SLOTS_USED,	/* u32 */
+	VMEXIT_STAT_A_INFO_VMS,			/* u32: VMs listed by GET_VMS */
+	VMEXIT_STAT_A_INFO_LAT_BUCKETS,		/* u32 */
 
 	__VMEXIT_STAT_A_INFO_MAX,
 	VMEXIT_STAT_A_INFO_MAX = __VMEXIT_STAT_A_INFO_MAX - 1
@@ -92,9 +151,81 @@ enum {
 	VMEXIT_STAT_A_EXIT_CODE,		/* u32 */
 	VMEXIT_STAT_A_EXIT_FLAGS,		/* u32: EXIT_FLAG_* bits */
 	VMEXIT_STAT_A_EXIT_COUNT,		/* u64 */
+	VMEXIT_STAT_A_EXIT_LATENCY,		/* nest: VMEXIT_STAT_A_LAT_* */
+	VMEXIT_STAT_A_EXIT_USER_COUNT,		/* u64: of COUNT, exits that
+						 * went on to the VMM
+						 */
+	VMEXIT_STAT_A_EXIT_USER_NS,		/* u64: of the latency sum, the
+						 * time spent in the VMM
+						 */
+	VMEXIT_STAT_A_EXIT_BY_VM,		/* flag: sum the vCPUs */
 
 	__VMEXIT_STAT_A_EXIT_MAX,
 	VMEXIT_STAT_A_EXIT_MAX = __VMEXIT_STAT_A_EXIT_MAX - 1
+};
+
+enum {
+	VMEXIT_STAT_A_UEXIT_UNSPEC,
+	VMEXIT_STAT_A_UEXIT_PAD,
+	VMEXIT_STAT_A_UEXIT_VM_PID,		/* u32 */
+	VMEXIT_STAT_A_UEXIT_VM_ID,		/* u64 */
+	VMEXIT_STAT_A_UEXIT_VCPU_ID,		/* u32 */
+	VMEXIT_STAT_A_UEXIT_VCPU_TID,		/* u32 */
+	VMEXIT_STAT_A_UEXIT_REASON,		/* u32: KVM_EXIT_* */
+	VMEXIT_STAT_A_UEXIT_COUNT,		/* u64 */
+	VMEXIT_STAT_A_UEXIT_ROUND_TRIP,		/* nest: VMEXIT_STAT_A_LAT_* */
+	VMEXIT_STAT_A_UEXIT_BY_VM,		/* flag: sum the vCPUs */
+
+	__VMEXIT_STAT_A_UEXIT_MAX,
+	VMEXIT_STAT_A_UEXIT_MAX = __VMEXIT_STAT_A_UEXIT_MAX - 1
+};
+
+enum {
+	VMEXIT_STAT_A_DETAIL_UNSPEC,
+	VMEXIT_STAT_A_DETAIL_PAD,
+	VMEXIT_STAT_A_DETAIL_VM_PID,		/* u32 */
+	VMEXIT_STAT_A_DETAIL_VM_ID,		/* u64 */
+	VMEXIT_STAT_A_DETAIL_KIND,		/* u32: enum ..._detail_kind */
+	VMEXIT_STAT_A_DETAIL_KEY,		/* u64 */
+	VMEXIT_STAT_A_DETAIL_COUNT,		/* u64 */
+	VMEXIT_STAT_A_DETAIL_LIMIT,		/* u32, request: per VM, kind */
+
+	__VMEXIT_STAT_A_DETAIL_MAX,
+	VMEXIT_STAT_A_DETAIL_MAX = __VMEXIT_STAT_A_DETAIL_MAX - 1
+};
+
+enum {
+	VMEXIT_STAT_A_VM_UNSPEC,
+	VMEXIT_STAT_A_VM_PAD,
+	VMEXIT_STAT_A_VM_PID,			/* u32 */
+	VMEXIT_STAT_A_VM_ID,			/* u64 */
+	VMEXIT_STAT_A_VM_COMM,			/* string: the VMM's comm */
+	VMEXIT_STAT_A_VM_STATE,			/* u32: enum ..._vm_state */
+	VMEXIT_STAT_A_VM_VCPUS_LIVE,		/* u32: vCPU threads running */
+	VMEXIT_STAT_A_VM_VCPUS_SEEN,		/* u32: vCPU threads seen */
+	VMEXIT_STAT_A_VM_START_NS,		/* u64: CLOCK_BOOTTIME */
+	VMEXIT_STAT_A_VM_END_NS,		/* u64: CLOCK_BOOTTIME */
+	VMEXIT_STAT_A_VM_EXITS,			/* u64 */
+	VMEXIT_STAT_A_VM_USER_EXITS,		/* u64 */
+	VMEXIT_STAT_A_VM_EXIT_NS,		/* u64: sum of exit latencies */
+	VMEXIT_STAT_A_VM_DROPPED,		/* u64: exits not counted */
+	VMEXIT_STAT_A_VM_DETAILS_DROPPED,	/* u64 */
+	VMEXIT_STAT_A_VM_VCPU_ID,		/* u32: VCPU_* notifications */
+	VMEXIT_STAT_A_VM_VCPU_TID,		/* u32: VCPU_* notifications */
+
+	__VMEXIT_STAT_A_VM_MAX,
+	VMEXIT_STAT_A_VM_MAX = __VMEXIT_STAT_A_VM_MAX - 1
+};
+
+enum {
+	VMEXIT_STAT_A_CONFIG_UNSPEC,
+	VMEXIT_STAT_A_CONFIG_LATENCY,		/* u8: 0 or 1 */
+	VMEXIT_STAT_A_CONFIG_DETAILS,		/* u8: 0 or 1 */
+	VMEXIT_STAT_A_CONFIG_ENDED_VM_TTL_S,	/* u32: 0 keeps them */
+	VMEXIT_STAT_A_CONFIG_UNPRIVILEGED_READ,	/* u8: read only */
+
+	__VMEXIT_STAT_A_CONFIG_MAX,
+	VMEXIT_STAT_A_CONFIG_MAX = __VMEXIT_STAT_A_CONFIG_MAX - 1
 };
 
 enum {
@@ -102,6 +233,15 @@ enum {
 	VMEXIT_STAT_CMD_GET_INFO,
 	VMEXIT_STAT_CMD_GET_EXITS,
 	VMEXIT_STAT_CMD_RESET,
+	VMEXIT_STAT_CMD_GET_USER_EXITS,
+	VMEXIT_STAT_CMD_GET_DETAILS,
+	VMEXIT_STAT_CMD_GET_VMS,
+	VMEXIT_STAT_CMD_GET_CONFIG,
+	VMEXIT_STAT_CMD_SET_CONFIG,
+	VMEXIT_STAT_CMD_VM_START,		/* notification */
+	VMEXIT_STAT_CMD_VM_STOP,		/* notification */
+	VMEXIT_STAT_CMD_VCPU_START,		/* notification */
+	VMEXIT_STAT_CMD_VCPU_STOP,		/* notification */
 
 	__VMEXIT_STAT_CMD_MAX,
 	VMEXIT_STAT_CMD_MAX = __VMEXIT_STAT_CMD_MAX - 1

@@ -1,0 +1,220 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef VMEXIT_STAT_VCPU_TABLE_H
+#define VMEXIT_STAT_VCPU_TABLE_H
+
+#include <linux/sched.h>
+#include <linux/spinlock.h>
+#include <linux/tracepoint.h>
+#include <linux/siphash.h>
+#include <linux/types.h>
+
+#include "latency.h"
+#include "vmexit_stat.h"
+
+/*
+ * Statistics are kept per vCPU thread: one block for every thread that
+ * ran KVM_RUN, taken from a pool reserved at load time (the hard memory
+ * cap).  Every tracepoint we hook fires in the vCPU thread itself with
+ * preemption disabled, so a block has a single writer, its own thread,
+ * and counting needs no lock and no atomic, like per-CPU data but without
+ * the need to pair a kvm_exit on one CPU with a kvm_entry on another.
+ *
+ * Finding the block of the current thread is a lockless lookup in an
+ * open-addressed index of block pointers, keyed by the task.  Only the
+ * rare events take vxs_lock (a raw spinlock, never held for long): the
+ * first exit of a thread (claiming a block), the exit of a thread
+ * (releasing it), reset and ageing of ended VMs.
+ *
+ * Readers (netlink dumps) copy blocks while their threads write them:
+ * counters are single aligned 64-bit stores, a slot is published with a
+ * release store once its key is written, and a block's identity is
+ * guarded by a sequence count bumped around every change of it.
+ */
+
+/* Exported by kvm.ko for the vendor modules; see probes.c. */
+extern struct tracepoint __tracepoint_kvm_exit;
+extern struct tracepoint __tracepoint_kvm_entry;
+extern struct tracepoint __tracepoint_kvm_msr;
+
+#define VXS_EXIT_SLOTS		32	/* distinct exit codes per thread */
+#define VXS_USER_SLOTS		16	/* distinct KVM_EXIT_* per thread */
+#define VXS_DETAIL_SLOTS	64	/* ports, MSRs, leaves, pages */
+
+struct vxs_exit_slot {
+	u32 used;
+	u32 reason;
+	u64 count;
+	u64 user_count;		/* of count, exits that went to the VMM */
+	u64 user_ns;
+	struct vxs_latency lat;
+};
+
+struct vxs_user_slot {
+	u32 used;
+	u32 reason;
+	u64 count;
+	struct vxs_latency round_trip;
+};
+
+struct vxs_detail_slot {
+	u32 used;
+	u32 kind;
+	u64 key;
+	u64 count;
+};
+
+enum vxs_block_state {
+	VXS_BLOCK_FREE,
+	VXS_BLOCK_LIVE,		/* its thread runs */
+	VXS_BLOCK_ENDED,	/* its thread exited; kept for its VM */
+};
+
+struct vxs_vm;
+
+struct vxs_block {
+	/* Identity: changed under vxs_lock, inside a seq write section. */
+	u32 seq;
+	u32 state;
+	struct task_struct *task;	/* index key; LIVE only */
+	const void *kvm_vcpu;		/* compared, never dereferenced */
+	struct vxs_vm *vm;
+	u32 vcpu_id;
+	u32 tid;
+	u32 isa;
+	unsigned long generation;
+
+	/* The owning thread's exit in progress. */
+	struct vxs_exit_slot *last_exit;
+	struct vxs_user_slot *open_user;
+	u64 exit_ns;
+	u64 user_exit_ns;
+	bool exit_timed;	/* exit_ns belongs to last_exit */
+	bool exit_went_user;
+	bool detail_pending;
+
+	/* Counters, read by snapshots. */
+	u64 exits;
+	u64 user_exits;
+	u64 dropped;		/* exits without a free exit slot */
+	u64 details_dropped;
+	struct vxs_exit_slot exit_slots[VXS_EXIT_SLOTS];
+	struct vxs_user_slot user_slots[VXS_USER_SLOTS];
+	struct vxs_detail_slot detail_slots[VXS_DETAIL_SLOTS];
+};
+
+enum vxs_vm_state {
+	VXS_VM_FREE,
+	VXS_VM_RUNNING = VMEXIT_STAT_VM_RUNNING,
+	VXS_VM_ENDED = VMEXIT_STAT_VM_ENDED,
+};
+
+struct vxs_vm {
+	u32 state;
+	const void *kvm;		/* compared, never dereferenced */
+	u64 vm_id;
+	u32 pid;
+	char comm[TASK_COMM_LEN];
+	u32 vcpus_live;
+	u32 vcpus_seen;
+	u64 start_ns;
+	u64 end_ns;
+};
+
+/* Counters of events that have no block to go to; per CPU. */
+struct vxs_cpu_counters {
+	u64 exits_seen;
+	u64 entries_seen;
+	u64 user_exits_seen;
+	u64 dropped_no_vcpu_slot;
+	u64 dropped_unreadable;
+};
+
+/*
+ * The whole state, allocated at load.  Passed explicitly so that KUnit can
+ * run the same code on tables of its own.
+ */
+struct vxs_core {
+	raw_spinlock_t lock;
+	u32 index_seq;		/* odd while the index is rebuilt */
+	u32 nr_blocks;
+	u32 nr_vms;
+	u32 index_bits;
+	u32 index_mask;
+	struct vxs_block *blocks;
+	struct vxs_vm *vms;
+	struct vxs_block **index;
+	struct vxs_cpu_counters __percpu *cpu;
+	unsigned long generation;
+	u64 next_vm_serial;
+	siphash_key_t vm_id_key;
+	u32 blocks_used;
+	u32 tombstones;
+	bool latency;
+	bool details;
+	u32 ended_vm_ttl_s;
+	u64 memory_bytes;
+	/* Lifecycle events for the multicast group, drained by a work item. */
+	struct vxs_event *events;
+	u32 events_head;
+	u32 events_len;
+	u32 events_cap;
+	u64 events_dropped;
+	/* Called, unlocked, after events were queued; may be NULL. */
+	void (*events_queued)(struct vxs_core *core);
+	/* Per-CPU counters as they were at the last reset. */
+	struct vxs_cpu_counters base;
+};
+
+int vxs_core_alloc(struct vxs_core *core, u32 nr_blocks);
+void vxs_core_free(struct vxs_core *core);
+
+/*
+ * The block of task (the calling thread), for the vCPU it runs; claims one
+ * on the first exit of a thread.  NULL when the pool is exhausted (the
+ * exit is counted as dropped).  Preemption disabled.
+ */
+struct vxs_block *vxs_block_get(struct vxs_core *core,
+				struct task_struct *task, const void *kvm_vcpu,
+				const void *kvm, u32 pid, u32 vcpu_id,
+				u32 isa);
+
+/* The block of task, or NULL; never claims. */
+struct vxs_block *vxs_block_lookup(struct vxs_core *core,
+				   const struct task_struct *task);
+
+/* Called when a vCPU thread exits. */
+void vxs_block_release(struct vxs_core *core, struct vxs_block *block);
+
+/* The hot path: always the calling thread on its own block. */
+void vxs_block_count_exit(struct vxs_core *core, struct vxs_block *block,
+			  u32 reason, u64 now);
+void vxs_block_count_entry(struct vxs_core *core, struct vxs_block *block,
+			   u64 now);
+void vxs_block_count_user_exit(struct vxs_core *core, struct vxs_block *block,
+			       u32 reason, u64 now);
+void vxs_block_count_detail(struct vxs_core *core, struct vxs_block *block,
+			    u32 kind, u64 key);
+
+/* Snapshots and control, in process context. */
+struct vxs_exit_snapshot *vxs_core_exits(struct vxs_core *core,
+					 const struct vxs_filter *filter);
+struct vxs_user_snapshot *vxs_core_user_exits(struct vxs_core *core,
+					      const struct vxs_filter *filter);
+struct vxs_detail_snapshot *vxs_core_details(struct vxs_core *core,
+					     const struct vxs_filter *filter);
+struct vxs_vm_snapshot *vxs_core_vms(struct vxs_core *core,
+				     const struct vxs_filter *filter);
+void vxs_core_info(struct vxs_core *core, struct vxs_info *info);
+void vxs_core_reset(struct vxs_core *core);
+
+/*
+ * Frees ended VMs older than the age limit; returns when the next one is
+ * due, in ns of CLOCK_BOOTTIME, or 0 if none is.
+ */
+u64 vxs_core_age(struct vxs_core *core, u64 now);
+
+/* Moves up to max pending lifecycle events into out; returns how many. */
+u32 vxs_core_take_events(struct vxs_core *core, struct vxs_event *out,
+			 u32 max);
+
+#endif /* VMEXIT_STAT_VCPU_TABLE_H */
