@@ -6,9 +6,38 @@
  * CPUID, port I/O, HLT, RDMSR/WRMSR and the hypercall.
  *
  * No in-kernel irqchip is created, so HLT and every port I/O come back
- * to us from KVM_RUN: those we count and check one by one.  The others
- * are handled inside KVM; the guest counts them in its status slot and
- * we check the total when it stops.
+ * to us from KVM_RUN: those we count and check one by one, and so are
+ * the MMIO accesses to the page no memory slot covers.  The others are
+ * handled inside KVM; the guest counts them in its status slot and we
+ * check the total when it stops.
+ *
+ * How each kind looks to KVM's own trace events, checked under SVM (the
+ * lab: nested, TCG) on 5.10, 6.1 and 6.12 alike, one vCPU started first
+ * and one late (--cpuid 3 --pio 5 --hlt 2 --msr 5 --hypercall 2 --mmio 5):
+ *  - every exit is one kvm_exit, each but the vCPU's last followed by one
+ *    kvm_entry on the same thread (27 exits, 27 entries, the first entry
+ *    coming before the first exit); the final HLT never re-enters;
+ *  - each KVM_RUN return is one kvm_userspace_exit with run->exit_reason,
+ *    exactly our count of returns by reason (io 5, hlt 3, mmio 5);
+ *  - CPUID: one exit, one kvm_cpuid "func d idx 1".  On 5.10 alone
+ *    KVM_CREATE_VCPU fires kvm_cpuid "func 1 idx 0" too (vCPU reset), in
+ *    the creating thread and without any exit;
+ *  - OUT: one io exit, one kvm_pio pio_write before the return to user
+ *    space.  IN: one io exit and one kvm_pio pio_read, not two, but
+ *    fired when the next KVM_RUN completes the IN, after
+ *    kvm_userspace_exit and before kvm_entry;
+ *  - RDMSR/WRMSR: one msr exit (SVM has one code for both), one kvm_msr;
+ *  - MMIO write: one npf exit, one kvm_mmio "write", one KVM_EXIT_MMIO.
+ *    MMIO read: one npf exit and one KVM_EXIT_MMIO, but two kvm_mmio:
+ *    "unsatisfied-read" at the exit and "read" when the next KVM_RUN
+ *    completes it.  Both report the accessed address (0xd0010), not the
+ *    page.  The first access of the VM installs the MMIO SPTE, later
+ *    ones fault on it: one npf each either way;
+ *  - npf also comes from the first touch of each guest RAM page: the
+ *    code, status and parameter pages, 3 on the first vCPU and none on
+ *    the late one; so npf is never an exact count of MMIO accesses;
+ *  - each vCPU makes one "interrupt" exit at its first entry (a host
+ *    interrupt under TCG), which is not ours either.
  */
 #include <cpuid.h>
 #include <ctype.h>
