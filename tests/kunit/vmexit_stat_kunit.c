@@ -1,277 +1,659 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * KUnit suites for the module's own logic: counting, bounds, merging the
- * per-CPU tables, generations (reset) and exit code decoding.
+ * KUnit suites for the module's core: exit code decoding, latency
+ * histograms, aggregation across threads, vCPUs and CPUs, and the
+ * lifecycle of vCPU threads and VMs.
  *
- * The logic is compiled into this test module from its source, so the
- * collector itself exports nothing for the tests' sake.
+ * The core is compiled into this test module from its source and runs on
+ * tables of the test's own, with stand-in tasks, so the collector exports
+ * nothing for the tests' sake and no VM is needed.
  */
 #include <kunit/test.h>
-#include <linux/random.h>
+#include <linux/kvm.h>
+#include <linux/sched/task.h>
+#include <linux/slab.h>
 #include <asm/svm.h>
 #include <asm/vmx.h>
 
-#include "../../module/exit_table.c"
+#include "../../module/decode.c"
+#include "../../module/vcpu_table.c"
 
-#define TEST_SLOTS 64
+#define TEST_PID	4242
 
-static const siphash_key_t test_vm_id_key = { { 1, 2 } };
+/* Stand-ins for struct kvm and struct kvm_vcpu: only compared. */
+static const char test_kvm_a, test_kvm_b;
+static const char test_vcpu[8];
 
-static struct vxs_exit_key test_key(unsigned long kvm, u32 vcpu, u32 reason)
+struct test_ctx {
+	struct vxs_core core;
+	struct task_struct *tasks[8];
+	unsigned int events_queued;
+};
+
+static void test_events_queued(struct vxs_core *core)
 {
-	struct vxs_exit_key key = {
-		.kvm = kvm,
-		.pid = 1000 + (u32)kvm,
-		.vcpu_id = vcpu,
-		.reason = reason,
-		.isa = VMEXIT_STAT_ISA_SVM,
-	};
-
-	return key;
+	container_of(core, struct test_ctx, core)->events_queued++;
 }
 
-static struct vxs_exit_table *test_table(struct kunit *test, u32 nr_slots,
-					 unsigned long generation)
+static struct test_ctx *test_ctx_new(struct kunit *test, u32 nr_blocks)
 {
-	struct vxs_exit_table *table = vxs_exit_table_alloc(nr_slots,
-							     NUMA_NO_NODE);
+	struct test_ctx *ctx = kunit_kzalloc(test, sizeof(*ctx), GFP_KERNEL);
+	unsigned int i;
 
-	KUNIT_ASSERT_NOT_NULL(test, table);
-	vxs_exit_table_sync(table, generation);
-	return table;
-}
+	KUNIT_ASSERT_NOT_NULL(test, ctx);
+	KUNIT_ASSERT_EQ(test, vxs_core_alloc(&ctx->core, nr_blocks), 0);
+	ctx->core.events_queued = test_events_queued;
+	for (i = 0; i < ARRAY_SIZE(ctx->tasks); i++) {
+		struct task_struct *task;
 
-static struct vxs_exit_snapshot *test_snapshot(struct kunit *test,
-					       struct vxs_exit_table **tables,
-					       unsigned int nr,
-					       unsigned long generation,
-					       const struct vxs_exit_filter *f)
-{
-	struct vxs_exit_snapshot *snap;
-
-	snap = vxs_exit_snapshot_take(tables, nr, generation, f,
-				      &test_vm_id_key);
-	KUNIT_ASSERT_NOT_NULL(test, snap);
-	return snap;
-}
-
-static void vxs_exit_table_counts_each_key_apart(struct kunit *test)
-{
-	struct vxs_exit_table *table = test_table(test, TEST_SLOTS, 1);
-	struct vxs_exit_key cpuid = test_key(1, 0, SVM_EXIT_CPUID);
-	struct vxs_exit_key hlt = test_key(1, 0, SVM_EXIT_HLT);
-	struct vxs_exit_key other_vcpu = test_key(1, 1, SVM_EXIT_CPUID);
-	struct vxs_exit_snapshot *snap;
-	int i;
-
-	for (i = 0; i < 5; i++)
-		vxs_exit_table_count(table, &cpuid, 77);
-	vxs_exit_table_count(table, &hlt, 77);
-	for (i = 0; i < 3; i++)
-		vxs_exit_table_count(table, &other_vcpu, 78);
-
-	snap = test_snapshot(test, &table, 1, 1, NULL);
-	KUNIT_ASSERT_EQ(test, snap->nr_records, 3U);
-	/* Sorted by vCPU, then reason. */
-	KUNIT_EXPECT_EQ(test, snap->records[0].vcpu_id, 0U);
-	KUNIT_EXPECT_EQ(test, snap->records[0].reason, (u32)SVM_EXIT_CPUID);
-	KUNIT_EXPECT_EQ(test, snap->records[0].count, 5ULL);
-	KUNIT_EXPECT_EQ(test, snap->records[0].tid, 77U);
-	KUNIT_EXPECT_EQ(test, snap->records[1].reason, (u32)SVM_EXIT_HLT);
-	KUNIT_EXPECT_EQ(test, snap->records[1].count, 1ULL);
-	KUNIT_EXPECT_EQ(test, snap->records[2].vcpu_id, 1U);
-	KUNIT_EXPECT_EQ(test, snap->records[2].count, 3ULL);
-	KUNIT_EXPECT_EQ(test, snap->records[2].tid, 78U);
-	KUNIT_EXPECT_EQ(test, table->seen, 9ULL);
-	KUNIT_EXPECT_EQ(test, table->dropped, 0ULL);
-
-	vxs_exit_snapshot_free(snap);
-	vxs_exit_table_free(table);
-}
-
-static void vxs_exit_table_full_drops_and_counts(struct kunit *test)
-{
-	struct vxs_exit_table *table = test_table(test, TEST_SLOTS, 1);
-	struct vxs_exit_snapshot *snap;
-	u64 counted = 0;
-	u32 reason;
-
-	/* Four times more keys than slots: the rest must be dropped. */
-	for (reason = 0; reason < 4 * TEST_SLOTS; reason++) {
-		struct vxs_exit_key key = test_key(1, 0, reason);
-
-		vxs_exit_table_count(table, &key, 1);
+		/* Only pid, comm and group_leader are read. */
+		task = kunit_kzalloc(test, sizeof(*task), GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, task);
+		task->pid = 1000 + i;
+		task->group_leader = task;
+		strscpy(task->comm, "kunit-vmm", sizeof(task->comm));
+		ctx->tasks[i] = task;
 	}
-
-	snap = test_snapshot(test, &table, 1, 1, NULL);
-	for (reason = 0; reason < snap->nr_records; reason++)
-		counted += snap->records[reason].count;
-
-	KUNIT_EXPECT_LE(test, snap->nr_records, (u32)TEST_SLOTS);
-	KUNIT_EXPECT_GT(test, table->dropped, 0ULL);
-	KUNIT_EXPECT_EQ(test, table->seen, 4ULL * TEST_SLOTS);
-	KUNIT_EXPECT_EQ(test, counted + table->dropped, table->seen);
-
-	vxs_exit_snapshot_free(snap);
-	vxs_exit_table_free(table);
+	test->priv = ctx;
+	return ctx;
 }
 
-static void vxs_exit_snapshot_merges_cpus(struct kunit *test)
+static void test_ctx_exit(struct kunit *test)
 {
-	struct vxs_exit_table *tables[3];
-	struct vxs_exit_key key = test_key(7, 2, SVM_EXIT_IOIO);
-	struct vxs_exit_snapshot *snap;
-	u64 seen, dropped;
-	int cpu, i;
+	struct test_ctx *ctx = test->priv;
 
-	for (cpu = 0; cpu < 3; cpu++)
-		tables[cpu] = test_table(test, TEST_SLOTS, 4);
-
-	/* The vCPU migrated: 10 exits on CPU 0, 25 on CPU 1, 1 on CPU 2. */
-	for (i = 0; i < 10; i++)
-		vxs_exit_table_count(tables[0], &key, 500);
-	for (i = 0; i < 25; i++)
-		vxs_exit_table_count(tables[1], &key, 501);
-	vxs_exit_table_count(tables[2], &key, 502);
-
-	snap = test_snapshot(test, tables, 3, 4, NULL);
-	KUNIT_ASSERT_EQ(test, snap->nr_records, 1U);
-	KUNIT_EXPECT_EQ(test, snap->records[0].count, 36ULL);
-	/* The thread of the CPU that counted most. */
-	KUNIT_EXPECT_EQ(test, snap->records[0].tid, 501U);
-	KUNIT_EXPECT_EQ(test, snap->records[0].pid, 1007U);
-
-	vxs_exit_tables_totals(tables, 3, 4, &seen, &dropped);
-	KUNIT_EXPECT_EQ(test, seen, 36ULL);
-	KUNIT_EXPECT_EQ(test, dropped, 0ULL);
-
-	vxs_exit_snapshot_free(snap);
-	for (cpu = 0; cpu < 3; cpu++)
-		vxs_exit_table_free(tables[cpu]);
+	if (ctx)
+		vxs_core_free(&ctx->core);
 }
 
-static void vxs_exit_snapshot_filters(struct kunit *test)
+static struct vxs_block *test_claim(struct kunit *test, struct test_ctx *ctx,
+				    unsigned int thread, const void *kvm,
+				    u32 vcpu_id)
 {
-	struct vxs_exit_table *table = test_table(test, TEST_SLOTS, 1);
-	struct vxs_exit_filter by_pid = { .by_pid = true, .pid = 1002 };
-	struct vxs_exit_filter by_vcpu = { .by_vcpu = true, .vcpu_id = 1 };
-	struct vxs_exit_snapshot *snap;
-	unsigned long kvm;
-	u32 vcpu;
+	struct vxs_block *block;
 
-	for (kvm = 1; kvm <= 3; kvm++) {
-		for (vcpu = 0; vcpu < 2; vcpu++) {
-			struct vxs_exit_key key = test_key(kvm, vcpu,
-							   SVM_EXIT_HLT);
-
-			vxs_exit_table_count(table, &key, 1);
-		}
-	}
-
-	snap = test_snapshot(test, &table, 1, 1, &by_pid);
-	KUNIT_ASSERT_EQ(test, snap->nr_records, 2U);
-	KUNIT_EXPECT_EQ(test, snap->records[0].pid, 1002U);
-	KUNIT_EXPECT_EQ(test, snap->records[1].pid, 1002U);
-	vxs_exit_snapshot_free(snap);
-
-	snap = test_snapshot(test, &table, 1, 1, &by_vcpu);
-	KUNIT_ASSERT_EQ(test, snap->nr_records, 3U);
-	KUNIT_EXPECT_EQ(test, snap->records[0].vcpu_id, 1U);
-	KUNIT_EXPECT_EQ(test, snap->records[2].vcpu_id, 1U);
-	vxs_exit_snapshot_free(snap);
-
-	vxs_exit_table_free(table);
+	block = vxs_block_get(&ctx->core, ctx->tasks[thread],
+			      &test_vcpu[vcpu_id], kvm, TEST_PID, vcpu_id,
+			      VMEXIT_STAT_ISA_SVM);
+	KUNIT_ASSERT_NOT_NULL(test, block);
+	return block;
 }
 
-static void vxs_exit_generation_resets(struct kunit *test)
+/* One exit of reason, back in the guest lat_ns later. */
+static void test_exit(struct test_ctx *ctx, struct vxs_block *block,
+		      u32 reason, u64 at, u64 lat_ns)
 {
-	struct vxs_exit_table *table = test_table(test, TEST_SLOTS, 1);
-	struct vxs_exit_key key = test_key(1, 0, SVM_EXIT_MSR);
-	struct vxs_exit_snapshot *snap;
-
-	vxs_exit_table_count(table, &key, 1);
-	vxs_exit_table_count(table, &key, 1);
-
-	/* After a reset, readers see nothing until the CPU counts again. */
-	snap = test_snapshot(test, &table, 1, 2, NULL);
-	KUNIT_EXPECT_EQ(test, snap->nr_records, 0U);
-	vxs_exit_snapshot_free(snap);
-
-	vxs_exit_table_sync(table, 2);
-	KUNIT_EXPECT_EQ(test, table->seen, 0ULL);
-	vxs_exit_table_count(table, &key, 1);
-
-	snap = test_snapshot(test, &table, 1, 2, NULL);
-	KUNIT_ASSERT_EQ(test, snap->nr_records, 1U);
-	KUNIT_EXPECT_EQ(test, snap->records[0].count, 1ULL);
-	vxs_exit_snapshot_free(snap);
-
-	vxs_exit_table_free(table);
+	vxs_block_count_exit(&ctx->core, block, reason, at);
+	vxs_block_count_entry(&ctx->core, block, at + lat_ns);
 }
 
-static void vxs_exit_vm_id_hides_address(struct kunit *test)
+static const struct vxs_exit_record *
+test_find_exit(const struct vxs_exit_snapshot *snap, u32 vcpu_id, u32 reason)
 {
-	struct vxs_exit_table *table = test_table(test, TEST_SLOTS, 1);
-	struct vxs_exit_key a = test_key(0x1000, 0, SVM_EXIT_HLT);
-	struct vxs_exit_key b = test_key(0x2000, 0, SVM_EXIT_HLT);
-	struct vxs_exit_snapshot *snap;
+	u32 i;
 
-	/* Two VMs of one process must stay apart. */
-	b.pid = a.pid;
-	vxs_exit_table_count(table, &a, 1);
-	vxs_exit_table_count(table, &b, 1);
-
-	snap = test_snapshot(test, &table, 1, 1, NULL);
-	KUNIT_ASSERT_EQ(test, snap->nr_records, 2U);
-	KUNIT_EXPECT_NE(test, snap->records[0].vm_id, snap->records[1].vm_id);
-	KUNIT_EXPECT_NE(test, snap->records[0].vm_id, 0x1000ULL);
-	KUNIT_EXPECT_NE(test, snap->records[1].vm_id, 0x2000ULL);
-	vxs_exit_snapshot_free(snap);
-	vxs_exit_table_free(table);
+	for (i = 0; i < snap->nr; i++)
+		if (snap->rec[i].vcpu_id == vcpu_id &&
+		    snap->rec[i].reason == reason)
+			return &snap->rec[i];
+	return NULL;
 }
 
-static void vxs_exit_code_strips_vmx_modifiers(struct kunit *test)
+/* --- vmexit_stat_decode --------------------------------------------------- */
+
+static void vmexit_stat_decode_vmx_strips_modifiers(struct kunit *test)
 {
-	u32 failed_entry = VMEXIT_STAT_EXIT_FLAG_VMX_FAILED_ENTRY |
-			   EXIT_REASON_INVALID_STATE;
+	u32 failed_entry = EXIT_REASON_INVALID_STATE |
+			   VMEXIT_STAT_EXIT_FLAG_VMX_FAILED_ENTRY;
 
 	KUNIT_EXPECT_EQ(test, vxs_exit_code(VMEXIT_STAT_ISA_VMX, failed_entry),
 			(u32)EXIT_REASON_INVALID_STATE);
 	KUNIT_EXPECT_EQ(test, vxs_exit_flags(VMEXIT_STAT_ISA_VMX, failed_entry),
-			(u32)VMEXIT_STAT_EXIT_FLAG_VMX_FAILED_ENTRY);
+			VMEXIT_STAT_EXIT_FLAG_VMX_FAILED_ENTRY);
 	KUNIT_EXPECT_EQ(test, vxs_exit_code(VMEXIT_STAT_ISA_VMX,
 					    EXIT_REASON_CPUID),
 			(u32)EXIT_REASON_CPUID);
 	KUNIT_EXPECT_EQ(test, vxs_exit_flags(VMEXIT_STAT_ISA_VMX,
 					     EXIT_REASON_CPUID), 0U);
-	/* SVM codes are whole 32-bit values, SVM_EXIT_ERR included. */
-	KUNIT_EXPECT_EQ(test, vxs_exit_code(VMEXIT_STAT_ISA_SVM,
-					    (u32)SVM_EXIT_ERR),
-			(u32)SVM_EXIT_ERR);
-	KUNIT_EXPECT_EQ(test, vxs_exit_flags(VMEXIT_STAT_ISA_SVM,
-					     (u32)SVM_EXIT_ERR), 0U);
-	KUNIT_EXPECT_EQ(test, vxs_exit_code(VMEXIT_STAT_ISA_SVM,
-					    SVM_EXIT_NPF),
-			(u32)SVM_EXIT_NPF);
 }
 
-static struct kunit_case vxs_exit_table_cases[] = {
-	KUNIT_CASE(vxs_exit_table_counts_each_key_apart),
-	KUNIT_CASE(vxs_exit_table_full_drops_and_counts),
-	KUNIT_CASE(vxs_exit_snapshot_merges_cpus),
-	KUNIT_CASE(vxs_exit_snapshot_filters),
-	KUNIT_CASE(vxs_exit_generation_resets),
-	KUNIT_CASE(vxs_exit_vm_id_hides_address),
-	KUNIT_CASE(vxs_exit_code_strips_vmx_modifiers),
+static void vmexit_stat_decode_svm_keeps_code(struct kunit *test)
+{
+	KUNIT_EXPECT_EQ(test, vxs_exit_code(VMEXIT_STAT_ISA_SVM, SVM_EXIT_NPF),
+			(u32)SVM_EXIT_NPF);
+	KUNIT_EXPECT_EQ(test, vxs_exit_flags(VMEXIT_STAT_ISA_SVM, SVM_EXIT_NPF),
+			0U);
+	/* SVM_EXIT_ERR is -1: nothing of it is a modifier. */
+	KUNIT_EXPECT_EQ(test, vxs_exit_code(VMEXIT_STAT_ISA_SVM, (u32)-1),
+			(u32)-1);
+}
+
+static void vmexit_stat_decode_unknown_code_kept(struct kunit *test)
+{
+	struct test_ctx *ctx = test_ctx_new(test, 4);
+	struct vxs_block *block = test_claim(test, ctx, 0, &test_kvm_a, 0);
+	struct vxs_exit_snapshot *snap;
+
+	test_exit(ctx, block, 0x4ff, 0, 10);
+	snap = vxs_core_exits(&ctx->core, NULL);
+	KUNIT_ASSERT_NOT_NULL(test, snap);
+	KUNIT_ASSERT_EQ(test, snap->nr, 1U);
+	KUNIT_EXPECT_EQ(test, snap->rec[0].reason, 0x4ffU);
+	KUNIT_EXPECT_EQ(test, snap->rec[0].count, 1ULL);
+	kvfree(snap);
+}
+
+static struct kunit_case vmexit_stat_decode_cases[] = {
+	KUNIT_CASE(vmexit_stat_decode_vmx_strips_modifiers),
+	KUNIT_CASE(vmexit_stat_decode_svm_keeps_code),
+	KUNIT_CASE(vmexit_stat_decode_unknown_code_kept),
 	{}
 };
 
-static struct kunit_suite vxs_exit_table_suite = {
-	.name = "vmexit_stat_exit_table",
-	.test_cases = vxs_exit_table_cases,
+static struct kunit_suite vmexit_stat_decode_suite = {
+	.name = "vmexit_stat_decode",
+	.exit = test_ctx_exit,
+	.test_cases = vmexit_stat_decode_cases,
 };
 
-kunit_test_suite(vxs_exit_table_suite);
+/* --- vmexit_stat_latency -------------------------------------------------- */
 
-MODULE_DESCRIPTION("KUnit tests for vmexit_stat");
+static void vmexit_stat_latency_bucket_edges(struct kunit *test)
+{
+	KUNIT_EXPECT_EQ(test, vxs_latency_bucket(0), 0U);
+	KUNIT_EXPECT_EQ(test, vxs_latency_bucket(1), 0U);
+	KUNIT_EXPECT_EQ(test, vxs_latency_bucket(2), 1U);
+	KUNIT_EXPECT_EQ(test, vxs_latency_bucket(3), 1U);
+	KUNIT_EXPECT_EQ(test, vxs_latency_bucket(4), 2U);
+	KUNIT_EXPECT_EQ(test, vxs_latency_bucket(1023), 9U);
+	KUNIT_EXPECT_EQ(test, vxs_latency_bucket(1024), 10U);
+	KUNIT_EXPECT_EQ(test, vxs_latency_bucket(1ULL << 38), 38U);
+	KUNIT_EXPECT_EQ(test, vxs_latency_bucket((1ULL << 39) - 1), 38U);
+	KUNIT_EXPECT_EQ(test, vxs_latency_bucket(1ULL << 39),
+			VMEXIT_STAT_LAT_BUCKETS - 1U);
+	KUNIT_EXPECT_EQ(test, vxs_latency_bucket(U64_MAX),
+			VMEXIT_STAT_LAT_BUCKETS - 1U);
+}
+
+static void vmexit_stat_latency_add_and_merge(struct kunit *test)
+{
+	struct vxs_latency a, b;
+	u64 total = 0;
+	unsigned int i;
+
+	vxs_latency_init(&a);
+	vxs_latency_init(&b);
+	vxs_latency_add(&a, 100);
+	vxs_latency_add(&a, 5000);
+	vxs_latency_add(&b, 7);
+	vxs_latency_merge(&a, &b);
+
+	KUNIT_EXPECT_EQ(test, a.count, 3ULL);
+	KUNIT_EXPECT_EQ(test, a.sum_ns, 5107ULL);
+	KUNIT_EXPECT_EQ(test, a.min_ns, 7ULL);
+	KUNIT_EXPECT_EQ(test, a.max_ns, 5000ULL);
+	KUNIT_EXPECT_EQ(test, a.hist[6], 1ULL);		/* 100 in [64, 128) */
+	KUNIT_EXPECT_EQ(test, a.hist[12], 1ULL);	/* 5000 in [4096, 8192) */
+	KUNIT_EXPECT_EQ(test, a.hist[2], 1ULL);		/* 7 in [4, 8) */
+	for (i = 0; i < VMEXIT_STAT_LAT_BUCKETS; i++)
+		total += a.hist[i];
+	KUNIT_EXPECT_EQ(test, total, a.count);
+}
+
+/* The time between kvm_exit and the next kvm_entry lands in its reason. */
+static void vmexit_stat_latency_exit_to_entry(struct kunit *test)
+{
+	struct test_ctx *ctx = test_ctx_new(test, 4);
+	struct vxs_block *block = test_claim(test, ctx, 0, &test_kvm_a, 0);
+	const struct vxs_exit_record *rec;
+	struct vxs_exit_snapshot *snap;
+
+	test_exit(ctx, block, SVM_EXIT_CPUID, 1000, 300);
+	test_exit(ctx, block, SVM_EXIT_CPUID, 2000, 500);
+	/* Still open at the snapshot: counted, not timed. */
+	vxs_block_count_exit(&ctx->core, block, SVM_EXIT_HLT, 3000);
+
+	snap = vxs_core_exits(&ctx->core, NULL);
+	KUNIT_ASSERT_NOT_NULL(test, snap);
+	rec = test_find_exit(snap, 0, SVM_EXIT_CPUID);
+	KUNIT_ASSERT_NOT_NULL(test, rec);
+	KUNIT_EXPECT_EQ(test, rec->count, 2ULL);
+	KUNIT_EXPECT_EQ(test, rec->lat.count, 2ULL);
+	KUNIT_EXPECT_EQ(test, rec->lat.sum_ns, 800ULL);
+	KUNIT_EXPECT_EQ(test, rec->lat.min_ns, 300ULL);
+	KUNIT_EXPECT_EQ(test, rec->lat.max_ns, 500ULL);
+	KUNIT_EXPECT_EQ(test, rec->lat.hist[8], 2ULL);	/* [256, 512) */
+	rec = test_find_exit(snap, 0, SVM_EXIT_HLT);
+	KUNIT_ASSERT_NOT_NULL(test, rec);
+	KUNIT_EXPECT_EQ(test, rec->count, 1ULL);
+	KUNIT_EXPECT_EQ(test, rec->lat.count, 0ULL);
+	kvfree(snap);
+}
+
+/* An exit handled by the VMM: round trip and the exit's user share. */
+static void vmexit_stat_latency_user_round_trip(struct kunit *test)
+{
+	struct test_ctx *ctx = test_ctx_new(test, 4);
+	struct vxs_block *block = test_claim(test, ctx, 0, &test_kvm_a, 0);
+	struct vxs_user_snapshot *users;
+	struct vxs_exit_snapshot *exits;
+	const struct vxs_exit_record *rec;
+
+	vxs_block_count_exit(&ctx->core, block, SVM_EXIT_IOIO, 1000);
+	vxs_block_count_user_exit(&ctx->core, block, KVM_EXIT_IO, 1100);
+	/* A signal makes KVM_RUN return again before the guest runs. */
+	vxs_block_count_user_exit(&ctx->core, block, KVM_EXIT_INTR, 1200);
+	vxs_block_count_entry(&ctx->core, block, 1700);
+
+	exits = vxs_core_exits(&ctx->core, NULL);
+	users = vxs_core_user_exits(&ctx->core, NULL);
+	KUNIT_ASSERT_NOT_NULL(test, exits);
+	KUNIT_ASSERT_NOT_NULL(test, users);
+	rec = test_find_exit(exits, 0, SVM_EXIT_IOIO);
+	KUNIT_ASSERT_NOT_NULL(test, rec);
+	KUNIT_EXPECT_EQ(test, rec->user_count, 1ULL);
+	KUNIT_EXPECT_EQ(test, rec->user_ns, 500ULL);
+	KUNIT_EXPECT_EQ(test, rec->lat.sum_ns, 700ULL);
+
+	KUNIT_ASSERT_EQ(test, users->nr, 2U);
+	/* Sorted by reason: KVM_EXIT_IO (2) before KVM_EXIT_INTR (10). */
+	KUNIT_EXPECT_EQ(test, users->rec[0].reason, (u32)KVM_EXIT_IO);
+	KUNIT_EXPECT_EQ(test, users->rec[0].count, 1ULL);
+	KUNIT_EXPECT_EQ(test, users->rec[0].round_trip.count, 0ULL);
+	KUNIT_EXPECT_EQ(test, users->rec[1].reason, (u32)KVM_EXIT_INTR);
+	KUNIT_EXPECT_EQ(test, users->rec[1].round_trip.count, 1ULL);
+	KUNIT_EXPECT_EQ(test, users->rec[1].round_trip.sum_ns, 500ULL);
+	kvfree(exits);
+	kvfree(users);
+}
+
+static void vmexit_stat_latency_off_counts_only(struct kunit *test)
+{
+	struct test_ctx *ctx = test_ctx_new(test, 4);
+	struct vxs_block *block = test_claim(test, ctx, 0, &test_kvm_a, 0);
+	struct vxs_exit_snapshot *snap;
+
+	WRITE_ONCE(ctx->core.latency, false);
+	test_exit(ctx, block, SVM_EXIT_CPUID, 1000, 300);
+	snap = vxs_core_exits(&ctx->core, NULL);
+	KUNIT_ASSERT_NOT_NULL(test, snap);
+	KUNIT_ASSERT_EQ(test, snap->nr, 1U);
+	KUNIT_EXPECT_EQ(test, snap->rec[0].count, 1ULL);
+	KUNIT_EXPECT_EQ(test, snap->rec[0].lat.count, 0ULL);
+	kvfree(snap);
+}
+
+static struct kunit_case vmexit_stat_latency_cases[] = {
+	KUNIT_CASE(vmexit_stat_latency_bucket_edges),
+	KUNIT_CASE(vmexit_stat_latency_add_and_merge),
+	KUNIT_CASE(vmexit_stat_latency_exit_to_entry),
+	KUNIT_CASE(vmexit_stat_latency_user_round_trip),
+	KUNIT_CASE(vmexit_stat_latency_off_counts_only),
+	{}
+};
+
+static struct kunit_suite vmexit_stat_latency_suite = {
+	.name = "vmexit_stat_latency",
+	.exit = test_ctx_exit,
+	.test_cases = vmexit_stat_latency_cases,
+};
+
+/* --- vmexit_stat_aggregation ---------------------------------------------- */
+
+/* One vCPU run by two threads in turn is one vCPU; BY_VM sums vCPUs. */
+static void vmexit_stat_aggregation_threads_and_vcpus(struct kunit *test)
+{
+	struct test_ctx *ctx = test_ctx_new(test, 8);
+	struct vxs_filter by_vm = { .by_vm = true };
+	struct vxs_block *t0, *t1, *t2;
+	struct vxs_exit_snapshot *snap;
+	const struct vxs_exit_record *rec;
+	unsigned int i;
+
+	t0 = test_claim(test, ctx, 0, &test_kvm_a, 0);
+	t2 = test_claim(test, ctx, 2, &test_kvm_a, 1);
+	for (i = 0; i < 3; i++)
+		test_exit(ctx, t0, SVM_EXIT_CPUID, i * 100, 10);
+	vxs_block_release(&ctx->core, t0);
+	t1 = test_claim(test, ctx, 1, &test_kvm_a, 0);
+	for (i = 0; i < 5; i++)
+		test_exit(ctx, t1, SVM_EXIT_CPUID, i * 100, 20);
+	test_exit(ctx, t2, SVM_EXIT_CPUID, 0, 40);
+
+	snap = vxs_core_exits(&ctx->core, NULL);
+	KUNIT_ASSERT_NOT_NULL(test, snap);
+	KUNIT_ASSERT_EQ(test, snap->nr, 2U);
+	rec = test_find_exit(snap, 0, SVM_EXIT_CPUID);
+	KUNIT_ASSERT_NOT_NULL(test, rec);
+	KUNIT_EXPECT_EQ(test, rec->count, 8ULL);
+	KUNIT_EXPECT_EQ(test, rec->lat.sum_ns, 130ULL);
+	KUNIT_EXPECT_EQ(test, rec->lat.min_ns, 10ULL);
+	KUNIT_EXPECT_EQ(test, rec->lat.max_ns, 20ULL);
+	/* The thread that made most of the exits. */
+	KUNIT_EXPECT_EQ(test, rec->tid, (u32)ctx->tasks[1]->pid);
+	kvfree(snap);
+
+	snap = vxs_core_exits(&ctx->core, &by_vm);
+	KUNIT_ASSERT_NOT_NULL(test, snap);
+	KUNIT_ASSERT_EQ(test, snap->nr, 1U);
+	KUNIT_EXPECT_EQ(test, snap->rec[0].count, 9ULL);
+	KUNIT_EXPECT_EQ(test, snap->rec[0].lat.count, 9ULL);
+	KUNIT_EXPECT_EQ(test, snap->rec[0].lat.max_ns, 40ULL);
+	kvfree(snap);
+}
+
+static void vmexit_stat_aggregation_filters(struct kunit *test)
+{
+	struct test_ctx *ctx = test_ctx_new(test, 8);
+	struct vxs_filter filter = {};
+	struct vxs_exit_snapshot *snap;
+	struct vxs_vm_snapshot *vms;
+	struct vxs_block *a0, *a1, *b0;
+
+	a0 = test_claim(test, ctx, 0, &test_kvm_a, 0);
+	a1 = test_claim(test, ctx, 1, &test_kvm_a, 1);
+	b0 = test_claim(test, ctx, 2, &test_kvm_b, 0);
+	test_exit(ctx, a0, SVM_EXIT_CPUID, 0, 1);
+	test_exit(ctx, a1, SVM_EXIT_HLT, 0, 1);
+	test_exit(ctx, b0, SVM_EXIT_MSR, 0, 1);
+	KUNIT_EXPECT_NE(test, a0->vm->vm_id, b0->vm->vm_id);
+
+	filter.by_vcpu = true;
+	filter.vcpu_id = 1;
+	snap = vxs_core_exits(&ctx->core, &filter);
+	KUNIT_ASSERT_NOT_NULL(test, snap);
+	KUNIT_ASSERT_EQ(test, snap->nr, 1U);
+	KUNIT_EXPECT_EQ(test, snap->rec[0].reason, (u32)SVM_EXIT_HLT);
+	kvfree(snap);
+
+	filter = (struct vxs_filter){ .by_vm_id = true, .vm_id = b0->vm->vm_id };
+	snap = vxs_core_exits(&ctx->core, &filter);
+	KUNIT_ASSERT_NOT_NULL(test, snap);
+	KUNIT_ASSERT_EQ(test, snap->nr, 1U);
+	KUNIT_EXPECT_EQ(test, snap->rec[0].reason, (u32)SVM_EXIT_MSR);
+	kvfree(snap);
+
+	filter = (struct vxs_filter){ .by_pid = true, .pid = TEST_PID + 1 };
+	snap = vxs_core_exits(&ctx->core, &filter);
+	KUNIT_ASSERT_NOT_NULL(test, snap);
+	KUNIT_EXPECT_EQ(test, snap->nr, 0U);
+	kvfree(snap);
+
+	vms = vxs_core_vms(&ctx->core, NULL);
+	KUNIT_ASSERT_NOT_NULL(test, vms);
+	KUNIT_ASSERT_EQ(test, vms->nr, 2U);
+	KUNIT_EXPECT_EQ(test, vms->rec[0].exits + vms->rec[1].exits, 3ULL);
+	kvfree(vms);
+}
+
+/* Per-CPU counters are summed over every possible CPU. */
+static void vmexit_stat_aggregation_across_cpus(struct kunit *test)
+{
+	struct test_ctx *ctx = test_ctx_new(test, 2);
+	struct vxs_info info;
+	unsigned int cpu, nr = 0;
+
+	for_each_possible_cpu(cpu) {
+		per_cpu_ptr(ctx->core.cpu, cpu)->exits_seen = cpu + 1;
+		per_cpu_ptr(ctx->core.cpu, cpu)->dropped_no_vcpu_slot = 1;
+		nr++;
+	}
+	vxs_core_info(&ctx->core, &info);
+	KUNIT_EXPECT_EQ(test, info.exits_seen, (u64)nr * (nr + 1) / 2);
+	KUNIT_EXPECT_EQ(test, info.dropped_no_vcpu_slot, (u64)nr);
+
+	/* A reset makes the sums start again from zero. */
+	vxs_core_reset(&ctx->core);
+	vxs_core_info(&ctx->core, &info);
+	KUNIT_EXPECT_EQ(test, info.exits_seen, 0ULL);
+	this_cpu_inc(ctx->core.cpu->exits_seen);
+	vxs_core_info(&ctx->core, &info);
+	KUNIT_EXPECT_EQ(test, info.exits_seen, 1ULL);
+}
+
+/* Busiest first, one detail per exit, at most limit per VM and kind. */
+static void vmexit_stat_aggregation_details(struct kunit *test)
+{
+	struct test_ctx *ctx = test_ctx_new(test, 4);
+	struct vxs_block *block = test_claim(test, ctx, 0, &test_kvm_a, 0);
+	struct vxs_filter filter = { .limit = 2 };
+	struct vxs_detail_snapshot *snap;
+	unsigned int i;
+
+	for (i = 0; i < 10; i++) {
+		u32 port = i < 6 ? 0xe9 : i < 9 ? 0x80 : 0x70;
+
+		vxs_block_count_exit(&ctx->core, block, SVM_EXIT_IOIO, i);
+		vxs_block_count_detail(&ctx->core, block,
+				       VMEXIT_STAT_DETAIL_PIO_OUT, port);
+		/* The completion of the same exit traces it again. */
+		vxs_block_count_detail(&ctx->core, block,
+				       VMEXIT_STAT_DETAIL_PIO_OUT, port);
+		vxs_block_count_entry(&ctx->core, block, i + 1);
+	}
+	snap = vxs_core_details(&ctx->core, &filter);
+	KUNIT_ASSERT_NOT_NULL(test, snap);
+	KUNIT_ASSERT_EQ(test, snap->nr, 2U);
+	KUNIT_EXPECT_EQ(test, snap->rec[0].key, 0xe9ULL);
+	KUNIT_EXPECT_EQ(test, snap->rec[0].count, 6ULL);
+	KUNIT_EXPECT_EQ(test, snap->rec[1].key, 0x80ULL);
+	KUNIT_EXPECT_EQ(test, snap->rec[1].count, 3ULL);
+	kvfree(snap);
+}
+
+static struct kunit_case vmexit_stat_aggregation_cases[] = {
+	KUNIT_CASE(vmexit_stat_aggregation_threads_and_vcpus),
+	KUNIT_CASE(vmexit_stat_aggregation_filters),
+	KUNIT_CASE(vmexit_stat_aggregation_across_cpus),
+	KUNIT_CASE(vmexit_stat_aggregation_details),
+	{}
+};
+
+static struct kunit_suite vmexit_stat_aggregation_suite = {
+	.name = "vmexit_stat_aggregation",
+	.exit = test_ctx_exit,
+	.test_cases = vmexit_stat_aggregation_cases,
+};
+
+/* --- vmexit_stat_lifecycle ------------------------------------------------ */
+
+static void vmexit_stat_lifecycle_vm_starts_and_ends(struct kunit *test)
+{
+	static const u8 expected[] = {
+		VMEXIT_STAT_CMD_VM_START, VMEXIT_STAT_CMD_VCPU_START,
+		VMEXIT_STAT_CMD_VCPU_START, VMEXIT_STAT_CMD_VCPU_STOP,
+		VMEXIT_STAT_CMD_VCPU_STOP, VMEXIT_STAT_CMD_VM_STOP,
+	};
+	struct test_ctx *ctx = test_ctx_new(test, 4);
+	struct vxs_event events[8];
+	struct vxs_vm_snapshot *vms;
+	struct vxs_block *v0, *v1;
+	struct vxs_info info;
+	u32 i, n;
+
+	v0 = test_claim(test, ctx, 0, &test_kvm_a, 0);
+	v1 = test_claim(test, ctx, 1, &test_kvm_a, 1);
+	KUNIT_EXPECT_PTR_EQ(test, v0->vm, v1->vm);
+	/* Found again, not claimed again. */
+	KUNIT_EXPECT_PTR_EQ(test, test_claim(test, ctx, 0, &test_kvm_a, 0), v0);
+	test_exit(ctx, v0, SVM_EXIT_CPUID, 0, 1);
+
+	vms = vxs_core_vms(&ctx->core, NULL);
+	KUNIT_ASSERT_NOT_NULL(test, vms);
+	KUNIT_ASSERT_EQ(test, vms->nr, 1U);
+	KUNIT_EXPECT_EQ(test, vms->rec[0].state, (u32)VMEXIT_STAT_VM_RUNNING);
+	KUNIT_EXPECT_EQ(test, vms->rec[0].vcpus_live, 2U);
+	KUNIT_EXPECT_STREQ(test, vms->rec[0].comm, "kunit-vmm");
+	kvfree(vms);
+
+	vxs_block_release(&ctx->core, v0);
+	vxs_block_release(&ctx->core, v1);
+	KUNIT_EXPECT_NULL(test, vxs_block_lookup(&ctx->core, ctx->tasks[0]));
+
+	vms = vxs_core_vms(&ctx->core, NULL);
+	KUNIT_ASSERT_NOT_NULL(test, vms);
+	KUNIT_ASSERT_EQ(test, vms->nr, 1U);
+	KUNIT_EXPECT_EQ(test, vms->rec[0].state, (u32)VMEXIT_STAT_VM_ENDED);
+	KUNIT_EXPECT_EQ(test, vms->rec[0].vcpus_live, 0U);
+	KUNIT_EXPECT_EQ(test, vms->rec[0].vcpus_seen, 2U);
+	KUNIT_EXPECT_NE(test, vms->rec[0].end_ns, 0ULL);
+	/* The totals of an ended VM stay readable. */
+	KUNIT_EXPECT_EQ(test, vms->rec[0].exits, 1ULL);
+	kvfree(vms);
+
+	n = vxs_core_take_events(&ctx->core, events, ARRAY_SIZE(events));
+	KUNIT_ASSERT_EQ(test, n, (u32)ARRAY_SIZE(expected));
+	for (i = 0; i < n; i++) {
+		KUNIT_EXPECT_EQ(test, events[i].cmd, expected[i]);
+		KUNIT_EXPECT_EQ(test, events[i].pid, (u32)TEST_PID);
+	}
+	KUNIT_EXPECT_GT(test, ctx->events_queued, 0U);
+
+	vxs_core_info(&ctx->core, &info);
+	KUNIT_EXPECT_EQ(test, info.vcpu_slots_used, 2U);
+	vxs_core_reset(&ctx->core);
+	vxs_core_info(&ctx->core, &info);
+	KUNIT_EXPECT_EQ(test, info.vcpu_slots_used, 0U);
+	KUNIT_EXPECT_EQ(test, info.vms, 0U);
+}
+
+/* A full pool drops new threads until an ended VM can be forgotten. */
+static void vmexit_stat_lifecycle_bounded(struct kunit *test)
+{
+	struct test_ctx *ctx = test_ctx_new(test, 2);
+	struct vxs_block *a0, *a1, *b0;
+
+	a0 = test_claim(test, ctx, 0, &test_kvm_a, 0);
+	a1 = test_claim(test, ctx, 1, &test_kvm_a, 1);
+	KUNIT_EXPECT_NULL(test, vxs_block_get(&ctx->core, ctx->tasks[2],
+					      &test_vcpu[0], &test_kvm_b,
+					      TEST_PID, 0,
+					      VMEXIT_STAT_ISA_SVM));
+	vxs_block_release(&ctx->core, a0);
+	/* The VM still runs (a1): its ended thread is kept. */
+	KUNIT_EXPECT_NULL(test, vxs_block_get(&ctx->core, ctx->tasks[2],
+					      &test_vcpu[0], &test_kvm_b,
+					      TEST_PID, 0,
+					      VMEXIT_STAT_ISA_SVM));
+	vxs_block_release(&ctx->core, a1);
+	b0 = test_claim(test, ctx, 2, &test_kvm_b, 0);
+	KUNIT_EXPECT_PTR_NE(test, (void *)b0->vm->kvm, (void *)&test_kvm_a);
+}
+
+/* Reset: counts restart, live threads keep their identity. */
+static void vmexit_stat_lifecycle_reset(struct kunit *test)
+{
+	struct test_ctx *ctx = test_ctx_new(test, 4);
+	struct vxs_block *block = test_claim(test, ctx, 0, &test_kvm_a, 0);
+	struct vxs_exit_snapshot *snap;
+
+	test_exit(ctx, block, SVM_EXIT_CPUID, 0, 5);
+	vxs_block_count_exit(&ctx->core, block, SVM_EXIT_IOIO, 10);
+	vxs_core_reset(&ctx->core);
+
+	/* Not wiped yet, but no longer reported. */
+	snap = vxs_core_exits(&ctx->core, NULL);
+	KUNIT_ASSERT_NOT_NULL(test, snap);
+	KUNIT_EXPECT_EQ(test, snap->nr, 0U);
+	kvfree(snap);
+
+	/* The exit open across the reset gives no latency sample. */
+	vxs_block_count_entry(&ctx->core, block, 20);
+	test_exit(ctx, block, SVM_EXIT_CPUID, 30, 5);
+	snap = vxs_core_exits(&ctx->core, NULL);
+	KUNIT_ASSERT_NOT_NULL(test, snap);
+	KUNIT_ASSERT_EQ(test, snap->nr, 1U);
+	KUNIT_EXPECT_EQ(test, snap->rec[0].count, 1ULL);
+	KUNIT_EXPECT_EQ(test, snap->rec[0].lat.count, 1ULL);
+	kvfree(snap);
+}
+
+static void vmexit_stat_lifecycle_ended_vms_age(struct kunit *test)
+{
+	struct test_ctx *ctx = test_ctx_new(test, 4);
+	struct vxs_block *block = test_claim(test, ctx, 0, &test_kvm_a, 0);
+	struct vxs_info info;
+	u64 end, next;
+
+	vxs_block_release(&ctx->core, block);
+	end = block->vm->end_ns;
+	/* No limit: kept. */
+	KUNIT_EXPECT_EQ(test, vxs_core_age(&ctx->core, end + NSEC_PER_SEC),
+			0ULL);
+	WRITE_ONCE(ctx->core.ended_vm_ttl_s, 10);
+	next = vxs_core_age(&ctx->core, end + NSEC_PER_SEC);
+	KUNIT_EXPECT_EQ(test, next, end + 10 * NSEC_PER_SEC);
+	vxs_core_info(&ctx->core, &info);
+	KUNIT_EXPECT_EQ(test, info.vms, 1U);
+	KUNIT_EXPECT_EQ(test, vxs_core_age(&ctx->core, next), 0ULL);
+	vxs_core_info(&ctx->core, &info);
+	KUNIT_EXPECT_EQ(test, info.vms, 0U);
+	KUNIT_EXPECT_EQ(test, info.vcpu_slots_used, 0U);
+}
+
+/* Slots per thread are bounded; what does not fit is counted as dropped. */
+static void vmexit_stat_lifecycle_slots_full(struct kunit *test)
+{
+	struct test_ctx *ctx = test_ctx_new(test, 4);
+	struct vxs_block *block = test_claim(test, ctx, 0, &test_kvm_a, 0);
+	struct vxs_vm_snapshot *vms;
+	struct vxs_info info;
+	u32 reason;
+
+	for (reason = 0; reason < VXS_EXIT_SLOTS + 3; reason++)
+		test_exit(ctx, block, reason, reason, 1);
+	vxs_core_info(&ctx->core, &info);
+	KUNIT_EXPECT_EQ(test, info.dropped_no_reason_slot, 3ULL);
+	vms = vxs_core_vms(&ctx->core, NULL);
+	KUNIT_ASSERT_NOT_NULL(test, vms);
+	KUNIT_EXPECT_EQ(test, vms->rec[0].exits, VXS_EXIT_SLOTS + 3ULL);
+	KUNIT_EXPECT_EQ(test, vms->rec[0].dropped, 3ULL);
+	kvfree(vms);
+}
+
+/* Many threads come and go: the index stays correct through rebuilds. */
+static void vmexit_stat_lifecycle_index_churn(struct kunit *test)
+{
+	struct test_ctx *ctx = test_ctx_new(test, 4);
+	struct vxs_block *keep = test_claim(test, ctx, 0, &test_kvm_a, 0);
+	unsigned int round, rebuilds_before = ctx->core.index_seq;
+
+	for (round = 0; round < 200; round++) {
+		unsigned int thread = 1 + round % 7;
+		struct vxs_block *block;
+
+		block = vxs_block_get(&ctx->core, ctx->tasks[thread],
+				      &test_vcpu[1], &test_kvm_b, TEST_PID, 1,
+				      VMEXIT_STAT_ISA_SVM);
+		KUNIT_ASSERT_NOT_NULL(test, block);
+		vxs_block_release(&ctx->core, block);
+		KUNIT_ASSERT_PTR_EQ(test,
+				    vxs_block_lookup(&ctx->core,
+						     ctx->tasks[0]), keep);
+		vxs_core_reset(&ctx->core);
+	}
+	KUNIT_EXPECT_NE(test, ctx->core.index_seq, rebuilds_before);
+	KUNIT_EXPECT_EQ(test, ctx->core.index_seq % 2, 0U);
+}
+
+static struct kunit_case vmexit_stat_lifecycle_cases[] = {
+	KUNIT_CASE(vmexit_stat_lifecycle_vm_starts_and_ends),
+	KUNIT_CASE(vmexit_stat_lifecycle_bounded),
+	KUNIT_CASE(vmexit_stat_lifecycle_reset),
+	KUNIT_CASE(vmexit_stat_lifecycle_ended_vms_age),
+	KUNIT_CASE(vmexit_stat_lifecycle_slots_full),
+	KUNIT_CASE(vmexit_stat_lifecycle_index_churn),
+	{}
+};
+
+static struct kunit_suite vmexit_stat_lifecycle_suite = {
+	.name = "vmexit_stat_lifecycle",
+	.exit = test_ctx_exit,
+	.test_cases = vmexit_stat_lifecycle_cases,
+};
+
+kunit_test_suites(&vmexit_stat_decode_suite, &vmexit_stat_latency_suite,
+		  &vmexit_stat_aggregation_suite, &vmexit_stat_lifecycle_suite);
+
+MODULE_DESCRIPTION("KUnit tests of the vmexit_stat core");
 MODULE_LICENSE("GPL");
