@@ -283,7 +283,7 @@ static void vxs_block_free_locked(struct vxs_core *core,
 	block->task = NULL;
 	block->kvm_vcpu = NULL;
 	block->vm = NULL;
-	vxs_block_clear_stats(block);
+	/* Its counters are cleared when it is claimed again. */
 	vxs_seq_end(block);
 	core->blocks_used--;
 }
@@ -1064,20 +1064,22 @@ struct vxs_vm_snapshot *vxs_core_vms(struct vxs_core *core,
 {
 	struct vxs_vm_snapshot *snap;
 	unsigned long flags;
-	u32 i, j, n = 0;
+	u32 i, n = 0;
 
+	/* One record per VM place, compacted at the end. */
 	snap = kvzalloc(struct_size(snap, rec, core->nr_vms), GFP_KERNEL);
 	if (!snap)
 		return NULL;
 
 	/*
 	 * The lock keeps VMs and blocks from being freed or reused while
-	 * their totals are summed; the counters themselves move on.
+	 * their totals are summed (one pass over each); the counters
+	 * themselves move on.
 	 */
 	raw_spin_lock_irqsave(&core->lock, flags);
 	for (i = 0; i < core->nr_vms; i++) {
 		const struct vxs_vm *vm = &core->vms[i];
-		struct vxs_vm_record *rec = &snap->rec[n];
+		struct vxs_vm_record *rec = &snap->rec[i];
 
 		if (vm->state == VXS_VM_FREE)
 			continue;
@@ -1093,17 +1095,23 @@ struct vxs_vm_snapshot *vxs_core_vms(struct vxs_core *core,
 		rec->vcpus_seen = vm->vcpus_seen;
 		rec->start_ns = vm->start_ns;
 		rec->end_ns = vm->end_ns;
-		for (j = 0; j < core->nr_blocks; j++) {
-			const struct vxs_block *block = &core->blocks[j];
+	}
+	for (i = 0; i < core->nr_blocks; i++) {
+		const struct vxs_block *block = &core->blocks[i];
+		struct vxs_vm_record *rec;
 
-			if (block->state != VXS_BLOCK_FREE &&
-			    block->vm == vm &&
-			    READ_ONCE(block->generation) == core->generation)
-				vxs_vm_add_block(rec, block);
-		}
-		n++;
+		if (block->state == VXS_BLOCK_FREE ||
+		    READ_ONCE(block->generation) != core->generation)
+			continue;
+		rec = &snap->rec[block->vm - core->vms];
+		if (rec->state)
+			vxs_vm_add_block(rec, block);
 	}
 	raw_spin_unlock_irqrestore(&core->lock, flags);
+
+	for (i = 0; i < core->nr_vms; i++)
+		if (snap->rec[i].state)
+			snap->rec[n++] = snap->rec[i];
 	snap->nr = n;
 	return snap;
 }
@@ -1182,9 +1190,16 @@ void vxs_core_reset(struct vxs_core *core)
 	 */
 	next = core->generation + 1 ?: 1;
 	WRITE_ONCE(core->generation, next);
+	/*
+	 * Ended threads have nothing left to count, in running VMs too.  One
+	 * pass over the blocks, not one per VM: the lock is held.
+	 */
+	for (i = 0; i < core->nr_blocks; i++)
+		if (core->blocks[i].state == VXS_BLOCK_ENDED)
+			vxs_block_free_locked(core, &core->blocks[i]);
 	for (i = 0; i < core->nr_vms; i++)
 		if (core->vms[i].state == VXS_VM_ENDED)
-			vxs_vm_free_locked(core, &core->vms[i]);
+			WRITE_ONCE(core->vms[i].state, VXS_VM_FREE);
 	core->base = sum;
 	core->events_dropped = 0;
 	raw_spin_unlock_irqrestore(&core->lock, flags);
