@@ -11,5 +11,10 @@ int cmd_exitgen(int argc, char **argv);
 int cmd_show(int argc, char **argv);
 int cmd_reset(int argc, char **argv);
 int cmd_selftest(int argc, char **argv);
+int cmd_vms(int argc, char **argv);
+int cmd_details(int argc, char **argv);
+int cmd_info(int argc, char **argv);
+int cmd_config(int argc, char **argv);
+int cmd_events(int argc, char **argv);
 
 #endif /* VMEXIT_STAT_COMMANDS_H */

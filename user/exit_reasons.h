@@ -20,4 +20,14 @@ bool exit_reason_code(unsigned int isa, const char *name, unsigned int *code);
 /* "vmx", "svm" or NULL. */
 const char *exit_isa_name(unsigned int isa);
 
+/*
+ * The lower-case name of a KVM_EXIT_* code without its prefix ("io",
+ * "hlt", "mmio", "intr", ...), as <linux/kvm.h> numbers them; NULL for
+ * one we do not know.
+ */
+const char *kvm_exit_name(unsigned int code);
+
+/* Looks a KVM_EXIT_* name up, either case; false when unknown. */
+bool kvm_exit_code(const char *name, unsigned int *code);
+
 #endif /* VMEXIT_STAT_EXIT_REASONS_H */

@@ -3,11 +3,13 @@
  * vmexit_stat generic netlink client, over libnl-genl-3.
  */
 #include <errno.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 
+#include <linux/genetlink.h>
 #include <linux/netlink.h>
 #include <linux/vmexit_stat.h>
 #include <netlink/attr.h>
@@ -23,6 +25,21 @@
 /* Bounded, so that a dump interrupted over and over cannot loop forever. */
 #define DUMP_ATTEMPTS 3
 
+/* Room for a burst of notifications; each one is well under 200 bytes. */
+#define EVENT_BUF_SIZE 32768
+
+#define LAT_HIST_SIZE (VMEXIT_STAT_LAT_BUCKETS * sizeof(uint64_t))
+
+static const struct nla_policy lat_policy[VMEXIT_STAT_A_LAT_MAX + 1] = {
+	[VMEXIT_STAT_A_LAT_COUNT] = { .type = NLA_U64 },
+	[VMEXIT_STAT_A_LAT_SUM_NS] = { .type = NLA_U64 },
+	[VMEXIT_STAT_A_LAT_MIN_NS] = { .type = NLA_U64 },
+	[VMEXIT_STAT_A_LAT_MAX_NS] = { .type = NLA_U64 },
+	[VMEXIT_STAT_A_LAT_HIST] = { .type = NLA_UNSPEC,
+				     .minlen = LAT_HIST_SIZE,
+				     .maxlen = LAT_HIST_SIZE },
+};
+
 static const struct nla_policy exit_policy[VMEXIT_STAT_A_EXIT_MAX + 1] = {
 	[VMEXIT_STAT_A_EXIT_VM_PID] = { .type = NLA_U32 },
 	[VMEXIT_STAT_A_EXIT_VM_ID] = { .type = NLA_U64 },
@@ -32,6 +49,55 @@ static const struct nla_policy exit_policy[VMEXIT_STAT_A_EXIT_MAX + 1] = {
 	[VMEXIT_STAT_A_EXIT_CODE] = { .type = NLA_U32 },
 	[VMEXIT_STAT_A_EXIT_FLAGS] = { .type = NLA_U32 },
 	[VMEXIT_STAT_A_EXIT_COUNT] = { .type = NLA_U64 },
+	[VMEXIT_STAT_A_EXIT_LATENCY] = { .type = NLA_NESTED },
+	[VMEXIT_STAT_A_EXIT_USER_COUNT] = { .type = NLA_U64 },
+	[VMEXIT_STAT_A_EXIT_USER_NS] = { .type = NLA_U64 },
+	[VMEXIT_STAT_A_EXIT_BY_VM] = { .type = NLA_FLAG },
+};
+
+static const struct nla_policy uexit_policy[VMEXIT_STAT_A_UEXIT_MAX + 1] = {
+	[VMEXIT_STAT_A_UEXIT_VM_PID] = { .type = NLA_U32 },
+	[VMEXIT_STAT_A_UEXIT_VM_ID] = { .type = NLA_U64 },
+	[VMEXIT_STAT_A_UEXIT_VCPU_ID] = { .type = NLA_U32 },
+	[VMEXIT_STAT_A_UEXIT_VCPU_TID] = { .type = NLA_U32 },
+	[VMEXIT_STAT_A_UEXIT_REASON] = { .type = NLA_U32 },
+	[VMEXIT_STAT_A_UEXIT_COUNT] = { .type = NLA_U64 },
+	[VMEXIT_STAT_A_UEXIT_ROUND_TRIP] = { .type = NLA_NESTED },
+	[VMEXIT_STAT_A_UEXIT_BY_VM] = { .type = NLA_FLAG },
+};
+
+static const struct nla_policy detail_policy[VMEXIT_STAT_A_DETAIL_MAX + 1] = {
+	[VMEXIT_STAT_A_DETAIL_VM_PID] = { .type = NLA_U32 },
+	[VMEXIT_STAT_A_DETAIL_VM_ID] = { .type = NLA_U64 },
+	[VMEXIT_STAT_A_DETAIL_KIND] = { .type = NLA_U32 },
+	[VMEXIT_STAT_A_DETAIL_KEY] = { .type = NLA_U64 },
+	[VMEXIT_STAT_A_DETAIL_COUNT] = { .type = NLA_U64 },
+	[VMEXIT_STAT_A_DETAIL_LIMIT] = { .type = NLA_U32 },
+};
+
+static const struct nla_policy vm_policy[VMEXIT_STAT_A_VM_MAX + 1] = {
+	[VMEXIT_STAT_A_VM_PID] = { .type = NLA_U32 },
+	[VMEXIT_STAT_A_VM_ID] = { .type = NLA_U64 },
+	[VMEXIT_STAT_A_VM_COMM] = { .type = NLA_STRING },
+	[VMEXIT_STAT_A_VM_STATE] = { .type = NLA_U32 },
+	[VMEXIT_STAT_A_VM_VCPUS_LIVE] = { .type = NLA_U32 },
+	[VMEXIT_STAT_A_VM_VCPUS_SEEN] = { .type = NLA_U32 },
+	[VMEXIT_STAT_A_VM_START_NS] = { .type = NLA_U64 },
+	[VMEXIT_STAT_A_VM_END_NS] = { .type = NLA_U64 },
+	[VMEXIT_STAT_A_VM_EXITS] = { .type = NLA_U64 },
+	[VMEXIT_STAT_A_VM_USER_EXITS] = { .type = NLA_U64 },
+	[VMEXIT_STAT_A_VM_EXIT_NS] = { .type = NLA_U64 },
+	[VMEXIT_STAT_A_VM_DROPPED] = { .type = NLA_U64 },
+	[VMEXIT_STAT_A_VM_DETAILS_DROPPED] = { .type = NLA_U64 },
+	[VMEXIT_STAT_A_VM_VCPU_ID] = { .type = NLA_U32 },
+	[VMEXIT_STAT_A_VM_VCPU_TID] = { .type = NLA_U32 },
+};
+
+static const struct nla_policy config_policy[VMEXIT_STAT_A_CONFIG_MAX + 1] = {
+	[VMEXIT_STAT_A_CONFIG_LATENCY] = { .type = NLA_U8 },
+	[VMEXIT_STAT_A_CONFIG_DETAILS] = { .type = NLA_U8 },
+	[VMEXIT_STAT_A_CONFIG_ENDED_VM_TTL_S] = { .type = NLA_U32 },
+	[VMEXIT_STAT_A_CONFIG_UNPRIVILEGED_READ] = { .type = NLA_U8 },
 };
 
 static const struct nla_policy info_policy[VMEXIT_STAT_A_INFO_MAX + 1] = {
@@ -39,8 +105,21 @@ static const struct nla_policy info_policy[VMEXIT_STAT_A_INFO_MAX + 1] = {
 	[VMEXIT_STAT_A_INFO_KERNEL] = { .type = NLA_STRING },
 	[VMEXIT_STAT_A_INFO_EXITS_SEEN] = { .type = NLA_U64 },
 	[VMEXIT_STAT_A_INFO_EXITS_DROPPED] = { .type = NLA_U64 },
-	[VMEXIT_STAT_A_INFO_SLOTS_PER_CPU] = { .type = NLA_U32 },
+	[VMEXIT_STAT_A_INFO_VCPU_SLOTS] = { .type = NLA_U32 },
 	[VMEXIT_STAT_A_INFO_EXIT_PROTO] = { .type = NLA_U32 },
+	[VMEXIT_STAT_A_INFO_ISAS] = { .type = NLA_U32 },
+	[VMEXIT_STAT_A_INFO_ENTRIES_SEEN] = { .type = NLA_U64 },
+	[VMEXIT_STAT_A_INFO_USER_EXITS_SEEN] = { .type = NLA_U64 },
+	[VMEXIT_STAT_A_INFO_DROPPED_NO_VCPU_SLOT] = { .type = NLA_U64 },
+	[VMEXIT_STAT_A_INFO_DROPPED_NO_REASON_SLOT] = { .type = NLA_U64 },
+	[VMEXIT_STAT_A_INFO_DROPPED_UNREADABLE] = { .type = NLA_U64 },
+	[VMEXIT_STAT_A_INFO_DETAILS_DROPPED] = { .type = NLA_U64 },
+	[VMEXIT_STAT_A_INFO_EVENTS_DROPPED] = { .type = NLA_U64 },
+	[VMEXIT_STAT_A_INFO_MEMORY_BYTES] = { .type = NLA_U64 },
+	[VMEXIT_STAT_A_INFO_MEMORY_USED_BYTES] = { .type = NLA_U64 },
+	[VMEXIT_STAT_A_INFO_VCPU_SLOTS_USED] = { .type = NLA_U32 },
+	[VMEXIT_STAT_A_INFO_VMS] = { .type = NLA_U32 },
+	[VMEXIT_STAT_A_INFO_LAT_BUCKETS] = { .type = NLA_U32 },
 };
 
 static const struct nla_policy extack_policy[NLMSGERR_ATTR_MAX + 1] = {
@@ -69,6 +148,8 @@ static int libnl_failure(struct vmexit_client *client, int nlerr)
 		return -EMSGSIZE;
 	case NLE_DUMP_INTR:
 		return -EINTR;
+	case NLE_OBJ_NOTFOUND:
+		return -ENOENT;
 	default:
 		return -EIO;
 	}
@@ -113,6 +194,43 @@ void vmexit_parse_extack(const struct nlmsghdr *nlh, char *buf, size_t len)
 		nla_strlcpy(buf, tb[NLMSGERR_ATTR_MSG], len);
 }
 
+static uint64_t get_u64_or_0(struct nlattr *attr)
+{
+	return attr ? nla_get_u64(attr) : 0;
+}
+
+static uint32_t get_u32_or_0(struct nlattr *attr)
+{
+	return attr ? nla_get_u32(attr) : 0;
+}
+
+/* A missing nest is no samples; a malformed one spoils the message. */
+static int parse_latency(struct nlattr *nest, struct vmexit_latency *lat)
+{
+	struct nlattr *tb[VMEXIT_STAT_A_LAT_MAX + 1];
+
+	memset(lat, 0, sizeof(*lat));
+	if (!nest)
+		return 0;
+	if (nla_parse_nested(tb, VMEXIT_STAT_A_LAT_MAX, nest, lat_policy) < 0)
+		return -EBADMSG;
+	if (!tb[VMEXIT_STAT_A_LAT_COUNT])
+		return -EBADMSG;
+
+	lat->count = nla_get_u64(tb[VMEXIT_STAT_A_LAT_COUNT]);
+	if (!lat->count)
+		return 0; /* the kernel's min of nothing is U64_MAX */
+	lat->sum_ns = get_u64_or_0(tb[VMEXIT_STAT_A_LAT_SUM_NS]);
+	lat->min_ns = get_u64_or_0(tb[VMEXIT_STAT_A_LAT_MIN_NS]);
+	lat->max_ns = get_u64_or_0(tb[VMEXIT_STAT_A_LAT_MAX_NS]);
+	if (lat->min_ns > lat->max_ns)
+		return -EBADMSG;
+	if (tb[VMEXIT_STAT_A_LAT_HIST])
+		memcpy(lat->hist, nla_data(tb[VMEXIT_STAT_A_LAT_HIST]),
+		       sizeof(lat->hist));
+	return 0;
+}
+
 int vmexit_parse_record(struct nl_msg *msg, struct vmexit_record *rec)
 {
 	struct nlattr *tb[VMEXIT_STAT_A_EXIT_MAX + 1];
@@ -121,23 +239,131 @@ int vmexit_parse_record(struct nl_msg *msg, struct vmexit_record *rec)
 			  exit_policy) < 0)
 		return -EBADMSG;
 
-	if (!tb[VMEXIT_STAT_A_EXIT_VM_PID] || !tb[VMEXIT_STAT_A_EXIT_VCPU_ID] ||
-	    !tb[VMEXIT_STAT_A_EXIT_ISA] || !tb[VMEXIT_STAT_A_EXIT_CODE] ||
-	    !tb[VMEXIT_STAT_A_EXIT_COUNT])
+	if (!tb[VMEXIT_STAT_A_EXIT_VM_PID] || !tb[VMEXIT_STAT_A_EXIT_ISA] ||
+	    !tb[VMEXIT_STAT_A_EXIT_CODE] || !tb[VMEXIT_STAT_A_EXIT_COUNT])
+		return -EBADMSG;
+	/* Only a per-VM sum may leave out the vCPU. */
+	if (!tb[VMEXIT_STAT_A_EXIT_VCPU_ID] && !tb[VMEXIT_STAT_A_EXIT_BY_VM])
 		return -EBADMSG;
 
 	memset(rec, 0, sizeof(*rec));
 	rec->vm_pid = nla_get_u32(tb[VMEXIT_STAT_A_EXIT_VM_PID]);
-	rec->vcpu_id = nla_get_u32(tb[VMEXIT_STAT_A_EXIT_VCPU_ID]);
+	rec->vm_id = get_u64_or_0(tb[VMEXIT_STAT_A_EXIT_VM_ID]);
+	rec->per_vm = tb[VMEXIT_STAT_A_EXIT_BY_VM] != NULL;
+	if (!rec->per_vm) {
+		rec->vcpu_id = nla_get_u32(tb[VMEXIT_STAT_A_EXIT_VCPU_ID]);
+		rec->vcpu_tid = get_u32_or_0(tb[VMEXIT_STAT_A_EXIT_VCPU_TID]);
+	}
 	rec->isa = nla_get_u32(tb[VMEXIT_STAT_A_EXIT_ISA]);
 	rec->code = nla_get_u32(tb[VMEXIT_STAT_A_EXIT_CODE]);
+	rec->flags = get_u32_or_0(tb[VMEXIT_STAT_A_EXIT_FLAGS]);
 	rec->count = nla_get_u64(tb[VMEXIT_STAT_A_EXIT_COUNT]);
-	if (tb[VMEXIT_STAT_A_EXIT_VM_ID])
-		rec->vm_id = nla_get_u64(tb[VMEXIT_STAT_A_EXIT_VM_ID]);
-	if (tb[VMEXIT_STAT_A_EXIT_VCPU_TID])
-		rec->vcpu_tid = nla_get_u32(tb[VMEXIT_STAT_A_EXIT_VCPU_TID]);
-	if (tb[VMEXIT_STAT_A_EXIT_FLAGS])
-		rec->flags = nla_get_u32(tb[VMEXIT_STAT_A_EXIT_FLAGS]);
+	rec->has_latency = true;
+	rec->user_count = get_u64_or_0(tb[VMEXIT_STAT_A_EXIT_USER_COUNT]);
+	rec->user_ns = get_u64_or_0(tb[VMEXIT_STAT_A_EXIT_USER_NS]);
+	return parse_latency(tb[VMEXIT_STAT_A_EXIT_LATENCY], &rec->latency);
+}
+
+int vmexit_parse_user_record(struct nl_msg *msg, struct vmexit_user_record *rec)
+{
+	struct nlattr *tb[VMEXIT_STAT_A_UEXIT_MAX + 1];
+
+	if (genlmsg_parse(nlmsg_hdr(msg), 0, tb, VMEXIT_STAT_A_UEXIT_MAX,
+			  uexit_policy) < 0)
+		return -EBADMSG;
+
+	if (!tb[VMEXIT_STAT_A_UEXIT_VM_PID] ||
+	    !tb[VMEXIT_STAT_A_UEXIT_REASON] || !tb[VMEXIT_STAT_A_UEXIT_COUNT])
+		return -EBADMSG;
+	if (!tb[VMEXIT_STAT_A_UEXIT_VCPU_ID] && !tb[VMEXIT_STAT_A_UEXIT_BY_VM])
+		return -EBADMSG;
+
+	memset(rec, 0, sizeof(*rec));
+	rec->vm_pid = nla_get_u32(tb[VMEXIT_STAT_A_UEXIT_VM_PID]);
+	rec->vm_id = get_u64_or_0(tb[VMEXIT_STAT_A_UEXIT_VM_ID]);
+	rec->per_vm = tb[VMEXIT_STAT_A_UEXIT_BY_VM] != NULL;
+	if (!rec->per_vm) {
+		rec->vcpu_id = nla_get_u32(tb[VMEXIT_STAT_A_UEXIT_VCPU_ID]);
+		rec->vcpu_tid = get_u32_or_0(tb[VMEXIT_STAT_A_UEXIT_VCPU_TID]);
+	}
+	rec->reason = nla_get_u32(tb[VMEXIT_STAT_A_UEXIT_REASON]);
+	rec->count = nla_get_u64(tb[VMEXIT_STAT_A_UEXIT_COUNT]);
+	return parse_latency(tb[VMEXIT_STAT_A_UEXIT_ROUND_TRIP],
+			     &rec->round_trip);
+}
+
+int vmexit_parse_detail(struct nl_msg *msg, struct vmexit_detail *detail)
+{
+	struct nlattr *tb[VMEXIT_STAT_A_DETAIL_MAX + 1];
+
+	if (genlmsg_parse(nlmsg_hdr(msg), 0, tb, VMEXIT_STAT_A_DETAIL_MAX,
+			  detail_policy) < 0)
+		return -EBADMSG;
+	if (!tb[VMEXIT_STAT_A_DETAIL_VM_PID] ||
+	    !tb[VMEXIT_STAT_A_DETAIL_KIND] || !tb[VMEXIT_STAT_A_DETAIL_KEY] ||
+	    !tb[VMEXIT_STAT_A_DETAIL_COUNT])
+		return -EBADMSG;
+
+	memset(detail, 0, sizeof(*detail));
+	detail->vm_pid = nla_get_u32(tb[VMEXIT_STAT_A_DETAIL_VM_PID]);
+	detail->vm_id = get_u64_or_0(tb[VMEXIT_STAT_A_DETAIL_VM_ID]);
+	detail->kind = nla_get_u32(tb[VMEXIT_STAT_A_DETAIL_KIND]);
+	detail->key = nla_get_u64(tb[VMEXIT_STAT_A_DETAIL_KEY]);
+	detail->count = nla_get_u64(tb[VMEXIT_STAT_A_DETAIL_COUNT]);
+	return 0;
+}
+
+int vmexit_parse_vm(struct nl_msg *msg, struct vmexit_vm *vm)
+{
+	struct nlattr *tb[VMEXIT_STAT_A_VM_MAX + 1];
+
+	if (genlmsg_parse(nlmsg_hdr(msg), 0, tb, VMEXIT_STAT_A_VM_MAX,
+			  vm_policy) < 0)
+		return -EBADMSG;
+	if (!tb[VMEXIT_STAT_A_VM_PID] || !tb[VMEXIT_STAT_A_VM_ID] ||
+	    !tb[VMEXIT_STAT_A_VM_STATE])
+		return -EBADMSG;
+
+	memset(vm, 0, sizeof(*vm));
+	vm->pid = nla_get_u32(tb[VMEXIT_STAT_A_VM_PID]);
+	vm->vm_id = nla_get_u64(tb[VMEXIT_STAT_A_VM_ID]);
+	vm->state = nla_get_u32(tb[VMEXIT_STAT_A_VM_STATE]);
+	if (tb[VMEXIT_STAT_A_VM_COMM])
+		nla_strlcpy(vm->comm, tb[VMEXIT_STAT_A_VM_COMM],
+			    sizeof(vm->comm));
+	vm->vcpus_live = get_u32_or_0(tb[VMEXIT_STAT_A_VM_VCPUS_LIVE]);
+	vm->vcpus_seen = get_u32_or_0(tb[VMEXIT_STAT_A_VM_VCPUS_SEEN]);
+	vm->start_ns = get_u64_or_0(tb[VMEXIT_STAT_A_VM_START_NS]);
+	vm->end_ns = get_u64_or_0(tb[VMEXIT_STAT_A_VM_END_NS]);
+	vm->exits = get_u64_or_0(tb[VMEXIT_STAT_A_VM_EXITS]);
+	vm->user_exits = get_u64_or_0(tb[VMEXIT_STAT_A_VM_USER_EXITS]);
+	vm->exit_ns = get_u64_or_0(tb[VMEXIT_STAT_A_VM_EXIT_NS]);
+	vm->dropped = get_u64_or_0(tb[VMEXIT_STAT_A_VM_DROPPED]);
+	vm->details_dropped =
+		get_u64_or_0(tb[VMEXIT_STAT_A_VM_DETAILS_DROPPED]);
+	return 0;
+}
+
+int vmexit_parse_config(struct nl_msg *msg, struct vmexit_config *config)
+{
+	struct nlattr *tb[VMEXIT_STAT_A_CONFIG_MAX + 1];
+
+	if (genlmsg_parse(nlmsg_hdr(msg), 0, tb, VMEXIT_STAT_A_CONFIG_MAX,
+			  config_policy) < 0)
+		return -EBADMSG;
+	if (!tb[VMEXIT_STAT_A_CONFIG_LATENCY] ||
+	    !tb[VMEXIT_STAT_A_CONFIG_DETAILS] ||
+	    !tb[VMEXIT_STAT_A_CONFIG_ENDED_VM_TTL_S])
+		return -EBADMSG;
+
+	memset(config, 0, sizeof(*config));
+	config->latency = nla_get_u8(tb[VMEXIT_STAT_A_CONFIG_LATENCY]);
+	config->details = nla_get_u8(tb[VMEXIT_STAT_A_CONFIG_DETAILS]);
+	config->ended_vm_ttl_s =
+		nla_get_u32(tb[VMEXIT_STAT_A_CONFIG_ENDED_VM_TTL_S]);
+	if (tb[VMEXIT_STAT_A_CONFIG_UNPRIVILEGED_READ])
+		config->unprivileged_read =
+			nla_get_u8(tb[VMEXIT_STAT_A_CONFIG_UNPRIVILEGED_READ]);
 	return 0;
 }
 
@@ -162,48 +388,159 @@ int vmexit_parse_info(struct nl_msg *msg, struct vmexit_info *info)
 			    sizeof(info->kernel));
 	info->exits_seen = nla_get_u64(tb[VMEXIT_STAT_A_INFO_EXITS_SEEN]);
 	info->exits_dropped = nla_get_u64(tb[VMEXIT_STAT_A_INFO_EXITS_DROPPED]);
-	if (tb[VMEXIT_STAT_A_INFO_SLOTS_PER_CPU])
-		info->slots_per_cpu =
-			nla_get_u32(tb[VMEXIT_STAT_A_INFO_SLOTS_PER_CPU]);
-	if (tb[VMEXIT_STAT_A_INFO_EXIT_PROTO])
-		info->exit_proto =
-			nla_get_u32(tb[VMEXIT_STAT_A_INFO_EXIT_PROTO]);
+	info->entries_seen = get_u64_or_0(tb[VMEXIT_STAT_A_INFO_ENTRIES_SEEN]);
+	info->user_exits_seen =
+		get_u64_or_0(tb[VMEXIT_STAT_A_INFO_USER_EXITS_SEEN]);
+	info->dropped_no_vcpu_slot =
+		get_u64_or_0(tb[VMEXIT_STAT_A_INFO_DROPPED_NO_VCPU_SLOT]);
+	info->dropped_no_reason_slot =
+		get_u64_or_0(tb[VMEXIT_STAT_A_INFO_DROPPED_NO_REASON_SLOT]);
+	info->dropped_unreadable =
+		get_u64_or_0(tb[VMEXIT_STAT_A_INFO_DROPPED_UNREADABLE]);
+	info->details_dropped =
+		get_u64_or_0(tb[VMEXIT_STAT_A_INFO_DETAILS_DROPPED]);
+	info->events_dropped =
+		get_u64_or_0(tb[VMEXIT_STAT_A_INFO_EVENTS_DROPPED]);
+	info->memory_bytes = get_u64_or_0(tb[VMEXIT_STAT_A_INFO_MEMORY_BYTES]);
+	info->memory_used_bytes =
+		get_u64_or_0(tb[VMEXIT_STAT_A_INFO_MEMORY_USED_BYTES]);
+	info->vcpu_slots = get_u32_or_0(tb[VMEXIT_STAT_A_INFO_VCPU_SLOTS]);
+	info->vcpu_slots_used =
+		get_u32_or_0(tb[VMEXIT_STAT_A_INFO_VCPU_SLOTS_USED]);
+	info->vms = get_u32_or_0(tb[VMEXIT_STAT_A_INFO_VMS]);
+	info->lat_buckets = get_u32_or_0(tb[VMEXIT_STAT_A_INFO_LAT_BUCKETS]);
+	info->exit_proto = get_u32_or_0(tb[VMEXIT_STAT_A_INFO_EXIT_PROTO]);
+	info->isas = get_u32_or_0(tb[VMEXIT_STAT_A_INFO_ISAS]);
 	return 0;
+}
+
+int vmexit_parse_event(struct nlmsghdr *nlh, struct vmexit_event *event)
+{
+	struct nlattr *tb[VMEXIT_STAT_A_VM_MAX + 1];
+	const struct genlmsghdr *genl;
+
+	if (!genlmsg_valid_hdr(nlh, 0))
+		return -EBADMSG;
+	genl = nlmsg_data(nlh);
+	if (genl->cmd < VMEXIT_STAT_CMD_VM_START ||
+	    genl->cmd > VMEXIT_STAT_CMD_VCPU_STOP)
+		return -EBADMSG;
+	if (genlmsg_parse(nlh, 0, tb, VMEXIT_STAT_A_VM_MAX, vm_policy) < 0)
+		return -EBADMSG;
+	if (!tb[VMEXIT_STAT_A_VM_PID] || !tb[VMEXIT_STAT_A_VM_ID])
+		return -EBADMSG;
+
+	memset(event, 0, sizeof(*event));
+	event->cmd = genl->cmd;
+	event->pid = nla_get_u32(tb[VMEXIT_STAT_A_VM_PID]);
+	event->vm_id = nla_get_u64(tb[VMEXIT_STAT_A_VM_ID]);
+	if (genl->cmd == VMEXIT_STAT_CMD_VCPU_START ||
+	    genl->cmd == VMEXIT_STAT_CMD_VCPU_STOP) {
+		if (!tb[VMEXIT_STAT_A_VM_VCPU_ID])
+			return -EBADMSG;
+		event->has_vcpu = true;
+		event->vcpu_id = nla_get_u32(tb[VMEXIT_STAT_A_VM_VCPU_ID]);
+		event->tid = get_u32_or_0(tb[VMEXIT_STAT_A_VM_VCPU_TID]);
+	}
+	return 0;
+}
+
+bool vmexit_filter_match_ids(const struct vmexit_filter *filter, uint32_t pid,
+			     uint64_t vm_id, bool has_vcpu, uint32_t vcpu_id)
+{
+	if (!filter)
+		return true;
+	if (filter->by_pid && pid != filter->pid)
+		return false;
+	if (filter->by_vm_id && vm_id != filter->vm_id)
+		return false;
+	if (filter->by_vcpu && has_vcpu && vcpu_id != filter->vcpu_id)
+		return false;
+	return true;
 }
 
 bool vmexit_filter_match(const struct vmexit_filter *filter,
 			 const struct vmexit_record *rec)
 {
-	if (!filter)
-		return true;
-	if (filter->by_pid && rec->vm_pid != filter->pid)
-		return false;
-	if (filter->by_vcpu && rec->vcpu_id != filter->vcpu_id)
-		return false;
-	return true;
+	return vmexit_filter_match_ids(filter, rec->vm_pid, rec->vm_id,
+				       !rec->per_vm, rec->vcpu_id);
 }
+
+/* Makes room for one more item of size in *items. */
+static int list_reserve(void **items, size_t *alloc, size_t nr, size_t size)
+{
+	size_t grown_alloc;
+	void *grown;
+
+	if (nr < *alloc)
+		return 0;
+	grown_alloc = *alloc ? 2 * *alloc : 64;
+	grown = reallocarray(*items, grown_alloc, size);
+	if (!grown)
+		return -ENOMEM;
+	*items = grown;
+	*alloc = grown_alloc;
+	return 0;
+}
+
+#define LIST_ADD(list, item)                                                 \
+	({                                                                   \
+		void *items_ = (list)->rec;                                  \
+		int err_ = list_reserve(&items_, &(list)->alloc, (list)->nr, \
+					sizeof(*(list)->rec));               \
+		(list)->rec = items_;                                        \
+		if (!err_)                                                   \
+			(list)->rec[(list)->nr++] = *(item);                 \
+		err_;                                                        \
+	})
+
+#define LIST_FREE(list)                             \
+	do {                                        \
+		free((list)->rec);                  \
+		memset((list), 0, sizeof(*(list))); \
+	} while (0)
 
 int vmexit_records_add(struct vmexit_records *recs,
 		       const struct vmexit_record *rec)
 {
-	if (recs->nr == recs->alloc) {
-		size_t alloc = recs->alloc ? 2 * recs->alloc : 64;
-		struct vmexit_record *grown;
-
-		grown = reallocarray(recs->rec, alloc, sizeof(*grown));
-		if (!grown)
-			return -ENOMEM;
-		recs->rec = grown;
-		recs->alloc = alloc;
-	}
-	recs->rec[recs->nr++] = *rec;
-	return 0;
+	return LIST_ADD(recs, rec);
 }
 
 void vmexit_records_free(struct vmexit_records *recs)
 {
-	free(recs->rec);
-	memset(recs, 0, sizeof(*recs));
+	LIST_FREE(recs);
+}
+
+int vmexit_user_records_add(struct vmexit_user_records *recs,
+			    const struct vmexit_user_record *rec)
+{
+	return LIST_ADD(recs, rec);
+}
+
+void vmexit_user_records_free(struct vmexit_user_records *recs)
+{
+	LIST_FREE(recs);
+}
+
+int vmexit_details_add(struct vmexit_details *list,
+		       const struct vmexit_detail *detail)
+{
+	return LIST_ADD(list, detail);
+}
+
+void vmexit_details_free(struct vmexit_details *list)
+{
+	LIST_FREE(list);
+}
+
+int vmexit_vms_add(struct vmexit_vms *list, const struct vmexit_vm *vm)
+{
+	return LIST_ADD(list, vm);
+}
+
+void vmexit_vms_free(struct vmexit_vms *list)
+{
+	LIST_FREE(list);
 }
 
 /* What one request/answer exchange has learnt so far. */
@@ -294,6 +631,8 @@ static int exchange(struct vmexit_client *client, struct nl_msg *msg,
 
 	client->extack[0] = '\0';
 	client->detail[0] = '\0';
+	if (!msg)
+		return -ENOMEM;
 
 	cb = nl_cb_alloc(NL_CB_DEFAULT);
 	if (!cb) {
@@ -328,15 +667,106 @@ out:
 	return err;
 }
 
-static struct nl_msg *request_alloc(struct vmexit_client *client, int flags,
-				    uint8_t cmd)
+static struct nl_msg *request_alloc(int family_id, int flags, uint8_t cmd)
 {
 	struct nl_msg *msg = nlmsg_alloc();
 
 	if (!msg)
 		return NULL;
-	if (!genlmsg_put(msg, NL_AUTO_PORT, NL_AUTO_SEQ, client->family_id, 0,
-			 flags, cmd, VMEXIT_STAT_FAMILY_VERSION)) {
+	if (!genlmsg_put(msg, NL_AUTO_PORT, NL_AUTO_SEQ, family_id, 0, flags,
+			 cmd, VMEXIT_STAT_FAMILY_VERSION)) {
+		nlmsg_free(msg);
+		return NULL;
+	}
+	return msg;
+}
+
+/*
+ * The requests carry only the attributes each command's policy knows:
+ * the kernel validates strictly and would refuse any other.
+ */
+static int put_exit_filter(struct nl_msg *msg, const struct vmexit_filter *f)
+{
+	if (f->by_pid && nla_put_u32(msg, VMEXIT_STAT_A_EXIT_VM_PID, f->pid))
+		return -EMSGSIZE;
+	if (f->by_vm_id && nla_put_u64(msg, VMEXIT_STAT_A_EXIT_VM_ID, f->vm_id))
+		return -EMSGSIZE;
+	if (f->by_vcpu &&
+	    nla_put_u32(msg, VMEXIT_STAT_A_EXIT_VCPU_ID, f->vcpu_id))
+		return -EMSGSIZE;
+	if (f->by_vm && nla_put_flag(msg, VMEXIT_STAT_A_EXIT_BY_VM))
+		return -EMSGSIZE;
+	return 0;
+}
+
+static int put_uexit_filter(struct nl_msg *msg, const struct vmexit_filter *f)
+{
+	if (f->by_pid && nla_put_u32(msg, VMEXIT_STAT_A_UEXIT_VM_PID, f->pid))
+		return -EMSGSIZE;
+	if (f->by_vm_id &&
+	    nla_put_u64(msg, VMEXIT_STAT_A_UEXIT_VM_ID, f->vm_id))
+		return -EMSGSIZE;
+	if (f->by_vcpu &&
+	    nla_put_u32(msg, VMEXIT_STAT_A_UEXIT_VCPU_ID, f->vcpu_id))
+		return -EMSGSIZE;
+	if (f->by_vm && nla_put_flag(msg, VMEXIT_STAT_A_UEXIT_BY_VM))
+		return -EMSGSIZE;
+	return 0;
+}
+
+static int put_detail_filter(struct nl_msg *msg, const struct vmexit_filter *f)
+{
+	if (f->by_pid && nla_put_u32(msg, VMEXIT_STAT_A_DETAIL_VM_PID, f->pid))
+		return -EMSGSIZE;
+	if (f->by_vm_id &&
+	    nla_put_u64(msg, VMEXIT_STAT_A_DETAIL_VM_ID, f->vm_id))
+		return -EMSGSIZE;
+	if (f->limit && nla_put_u32(msg, VMEXIT_STAT_A_DETAIL_LIMIT, f->limit))
+		return -EMSGSIZE;
+	return 0;
+}
+
+struct nl_msg *vmexit_dump_request(int family_id, uint8_t cmd,
+				   const struct vmexit_filter *filter)
+{
+	struct nl_msg *msg = request_alloc(family_id, NLM_F_DUMP, cmd);
+	int err = 0;
+
+	if (!msg || !filter)
+		return msg;
+	switch (cmd) {
+	case VMEXIT_STAT_CMD_GET_EXITS:
+		err = put_exit_filter(msg, filter);
+		break;
+	case VMEXIT_STAT_CMD_GET_USER_EXITS:
+		err = put_uexit_filter(msg, filter);
+		break;
+	case VMEXIT_STAT_CMD_GET_DETAILS:
+		err = put_detail_filter(msg, filter);
+		break;
+	}
+	if (err) {
+		nlmsg_free(msg);
+		return NULL;
+	}
+	return msg;
+}
+
+struct nl_msg *vmexit_set_config_request(int family_id,
+					 const struct vmexit_config_change *c)
+{
+	struct nl_msg *msg =
+		request_alloc(family_id, NLM_F_ACK, VMEXIT_STAT_CMD_SET_CONFIG);
+
+	if (!msg)
+		return NULL;
+	if ((c->set_latency &&
+	     nla_put_u8(msg, VMEXIT_STAT_A_CONFIG_LATENCY, c->latency)) ||
+	    (c->set_details &&
+	     nla_put_u8(msg, VMEXIT_STAT_A_CONFIG_DETAILS, c->details)) ||
+	    (c->set_ended_vm_ttl &&
+	     nla_put_u32(msg, VMEXIT_STAT_A_CONFIG_ENDED_VM_TTL_S,
+			 c->ended_vm_ttl_s))) {
 		nlmsg_free(msg);
 		return NULL;
 	}
@@ -400,6 +830,8 @@ void vmexit_client_close(struct vmexit_client *client)
 {
 	nl_socket_free(client->sock);
 	client->sock = NULL;
+	free(client->event_buf);
+	client->event_buf = NULL;
 }
 
 int vmexit_connect(struct vmexit_client *client)
@@ -418,11 +850,22 @@ int vmexit_connect(struct vmexit_client *client)
 		vmexit_print_error(client, "generic netlink", err);
 		return err;
 	}
-	if (client->family_version != VMEXIT_STAT_FAMILY_VERSION)
+	/*
+	 * Attribute numbers and meanings changed between versions: reading
+	 * another version's messages would print wrong numbers, not fail.
+	 */
+	if (client->family_version != VMEXIT_STAT_FAMILY_VERSION) {
 		fprintf(stderr,
-			"vmexit-stat: warning: the module speaks version %u "
-			"of the protocol, this tool version %d\n",
-			client->family_version, VMEXIT_STAT_FAMILY_VERSION);
+			"vmexit-stat: the loaded %s module speaks version %u "
+			"of the netlink protocol, this vmexit-stat only "
+			"version %d: use the vmexit-stat built with the "
+			"module, or load the module built with this "
+			"vmexit-stat\n",
+			VMEXIT_STAT_FAMILY_NAME, client->family_version,
+			VMEXIT_STAT_FAMILY_VERSION);
+		vmexit_client_close(client);
+		return -EPROTONOSUPPORT;
+	}
 	return 0;
 }
 
@@ -433,24 +876,57 @@ static int info_reply(struct nl_msg *msg, void *arg)
 
 int vmexit_get_info(struct vmexit_client *client, struct vmexit_info *info)
 {
-	struct nl_msg *msg;
 	int err;
 
-	msg = request_alloc(client, NLM_F_ACK, VMEXIT_STAT_CMD_GET_INFO);
-	if (!msg)
-		return -ENOMEM;
-	err = exchange(client, msg, info_reply, info, NULL);
+	err = exchange(client,
+		       request_alloc(client->family_id, NLM_F_ACK,
+				     VMEXIT_STAT_CMD_GET_INFO),
+		       info_reply, info, NULL);
 	if (err)
 		return err;
 	info->family_version = client->family_version;
 	return 0;
 }
 
+static int config_reply(struct nl_msg *msg, void *arg)
+{
+	return vmexit_parse_config(msg, arg);
+}
+
+int vmexit_get_config(struct vmexit_client *client,
+		      struct vmexit_config *config)
+{
+	return exchange(client,
+			request_alloc(client->family_id, NLM_F_ACK,
+				      VMEXIT_STAT_CMD_GET_CONFIG),
+			config_reply, config, NULL);
+}
+
+int vmexit_set_config(struct vmexit_client *client,
+		      const struct vmexit_config_change *change)
+{
+	return exchange(client,
+			vmexit_set_config_request(client->family_id, change),
+			NULL, NULL, NULL);
+}
+
+int vmexit_reset(struct vmexit_client *client)
+{
+	return exchange(client,
+			request_alloc(client->family_id, NLM_F_ACK,
+				      VMEXIT_STAT_CMD_RESET),
+			NULL, NULL, NULL);
+}
+
 struct dump_state {
 	const struct vmexit_filter *filter;
-	struct vmexit_records *out;
+	void *out;
 };
 
+/*
+ * The kernel filters already; filtering again keeps the output right
+ * with a collector that ignores an attribute it does not know.
+ */
 static int exit_reply(struct nl_msg *msg, void *arg)
 {
 	struct dump_state *dump = arg;
@@ -460,49 +936,76 @@ static int exit_reply(struct nl_msg *msg, void *arg)
 	err = vmexit_parse_record(msg, &rec);
 	if (err)
 		return err;
-	/*
-	 * The kernel filters already; filtering again keeps the output
-	 * right with a collector that ignores an attribute it does not
-	 * know.
-	 */
 	if (!vmexit_filter_match(dump->filter, &rec))
 		return 0;
 	return vmexit_records_add(dump->out, &rec);
 }
 
-static int dump_once(struct vmexit_client *client,
-		     const struct vmexit_filter *filter,
-		     struct vmexit_records *out, bool *interrupted)
+static int user_exit_reply(struct nl_msg *msg, void *arg)
 {
-	struct dump_state dump = { .filter = filter, .out = out };
-	struct nl_msg *msg;
+	struct dump_state *dump = arg;
+	struct vmexit_user_record rec;
+	int err;
 
-	msg = request_alloc(client, NLM_F_DUMP, VMEXIT_STAT_CMD_GET_EXITS);
-	if (!msg)
-		return -ENOMEM;
-	if (filter && filter->by_pid &&
-	    nla_put_u32(msg, VMEXIT_STAT_A_EXIT_VM_PID, filter->pid) < 0)
-		goto too_big;
-	if (filter && filter->by_vcpu &&
-	    nla_put_u32(msg, VMEXIT_STAT_A_EXIT_VCPU_ID, filter->vcpu_id) < 0)
-		goto too_big;
-	return exchange(client, msg, exit_reply, &dump, interrupted);
-
-too_big:
-	nlmsg_free(msg);
-	return -EMSGSIZE;
+	err = vmexit_parse_user_record(msg, &rec);
+	if (err)
+		return err;
+	if (!vmexit_filter_match_ids(dump->filter, rec.vm_pid, rec.vm_id,
+				     !rec.per_vm, rec.vcpu_id))
+		return 0;
+	return vmexit_user_records_add(dump->out, &rec);
 }
 
-int vmexit_dump_exits(struct vmexit_client *client,
-		      const struct vmexit_filter *filter,
-		      struct vmexit_records *out)
+static int detail_reply(struct nl_msg *msg, void *arg)
 {
+	struct dump_state *dump = arg;
+	struct vmexit_detail detail;
+	int err;
+
+	err = vmexit_parse_detail(msg, &detail);
+	if (err)
+		return err;
+	if (!vmexit_filter_match_ids(dump->filter, detail.vm_pid, detail.vm_id,
+				     false, 0))
+		return 0;
+	return vmexit_details_add(dump->out, &detail);
+}
+
+static int vm_reply(struct nl_msg *msg, void *arg)
+{
+	struct dump_state *dump = arg;
+	struct vmexit_vm vm;
+	int err;
+
+	err = vmexit_parse_vm(msg, &vm);
+	if (err)
+		return err;
+	if (!vmexit_filter_match_ids(dump->filter, vm.pid, vm.vm_id, false, 0))
+		return 0;
+	return vmexit_vms_add(dump->out, &vm);
+}
+
+/*
+ * A dump the kernel marks interrupted is inconsistent (the set changed
+ * while it was sent), so it is thrown away and asked for again.
+ */
+static int dump(struct vmexit_client *client, uint8_t cmd,
+		const struct vmexit_filter *filter,
+		int (*on_reply)(struct nl_msg *msg, void *arg), void *out,
+		size_t *out_nr)
+{
+	struct dump_state state = { .filter = filter, .out = out };
 	bool interrupted = false;
 	int attempt, err;
 
 	for (attempt = 0; attempt < DUMP_ATTEMPTS; attempt++) {
-		out->nr = 0;
-		err = dump_once(client, filter, out, &interrupted);
+		*out_nr = 0;
+		err = exchange(client,
+			       vmexit_dump_request(
+				       client->family_id, cmd,
+				       cmd == VMEXIT_STAT_CMD_GET_VMS ? NULL :
+									filter),
+			       on_reply, &state, &interrupted);
 		if (err || !interrupted)
 			return err;
 	}
@@ -511,14 +1014,120 @@ int vmexit_dump_exits(struct vmexit_client *client,
 	return -EAGAIN;
 }
 
-int vmexit_reset(struct vmexit_client *client)
+int vmexit_dump_exits(struct vmexit_client *client,
+		      const struct vmexit_filter *filter,
+		      struct vmexit_records *out)
 {
-	struct nl_msg *msg;
+	return dump(client, VMEXIT_STAT_CMD_GET_EXITS, filter, exit_reply, out,
+		    &out->nr);
+}
 
-	msg = request_alloc(client, NLM_F_ACK, VMEXIT_STAT_CMD_RESET);
-	if (!msg)
+int vmexit_dump_user_exits(struct vmexit_client *client,
+			   const struct vmexit_filter *filter,
+			   struct vmexit_user_records *out)
+{
+	return dump(client, VMEXIT_STAT_CMD_GET_USER_EXITS, filter,
+		    user_exit_reply, out, &out->nr);
+}
+
+int vmexit_dump_details(struct vmexit_client *client,
+			const struct vmexit_filter *filter,
+			struct vmexit_details *out)
+{
+	return dump(client, VMEXIT_STAT_CMD_GET_DETAILS, filter, detail_reply,
+		    out, &out->nr);
+}
+
+int vmexit_dump_vms(struct vmexit_client *client,
+		    const struct vmexit_filter *filter, struct vmexit_vms *out)
+{
+	return dump(client, VMEXIT_STAT_CMD_GET_VMS, filter, vm_reply, out,
+		    &out->nr);
+}
+
+int vmexit_subscribe_lifecycle(struct vmexit_client *client)
+{
+	int group, err;
+
+	client->extack[0] = '\0';
+	client->detail[0] = '\0';
+	group = genl_ctrl_resolve_grp(client->sock, VMEXIT_STAT_FAMILY_NAME,
+				      VMEXIT_STAT_MCGRP_LIFECYCLE);
+	if (group < 0) {
+		err = libnl_failure(client, group);
+		if (err == -ENOENT)
+			snprintf(client->detail, sizeof(client->detail),
+				 "the module has no multicast group '%s'",
+				 VMEXIT_STAT_MCGRP_LIFECYCLE);
+		return err;
+	}
+	client->event_buf = malloc(EVENT_BUF_SIZE);
+	if (!client->event_buf)
 		return -ENOMEM;
-	return exchange(client, msg, NULL, NULL, NULL);
+	client->event_len = 0;
+	client->event_off = 0;
+	err = nl_socket_add_membership(client->sock, group);
+	if (err < 0)
+		return libnl_failure(client, err);
+	return 0;
+}
+
+/* The next notification of the family in the buffer, if any. */
+static bool next_buffered_event(struct vmexit_client *client,
+				struct vmexit_event *event)
+{
+	while (client->event_off < client->event_len) {
+		struct nlmsghdr *nlh =
+			(void *)(client->event_buf + client->event_off);
+		int left = client->event_len - client->event_off;
+
+		if (!nlmsg_ok(nlh, left)) {
+			client->event_off = client->event_len;
+			break;
+		}
+		client->event_off += NLMSG_ALIGN(nlh->nlmsg_len);
+		if (nlh->nlmsg_type != client->family_id)
+			continue;
+		if (!vmexit_parse_event(nlh, event))
+			return true;
+	}
+	return false;
+}
+
+int vmexit_next_event(struct vmexit_client *client, struct vmexit_event *event,
+		      int timeout_ms, uint64_t *lost)
+{
+	struct pollfd pfd = { .fd = nl_socket_get_fd(client->sock),
+			      .events = POLLIN };
+	ssize_t len;
+	int ready;
+
+	if (!client->event_buf)
+		return -EINVAL;
+	for (;;) {
+		if (next_buffered_event(client, event))
+			return 1;
+		ready = poll(&pfd, 1, timeout_ms);
+		if (ready < 0)
+			return -errno;
+		if (!ready)
+			return 0;
+		len = recv(pfd.fd, client->event_buf, EVENT_BUF_SIZE,
+			   MSG_DONTWAIT);
+		if (len < 0) {
+			/* The kernel dropped some for us: say so, go on. */
+			if (errno == ENOBUFS) {
+				if (lost)
+					(*lost)++;
+				continue;
+			}
+			if (errno == EAGAIN || errno == EINTR)
+				continue;
+			return -errno;
+		}
+		client->event_len = len;
+		client->event_off = 0;
+	}
 }
 
 void vmexit_print_error(const struct vmexit_client *client, const char *what,

@@ -15,6 +15,12 @@ struct subcommand {
 
 static const struct subcommand subcommands[] = {
 	{ "show", cmd_show, "print VM-exit counters per VM, vCPU and reason" },
+	{ "vms", cmd_vms, "list the VMs, running and ended, with totals" },
+	{ "details", cmd_details,
+	  "the busiest I/O ports, MSRs, CPUID leaves, MMIO pages per VM" },
+	{ "info", cmd_info, "the module: version, counters, drops, memory" },
+	{ "config", cmd_config, "show or change what the module measures" },
+	{ "events", cmd_events, "print VMs and vCPUs as they start and stop" },
 	{ "reset", cmd_reset, "forget every counter (needs CAP_NET_ADMIN)" },
 	{ "exitgen", cmd_exitgen,
 	  "run a guest that makes an exact number of exits" },

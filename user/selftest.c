@@ -5,14 +5,17 @@
  *
  * The counters are compared as the difference of two dumps of our own
  * pid, one before exitgen runs and one after, rather than after a reset.
+ * The exits to user space are compared the same way, reason by reason,
+ * with exitgen's own count of the returns of KVM_RUN.
  * A reset would wipe the counters every other user of the host relies
  * on, and it does not guard against what the difference does: the module
  * keeps the counters of VMs that have ended, pids are reused, and a new
  * VM may get the vm_id of a dead one (the id derives from the struct kvm
  * address), so the counters of "our" VM need not start at zero.  The
  * difference also does not depend on how a reset races with counting.
- * --reset is still offered, for the one case it helps: per-CPU tables
- * full of old counters, which shows as exits dropped during the test.
+ * --reset is still offered, for the one case it helps: the module's
+ * memory full of the totals of ended VMs, which shows as exits dropped
+ * during the test.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -24,6 +27,7 @@
 
 #include <json-c/json.h>
 
+#include "cli.h"
 #include "commands.h"
 #include "exit_stats.h"
 #include "json_out.h"
@@ -216,11 +220,169 @@ static void check_vcpu(struct selftest_report *report,
 		report->nr_tid_mismatches++;
 }
 
+/* The counters of one (vCPU, KVM_EXIT_* reason), after minus before. */
+struct user_delta {
+	uint32_t vcpu_id;
+	uint32_t code;
+	int64_t count;
+};
+
+static int cmp_user_delta(const void *pa, const void *pb)
+{
+	const struct user_delta *a = pa, *b = pb;
+	int diff = cmp_u32(a->vcpu_id, b->vcpu_id);
+
+	return diff ? diff : cmp_u32(a->code, b->code);
+}
+
+static int cmp_user_row(const void *pa, const void *pb)
+{
+	const struct selftest_user_row *a = pa, *b = pb;
+	int diff = cmp_u32(a->vcpu_id, b->vcpu_id);
+
+	return diff ? diff : cmp_u32(a->code, b->code);
+}
+
+static void add_user_records(struct user_delta *deltas, size_t *nr,
+			     const struct vmexit_user_records *recs,
+			     uint32_t pid, int sign)
+{
+	size_t i;
+
+	for (i = 0; recs && i < recs->nr; i++) {
+		const struct vmexit_user_record *rec = &recs->rec[i];
+
+		if (rec->vm_pid != pid || rec->per_vm)
+			continue;
+		deltas[(*nr)++] = (struct user_delta){
+			.vcpu_id = rec->vcpu_id,
+			.code = rec->reason,
+			.count = sign * (int64_t)rec->count,
+		};
+	}
+}
+
+static size_t merge_user_deltas(struct user_delta *deltas, size_t nr)
+{
+	size_t in, out = 0;
+
+	qsort(deltas, nr, sizeof(*deltas), cmp_user_delta);
+	for (in = 0; in < nr; in++) {
+		if (out && !cmp_user_delta(&deltas[out - 1], &deltas[in]))
+			deltas[out - 1].count += deltas[in].count;
+		else
+			deltas[out++] = deltas[in];
+	}
+	return out;
+}
+
+static const struct exitgen_user_exit *
+made_user_exit(const struct exitgen_result *made, uint32_t vcpu_id,
+	       uint32_t code)
+{
+	unsigned int i, k;
+
+	for (i = 0; i < made->nr_vcpus && i < EXITGEN_MAX_VCPUS; i++) {
+		const struct exitgen_vcpu_run *run = &made->vcpu_run[i];
+
+		if (made->vcpu[i].vcpu_id != vcpu_id)
+			continue;
+		for (k = 0; k < run->nr_user_exits; k++)
+			if (run->user_exit[k].code == code)
+				return &run->user_exit[k];
+	}
+	return NULL;
+}
+
+static void add_user_row(struct selftest_report *report, uint32_t vcpu_id,
+			 uint32_t code, uint64_t made, int64_t counted)
+{
+	struct selftest_user_row *row =
+		&report->user_rows[report->nr_user_rows++];
+
+	*row = (struct selftest_user_row){
+		.vcpu_id = vcpu_id,
+		.code = code,
+		.made = made,
+		.counted = counted,
+		.ok = counted >= 0 && (uint64_t)counted == made,
+	};
+	if (!row->ok)
+		report->nr_user_mismatches++;
+}
+
+/*
+ * Every return exitgen saw must be counted, and nothing else: a reason
+ * or a vCPU exitgen did not see is a row with made 0.
+ */
+static int compare_user_exits(const struct exitgen_result *made,
+			      const struct vmexit_user_records *before,
+			      const struct vmexit_user_records *after,
+			      struct selftest_report *report)
+{
+	size_t nr_deltas = 0, max_rows, i;
+	struct user_delta *deltas;
+	unsigned int k;
+
+	deltas = calloc((before ? before->nr : 0) + (after ? after->nr : 0) + 1,
+			sizeof(*deltas));
+	if (!deltas)
+		return -ENOMEM;
+	add_user_records(deltas, &nr_deltas, after, made->pid, 1);
+	add_user_records(deltas, &nr_deltas, before, made->pid, -1);
+	nr_deltas = merge_user_deltas(deltas, nr_deltas);
+
+	max_rows = nr_deltas + 1;
+	for (i = 0; i < made->nr_vcpus && i < EXITGEN_MAX_VCPUS; i++)
+		max_rows += made->vcpu_run[i].nr_user_exits;
+	report->user_rows = calloc(max_rows, sizeof(*report->user_rows));
+	if (!report->user_rows) {
+		free(deltas);
+		return -ENOMEM;
+	}
+
+	for (i = 0; i < made->nr_vcpus && i < EXITGEN_MAX_VCPUS; i++) {
+		const struct exitgen_vcpu_run *run = &made->vcpu_run[i];
+		uint32_t vcpu_id = made->vcpu[i].vcpu_id;
+
+		for (k = 0; k < run->nr_user_exits; k++) {
+			struct user_delta key = {
+				.vcpu_id = vcpu_id,
+				.code = run->user_exit[k].code,
+			};
+			const struct user_delta *delta;
+
+			delta = bsearch(&key, deltas, nr_deltas,
+					sizeof(*deltas), cmp_user_delta);
+			add_user_row(report, vcpu_id, key.code,
+				     run->user_exit[k].count,
+				     delta ? delta->count : 0);
+		}
+	}
+	for (i = 0; i < nr_deltas; i++) {
+		if (deltas[i].count < 0)
+			report->counters_went_back = true;
+		if (!deltas[i].count ||
+		    made_user_exit(made, deltas[i].vcpu_id, deltas[i].code))
+			continue;
+		add_user_row(report, deltas[i].vcpu_id, deltas[i].code, 0,
+			     deltas[i].count);
+	}
+	qsort(report->user_rows, report->nr_user_rows,
+	      sizeof(*report->user_rows), cmp_user_row);
+	free(deltas);
+	return 0;
+}
+
 int selftest_compare(const struct exitgen_result *made,
-		     const struct vmexit_records *before,
-		     const struct vmexit_records *after,
+		     const struct selftest_dumps *before_dumps,
+		     const struct selftest_dumps *after_dumps,
 		     struct selftest_report *report)
 {
+	const struct vmexit_records *before =
+		before_dumps ? before_dumps->exits : NULL;
+	const struct vmexit_records *after = after_dumps ? after_dumps->exits :
+							   NULL;
 	size_t nr_deltas = 0, max_rows, i;
 	struct delta *deltas;
 	uint32_t last_foreign = 0;
@@ -269,7 +431,15 @@ int selftest_compare(const struct exitgen_result *made,
 	}
 	free(deltas);
 
+	if (compare_user_exits(
+		    made, before_dumps ? before_dumps->user_exits : NULL,
+		    after_dumps ? after_dumps->user_exits : NULL, report)) {
+		selftest_report_free(report);
+		return -ENOMEM;
+	}
+
 	report->pass = report->nr_checks && !report->nr_mismatches &&
+		       report->nr_user_rows && !report->nr_user_mismatches &&
 		       !report->nr_missing_vcpus &&
 		       !report->nr_tid_mismatches &&
 		       !report->nr_foreign_vcpus && !report->counters_went_back;
@@ -281,6 +451,9 @@ void selftest_report_free(struct selftest_report *report)
 	free(report->rows);
 	report->rows = NULL;
 	report->nr_rows = 0;
+	free(report->user_rows);
+	report->user_rows = NULL;
+	report->nr_user_rows = 0;
 }
 
 static void print_row(const struct selftest_row *row)
@@ -301,6 +474,17 @@ static void print_row(const struct selftest_row *row)
 		       row->vcpu_id, reason, "-", row->counted);
 }
 
+static void print_user_row(const struct selftest_user_row *row)
+{
+	char reason_buf[16], label[40];
+
+	snprintf(label, sizeof(label), "to user space: %s",
+		 user_exit_label(row->code, reason_buf, sizeof(reason_buf)));
+	printf("  %4" PRIu32 "  %-28s %10" PRIu64 " %10" PRId64 "  %s\n",
+	       row->vcpu_id, label, row->made, row->counted,
+	       row->ok ? "OK" : "MISMATCH");
+}
+
 static void print_vcpu(const struct selftest_report *report,
 		       const struct selftest_vcpu *vcpu)
 {
@@ -319,6 +503,9 @@ static void print_vcpu(const struct selftest_report *report,
 	for (i = 0; i < report->nr_rows; i++)
 		if (report->rows[i].vcpu_id == vcpu->vcpu_id)
 			print_row(&report->rows[i]);
+	for (i = 0; i < report->nr_user_rows; i++)
+		if (report->user_rows[i].vcpu_id == vcpu->vcpu_id)
+			print_user_row(&report->user_rows[i]);
 }
 
 static bool report_has_vcpu(const struct selftest_report *report,
@@ -359,25 +546,31 @@ static void print_report(const struct selftest_report *report, uint64_t dropped,
 					 sizeof(reason_buf)),
 		       "-", row->counted);
 	}
+	for (i = 0; i < report->nr_user_rows; i++)
+		if (!report_has_vcpu(report, report->user_rows[i].vcpu_id))
+			print_user_row(&report->user_rows[i]);
 	putchar('\n');
 
 	if (dropped)
 		printf("selftest: %" PRIu64 " exits were dropped during the "
-		       "test (a per-CPU table was full); --reset frees the "
-		       "tables\n",
+		       "test (the module's memory was full); --reset frees "
+		       "what ended VMs hold\n",
 		       dropped);
 	if (report->counters_went_back)
 		printf("selftest: counters went down during the test (a reset "
 		       "by someone else?); run it again\n");
 	if (report->pass) {
-		printf("selftest: PASS (%zu checks, vCPUs: %zu)\n",
-		       report->nr_checks, report->nr_vcpus);
+		printf("selftest: PASS (%zu checks of exits, %zu of exits to "
+		       "user space, vCPUs: %zu)\n",
+		       report->nr_checks, report->nr_user_rows,
+		       report->nr_vcpus);
 		return;
 	}
-	printf("selftest: FAIL (%zu of %zu checks mismatch, %zu vCPUs "
-	       "missing, %zu thread mismatches, %zu vCPUs not made by "
-	       "exitgen)\n",
+	printf("selftest: FAIL (%zu of %zu checks of exits mismatch, %zu of "
+	       "%zu of exits to user space, %zu vCPUs missing, %zu thread "
+	       "mismatches, %zu vCPUs not made by exitgen)\n",
 	       report->nr_mismatches, report->nr_checks,
+	       report->nr_user_mismatches, report->nr_user_rows,
 	       report->nr_missing_vcpus, report->nr_tid_mismatches,
 	       report->nr_foreign_vcpus);
 }
@@ -405,12 +598,33 @@ static struct json_object *row_json(const struct selftest_row *row)
 	return obj;
 }
 
+static struct json_object *user_row_json(const struct selftest_user_row *row)
+{
+	struct json_object *obj = json_object_new_object();
+	char reason_buf[16];
+	bool ok = true;
+
+	ok &= json_add(obj, "code", json_object_new_int64(row->code));
+	ok &= json_add(obj, "reason",
+		       json_object_new_string(user_exit_label(
+			       row->code, reason_buf, sizeof(reason_buf))));
+	ok &= json_add(obj, "made", json_object_new_uint64(row->made));
+	ok &= json_add(obj, "counted", json_object_new_int64(row->counted));
+	ok &= json_add(obj, "ok", json_object_new_boolean(row->ok));
+	if (!ok) {
+		json_object_put(obj);
+		return NULL;
+	}
+	return obj;
+}
+
 static struct json_object *vcpu_json(const struct selftest_report *report,
 				     const struct selftest_vcpu *vcpu)
 {
 	struct json_object *obj = json_object_new_object();
 	struct json_object *checks = json_object_new_array();
 	struct json_object *info = json_object_new_array();
+	struct json_object *user = json_object_new_array();
 	bool ok = true;
 	size_t i;
 
@@ -422,6 +636,10 @@ static struct json_object *vcpu_json(const struct selftest_report *report,
 		ok &= json_append(row->made_by_exitgen ? checks : info,
 				  row_json(row));
 	}
+	for (i = 0; i < report->nr_user_rows; i++)
+		if (report->user_rows[i].vcpu_id == vcpu->vcpu_id)
+			ok &= json_append(user,
+					  user_row_json(&report->user_rows[i]));
 	ok &= json_add(obj, "vcpu", json_object_new_int64(vcpu->vcpu_id));
 	ok &= json_add(obj, "tid", json_object_new_int64(vcpu->tid));
 	ok &= json_add(obj, "counted_tid",
@@ -430,6 +648,7 @@ static struct json_object *vcpu_json(const struct selftest_report *report,
 	ok &= json_add(obj, "tid_ok", json_object_new_boolean(vcpu->tid_ok));
 	ok &= json_add(obj, "checks", checks);
 	ok &= json_add(obj, "informational", info);
+	ok &= json_add(obj, "user_exits", user);
 	if (!ok) {
 		json_object_put(obj);
 		return NULL;
@@ -459,6 +678,17 @@ static struct json_object *report_json(const struct selftest_report *report,
 			       json_object_new_int64(report->rows[i].vcpu_id));
 		ok &= json_append(foreign, row);
 	}
+	for (i = 0; i < report->nr_user_rows; i++) {
+		struct json_object *row;
+
+		if (report_has_vcpu(report, report->user_rows[i].vcpu_id))
+			continue;
+		row = user_row_json(&report->user_rows[i]);
+		ok &= json_add(
+			row, "vcpu",
+			json_object_new_int64(report->user_rows[i].vcpu_id));
+		ok &= json_append(foreign, row);
+	}
 	ok &= json_add(doc, "backend", json_object_new_string("module"));
 	ok &= json_add(doc, "pid", json_object_new_int64(report->pid));
 	ok &= json_add(doc, "isa",
@@ -475,6 +705,10 @@ static struct json_object *report_json(const struct selftest_report *report,
 		       json_object_new_uint64(report->nr_checks));
 	ok &= json_add(doc, "mismatches",
 		       json_object_new_uint64(report->nr_mismatches));
+	ok &= json_add(doc, "user_checks",
+		       json_object_new_uint64(report->nr_user_rows));
+	ok &= json_add(doc, "user_mismatches",
+		       json_object_new_uint64(report->nr_user_mismatches));
 	ok &= json_add(doc, "pass", json_object_new_boolean(report->pass));
 	if (!ok) {
 		json_object_put(doc);
@@ -496,6 +730,9 @@ static void usage(FILE *out)
 		"cpuid %lu, pio %lu, hlt %lu, msr %lu and hypercall %lu exits, "
 		"then checks\n"
 		"that the loaded collector counted exactly that, per vCPU and "
+		"reason,\n"
+		"and exactly the returns of KVM_RUN to exitgen, per vCPU and "
+		"KVM_EXIT_*\n"
 		"reason.\n"
 		"Counted means the change of this pid's counters over the "
 		"run; other\n"
@@ -506,7 +743,7 @@ static void usage(FILE *out)
 		"  -c, --vcpus K  number of vCPUs, 1 to %d\n"
 		"  -r, --reset    reset every counter first (needs "
 		"CAP_NET_ADMIN);\n"
-		"                 frees per-CPU tables that are full\n"
+		"                 frees the memory ended VMs hold\n"
 		"  -j, --json     print the report as JSON\n"
 		"  -h, --help     show this help\n",
 		mix.vcpus, mix.count[EXITGEN_CPUID], mix.count[EXITGEN_PIO],
@@ -519,6 +756,8 @@ struct selftest_run {
 	struct vmexit_filter filter;
 	struct vmexit_records before;
 	struct vmexit_records after;
+	struct vmexit_user_records before_user;
+	struct vmexit_user_records after_user;
 	struct vmexit_info info_before;
 	struct vmexit_info info_after;
 	struct exitgen_result made;
@@ -552,8 +791,12 @@ static int collect(struct selftest_run *run, unsigned int vcpus, bool reset)
 	if (!err)
 		err = vmexit_dump_exits(&run->client, &run->filter,
 					&run->before);
+	if (!err)
+		err = vmexit_dump_user_exits(&run->client, &run->filter,
+					     &run->before_user);
 	if (err) {
-		vmexit_print_error(&run->client, "reading the counters", err);
+		cli_report_read_error(&run->client, "reading the counters",
+				      err);
 		return 1;
 	}
 
@@ -572,9 +815,13 @@ static int collect(struct selftest_run *run, unsigned int vcpus, bool reset)
 
 	err = vmexit_dump_exits(&run->client, &run->filter, &run->after);
 	if (!err)
+		err = vmexit_dump_user_exits(&run->client, &run->filter,
+					     &run->after_user);
+	if (!err)
 		err = vmexit_get_info(&run->client, &run->info_after);
 	if (err) {
-		vmexit_print_error(&run->client, "reading the counters", err);
+		cli_report_read_error(&run->client, "reading the counters",
+				      err);
 		return 1;
 	}
 	return 0;
@@ -582,11 +829,13 @@ static int collect(struct selftest_run *run, unsigned int vcpus, bool reset)
 
 static int print_result(const struct selftest_run *run, bool json, bool reset)
 {
+	struct selftest_dumps before = { &run->before, &run->before_user };
+	struct selftest_dumps after = { &run->after, &run->after_user };
 	struct selftest_report report;
 	uint64_t dropped;
 	int status;
 
-	if (selftest_compare(&run->made, &run->before, &run->after, &report)) {
+	if (selftest_compare(&run->made, &before, &after, &report)) {
 		fprintf(stderr, "vmexit-stat: out of memory\n");
 		return 1;
 	}
@@ -691,6 +940,8 @@ int cmd_selftest(int argc, char **argv)
 
 	vmexit_records_free(&run->before);
 	vmexit_records_free(&run->after);
+	vmexit_user_records_free(&run->before_user);
+	vmexit_user_records_free(&run->after_user);
 	vmexit_client_close(&run->client);
 	free(run);
 	return status;

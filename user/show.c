@@ -13,11 +13,11 @@
 
 #include <json-c/json.h>
 
+#include "bpf_backend.h"
+#include "cli.h"
 #include "commands.h"
 #include "exit_stats.h"
-#include "json_out.h"
 #include "genl_client.h"
-#include "bpf_backend.h"
 
 /*
  * Weak: the unit tests link show.c without bpf_backend.c and libbpf; in
@@ -31,14 +31,19 @@ static void show_usage(FILE *out)
 {
 	fprintf(out,
 		"usage: vmexit-stat show [--json] [--vcpus] [--vm PID] "
-		"[--vcpu N]\n"
+		"[--vm-id ID] [--vcpu N]\n"
 		"                        [--backend module|bpf|auto] "
 		"[--interval SEC | -- CMD...]\n"
 		"\n"
 		"Prints the VM-exit counters of the vmexit_stat module: per "
 		"VM (the pid\n"
-		"of its VMM process) a table of exit reasons with count and "
-		"share.\n"
+		"of its VMM process) a table of exit reasons with count, "
+		"share, how many\n"
+		"went on to user space, and the exit latency (kvm_exit to "
+		"the next\n"
+		"kvm_entry: average, estimated p50 and p99, maximum); then "
+		"the returns to\n"
+		"user space by KVM_EXIT_* reason with their round trip.\n"
 		"\n"
 		"The BPF backend makes the same counters without the module, "
 		"but only while\n"
@@ -48,6 +53,8 @@ static void show_usage(FILE *out)
 		"  -j, --json          print JSON instead of tables\n"
 		"  -c, --vcpus         add a table per vCPU\n"
 		"  -p, --vm PID        only the VMs of this VMM process\n"
+		"      --vm-id ID      only the VM with this vm_id (hex, "
+		"as shown)\n"
 		"      --vcpu N        only vCPU N (of every VM shown)\n"
 		"  -b, --backend B     module, bpf, or auto (default): the "
 		"module when it\n"
@@ -77,53 +84,8 @@ static void reset_usage(FILE *out)
 		"  -h, --help      show this help\n");
 }
 
-static bool parse_u32(const char *arg, uint32_t *value)
-{
-	unsigned long long parsed;
-	char *end;
-
-	errno = 0;
-	parsed = strtoull(arg, &end, 10);
-	if (errno || end == arg || *end || arg[0] == '-' || parsed > UINT32_MAX)
-		return false;
-	*value = parsed;
-	return true;
-}
-
-static int print_json(const struct exit_stats *stats,
-		      const struct vmexit_info *info,
-		      const struct vmexit_filter *filter, bool bpf)
-{
-	struct json_object *doc = exit_stats_json(stats, info, filter);
-
-	/* The same document, but it must say which backend counted. */
-	if (doc && bpf &&
-	    json_object_object_add(doc, "backend",
-				   json_object_new_string("bpf"))) {
-		json_object_put(doc);
-		doc = NULL;
-	}
-	if (!doc) {
-		fprintf(stderr, "vmexit-stat: out of memory\n");
-		return 1;
-	}
-	json_doc_print(stdout, doc);
-	json_object_put(doc);
-	return 0;
-}
-
-static void report_read_error(const struct vmexit_client *client,
-			      const char *what, int err)
-{
-	vmexit_print_error(client, what, err);
-	if (err == -EPERM || err == -EACCES)
-		fprintf(stderr,
-			"vmexit-stat: reading the counters needs "
-			"CAP_PERFMON or CAP_SYS_ADMIN: run it as root\n");
-}
-
-/* Groups and prints the records of either backend; 0 or 1. */
-static int print_records(const struct vmexit_records *recs,
+/* Groups and prints what either backend read; 0 or 1. */
+static int print_records(const struct exit_stats_input *in,
 			 const struct vmexit_info *info,
 			 const struct vmexit_filter *filter, bool json,
 			 bool per_vcpu, bool bpf)
@@ -131,14 +93,15 @@ static int print_records(const struct vmexit_records *recs,
 	struct exit_stats stats;
 	int status;
 
-	if (exit_stats_build(recs->rec, recs->nr, &stats)) {
+	if (exit_stats_build(in, &stats)) {
 		fprintf(stderr, "vmexit-stat: out of memory\n");
 		return 1;
 	}
 	exit_stats_name_vms(&stats, "/proc");
 
 	if (json) {
-		status = print_json(&stats, info, filter, bpf);
+		status = cli_print_json(exit_stats_json(
+			&stats, info, filter, bpf ? "bpf" : "module"));
 	} else {
 		exit_stats_print(stdout, &stats, info, per_vcpu);
 		status = 0;
@@ -160,9 +123,13 @@ static int show_bpf(const struct bpf_collect *how,
 		return 1;
 	}
 	status = bpf_backend_collect(how, filter, &recs, &info, &cmd_status);
-	if (!status)
-		status = print_records(&recs, &info, filter, json, per_vcpu,
-				       true);
+	if (!status) {
+		struct exit_stats_input in = { .exits = recs.rec,
+					       .nr_exits = recs.nr };
+
+		status =
+			print_records(&in, &info, filter, json, per_vcpu, true);
+	}
 	vmexit_records_free(&recs);
 	if (!status && cmd_status) {
 		fprintf(stderr, "vmexit-stat: '%s' exited with status %d\n",
@@ -172,30 +139,74 @@ static int show_bpf(const struct bpf_collect *how,
 	return status;
 }
 
+struct module_read {
+	struct vmexit_info info;
+	struct vmexit_records exits;
+	struct vmexit_user_records user_exits;
+	struct vmexit_vms vms;
+};
+
+/* 0, or 1 after saying why. */
+static int read_module(struct vmexit_client *client,
+		       const struct vmexit_filter *filter,
+		       struct module_read *read)
+{
+	int err;
+
+	err = vmexit_get_info(client, &read->info);
+	if (err) {
+		cli_report_read_error(client, "get info", err);
+		return 1;
+	}
+	err = vmexit_dump_exits(client, filter, &read->exits);
+	if (err) {
+		cli_report_read_error(client, "dump exits", err);
+		return 1;
+	}
+	err = vmexit_dump_user_exits(client, filter, &read->user_exits);
+	if (err) {
+		cli_report_read_error(client, "dump user-space exits", err);
+		return 1;
+	}
+	/* Last, so that every VM of the dumps above is listed. */
+	err = vmexit_dump_vms(client, filter, &read->vms);
+	if (err) {
+		cli_report_read_error(client, "dump VMs", err);
+		return 1;
+	}
+	return 0;
+}
+
 static int show(const struct vmexit_filter *filter, bool json, bool per_vcpu)
 {
-	struct vmexit_records recs = {};
 	struct vmexit_client client;
-	struct vmexit_info info;
-	int err, status = 1;
+	struct module_read read = {};
+	int status;
 
 	if (vmexit_connect(&client))
 		return 1;
+	status = read_module(&client, filter, &read);
+	if (!status) {
+		/*
+		 * A VM that made no exit yet is shown too, but not when
+		 * asked for one vCPU: the VM list knows no vCPUs.
+		 */
+		struct exit_stats_input in = {
+			.exits = read.exits.rec,
+			.nr_exits = read.exits.nr,
+			.user_exits = read.user_exits.rec,
+			.nr_user_exits = read.user_exits.nr,
+			.vms = read.vms.rec,
+			.nr_vms = read.vms.nr,
+			.add_idle_vms = !filter->by_vcpu,
+		};
 
-	err = vmexit_get_info(&client, &info);
-	if (err) {
-		report_read_error(&client, "get info", err);
-		goto close;
+		status = print_records(&in, &read.info, filter, json, per_vcpu,
+				       false);
 	}
-	err = vmexit_dump_exits(&client, filter, &recs);
-	if (err) {
-		report_read_error(&client, "dump exits", err);
-		goto free_recs;
-	}
-	status = print_records(&recs, &info, filter, json, per_vcpu, false);
-free_recs:
-	vmexit_records_free(&recs);
-close:
+	vmexit_records_free(&read.exits);
+	vmexit_user_records_free(&read.user_exits);
+	vmexit_vms_free(&read.vms);
 	vmexit_client_close(&client);
 	return status;
 }
@@ -229,11 +240,12 @@ static bool parse_backend(const char *arg, enum backend *backend)
 
 int cmd_show(int argc, char **argv)
 {
-	enum { OPT_VCPU = 256, OPT_MAX_COUNTERS };
+	enum { OPT_VCPU = 256, OPT_VM_ID, OPT_MAX_COUNTERS };
 	static const struct option options[] = {
 		{ "json", no_argument, NULL, 'j' },
 		{ "vcpus", no_argument, NULL, 'c' },
 		{ "vm", required_argument, NULL, 'p' },
+		{ "vm-id", required_argument, NULL, OPT_VM_ID },
 		{ "vcpu", required_argument, NULL, OPT_VCPU },
 		{ "backend", required_argument, NULL, 'b' },
 		{ "interval", required_argument, NULL, 'i' },
@@ -258,59 +270,53 @@ int cmd_show(int argc, char **argv)
 			per_vcpu = true;
 			break;
 		case 'p':
-			if (!parse_u32(optarg, &filter.pid) || !filter.pid) {
-				fprintf(stderr,
-					"vmexit-stat: --vm wants a pid, not "
-					"'%s'\n",
-					optarg);
-				show_usage(stderr);
-				return 2;
-			}
+			if (!cli_parse_u32(optarg, &filter.pid) || !filter.pid)
+				return cli_bad_usage(show_usage,
+						     "--vm wants a pid, not "
+						     "'%s'",
+						     optarg);
 			filter.by_pid = true;
 			break;
+		case OPT_VM_ID:
+			if (!cli_parse_vm_id(optarg, &filter.vm_id))
+				return cli_bad_usage(show_usage,
+						     "--vm-id wants a vm_id "
+						     "(up to 16 hex digits), "
+						     "not '%s'",
+						     optarg);
+			filter.by_vm_id = true;
+			break;
 		case OPT_VCPU:
-			if (!parse_u32(optarg, &filter.vcpu_id)) {
-				fprintf(stderr,
-					"vmexit-stat: --vcpu wants a vCPU "
-					"number, not '%s'\n",
-					optarg);
-				show_usage(stderr);
-				return 2;
-			}
+			if (!cli_parse_u32(optarg, &filter.vcpu_id))
+				return cli_bad_usage(show_usage,
+						     "--vcpu wants a vCPU "
+						     "number, not '%s'",
+						     optarg);
 			filter.by_vcpu = true;
 			break;
 		case 'b':
-			if (!parse_backend(optarg, &backend)) {
-				fprintf(stderr,
-					"vmexit-stat: unknown backend '%s': "
-					"module, bpf or auto\n",
-					optarg);
-				show_usage(stderr);
-				return 2;
-			}
+			if (!parse_backend(optarg, &backend))
+				return cli_bad_usage(show_usage,
+						     "unknown backend '%s': "
+						     "module, bpf or auto",
+						     optarg);
 			break;
 		case 'i':
-			if (!parse_u32(optarg, &how.interval) ||
-			    !how.interval) {
-				fprintf(stderr,
-					"vmexit-stat: --interval wants "
-					"seconds, not '%s'\n",
-					optarg);
-				show_usage(stderr);
-				return 2;
-			}
+			if (!cli_parse_u32(optarg, &how.interval) ||
+			    !how.interval)
+				return cli_bad_usage(show_usage,
+						     "--interval wants "
+						     "seconds, not '%s'",
+						     optarg);
 			timed = true;
 			break;
 		case OPT_MAX_COUNTERS:
-			if (!parse_u32(optarg, &how.max_counters) ||
-			    !how.max_counters) {
-				fprintf(stderr,
-					"vmexit-stat: --max-counters wants a "
-					"number, not '%s'\n",
-					optarg);
-				show_usage(stderr);
-				return 2;
-			}
+			if (!cli_parse_u32(optarg, &how.max_counters) ||
+			    !how.max_counters)
+				return cli_bad_usage(show_usage,
+						     "--max-counters wants a "
+						     "number, not '%s'",
+						     optarg);
 			break;
 		case 'h':
 			show_usage(stdout);
@@ -325,18 +331,12 @@ int cmd_show(int argc, char **argv)
 		how.cmd = argv + optind;
 		timed = true;
 	}
-	if (optind < argc && !how.cmd) {
-		fprintf(stderr, "vmexit-stat: show: unexpected '%s'\n",
-			argv[optind]);
-		show_usage(stderr);
-		return 2;
-	}
-	if (how.cmd && how.interval) {
-		fprintf(stderr,
-			"vmexit-stat: show: --interval or -- CMD, not both\n");
-		show_usage(stderr);
-		return 2;
-	}
+	if (optind < argc && !how.cmd)
+		return cli_bad_usage(show_usage, "show: unexpected '%s'",
+				     argv[optind]);
+	if (how.cmd && how.interval)
+		return cli_bad_usage(show_usage,
+				     "show: --interval or -- CMD, not both");
 
 	/*
 	 * auto: the module when it is loaded, since its counters cover all
@@ -354,14 +354,11 @@ int cmd_show(int argc, char **argv)
 	}
 	if (backend == BACKEND_BPF)
 		return show_bpf(&how, &filter, json, per_vcpu);
-	if (timed) {
-		fprintf(stderr,
-			"vmexit-stat: show: --interval and -- CMD are for "
-			"--backend bpf; the module's counters run since it "
-			"was loaded or reset\n");
-		show_usage(stderr);
-		return 2;
-	}
+	if (timed)
+		return cli_bad_usage(show_usage,
+				     "show: --interval and -- CMD are for "
+				     "--backend bpf; the module's counters "
+				     "run since it was loaded or reset");
 	return show(&filter, json, per_vcpu);
 }
 
@@ -384,23 +381,15 @@ int cmd_reset(int argc, char **argv)
 			return 2;
 		}
 	}
-	if (optind < argc) {
-		fprintf(stderr, "vmexit-stat: reset: unexpected '%s'\n",
-			argv[optind]);
-		reset_usage(stderr);
-		return 2;
-	}
+	if (optind < argc)
+		return cli_bad_usage(reset_usage, "reset: unexpected '%s'",
+				     argv[optind]);
 
 	if (vmexit_connect(&client))
 		return 1;
 	err = vmexit_reset(&client);
-	if (err) {
-		vmexit_print_error(&client, "reset", err);
-		if (err == -EPERM || err == -EACCES)
-			fprintf(stderr,
-				"vmexit-stat: resetting the counters needs "
-				"CAP_NET_ADMIN: run it as root\n");
-	}
+	if (err)
+		cli_report_admin_error(&client, "reset", err);
 	vmexit_client_close(&client);
 	return err ? 1 : 0;
 }

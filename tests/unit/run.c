@@ -11,6 +11,8 @@
 static const struct unit_test *const suites[] = {
 	vm_name_tests, /* user/vm_name.c */
 	exit_stats_tests, /* user/exit_stats.c */
+	latency_tests, /* user/latency.c */
+	views_tests, /* user/vms.c, details.c, info.c, config.c, events.c */
 	genl_parse_tests, /* user/genl_client.c, without a socket */
 	selftest_tests, /* user/selftest.c, the verdict */
 	cli_tests, /* user/show.c, user/selftest.c, command lines */

@@ -85,23 +85,100 @@ static void help_on_stdout(void)
 	release(&cap);
 }
 
-static void bad_usage_exits_2(void)
+static void new_commands_help(void)
 {
 	static const struct {
 		int (*cmd)(int, char **);
-		const char *argv[3];
+		const char *name;
+		const char *usage;
 	} cases[] = {
-		{ cmd_show, { "show", "--bogus" } },
-		{ cmd_show, { "show", "--vm", "abc" } },
-		{ cmd_show, { "show", "--vm", "0" } },
-		{ cmd_show, { "show", "--vcpu", "-1" } },
-		{ cmd_show, { "show", "--vcpu", "4294967296" } },
-		{ cmd_show, { "show", "extra" } },
-		{ cmd_reset, { "reset", "--json" } },
-		{ cmd_reset, { "reset", "extra" } },
-		{ cmd_selftest, { "selftest", "--vcpus", "0" } },
-		{ cmd_selftest, { "selftest", "--vcpus", "65" } },
-		{ cmd_selftest, { "selftest", "--vcpus" } },
+		{ cmd_vms, "vms", "usage: vmexit-stat vms" },
+		{ cmd_details, "details", "usage: vmexit-stat details" },
+		{ cmd_info, "info", "usage: vmexit-stat info" },
+		{ cmd_config, "config", "usage: vmexit-stat config" },
+		{ cmd_events, "events", "usage: vmexit-stat events" },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct captured cap =
+			run(cases[i].cmd, cases[i].name, "--help", NULL);
+
+		CHECK_U64(cap.status, 0);
+		CHECK_CONTAINS(cap.out, cases[i].usage);
+		CHECK_CONTAINS(cap.out, "--json");
+		CHECK_STR(cap.err, "");
+		release(&cap);
+	}
+}
+
+static void bad_usage_exits_2(void)
+{
+	/* why: what the message must say, besides the usage */
+	static const struct {
+		int (*cmd)(int, char **);
+		const char *argv[3];
+		const char *why;
+	} cases[] = {
+		{ cmd_show, { "show", "--bogus" }, "unrecognized option" },
+		{ cmd_show, { "show", "--vm", "abc" }, "--vm wants a pid" },
+		{ cmd_show, { "show", "--vm", "0" }, "--vm wants a pid" },
+		{ cmd_show, { "show", "--vcpu", "-1" }, "--vcpu wants" },
+		{ cmd_show, { "show", "--vcpu", "4294967296" }, "--vcpu wants" },
+		{ cmd_show, { "show", "--vcpu", "+1" }, "--vcpu wants" },
+		{ cmd_show, { "show", "--vm-id", "xyz" }, "--vm-id wants" },
+		{ cmd_show, { "show", "--vm-id", "0x" }, "--vm-id wants" },
+		{ cmd_show,
+		  { "show", "--vm-id", "12345678901234567" },
+		  "--vm-id wants" },
+		{ cmd_show, { "show", "extra" }, "unexpected 'extra'" },
+		{ cmd_reset, { "reset", "--json" }, "unrecognized option" },
+		{ cmd_reset, { "reset", "extra" }, "unexpected 'extra'" },
+		{ cmd_selftest,
+		  { "selftest", "--vcpus", "0" },
+		  "--vcpus wants" },
+		{ cmd_selftest,
+		  { "selftest", "--vcpus", "65" },
+		  "--vcpus wants" },
+		{ cmd_selftest,
+		  { "selftest", "--vcpus" },
+		  "requires an argument" },
+		{ cmd_vms, { "vms", "--bogus" }, "unrecognized option" },
+		{ cmd_vms, { "vms", "--vm", "-3" }, "--vm wants a pid" },
+		{ cmd_vms, { "vms", "--vm-id", "g" }, "--vm-id wants" },
+		{ cmd_vms, { "vms", "extra" }, "unexpected 'extra'" },
+		{ cmd_details, { "details", "--limit", "0" }, "--limit wants" },
+		{ cmd_details,
+		  { "details", "--limit", "1025" },
+		  "--limit wants" },
+		{ cmd_details, { "details", "--limit", "1x" }, "--limit wants" },
+		{ cmd_details, { "details", "--vm", "" }, "--vm wants a pid" },
+		{ cmd_details, { "details", "--vm-id", "" }, "--vm-id wants" },
+		{ cmd_details, { "details", "--vcpu", "1" }, "unrecognized" },
+		{ cmd_details, { "details", "extra" }, "unexpected 'extra'" },
+		{ cmd_info, { "info", "--vm", "1" }, "unrecognized option" },
+		{ cmd_info, { "info", "extra" }, "unexpected 'extra'" },
+		{ cmd_config, { "config", "--latency", "maybe" }, "--latency" },
+		{ cmd_config, { "config", "--details", "2" }, "--details" },
+		{ cmd_config,
+		  { "config", "--latency" },
+		  "requires an argument" },
+		{ cmd_config,
+		  { "config", "--ended-vm-ttl", "-1" },
+		  "--ended-vm-ttl wants" },
+		{ cmd_config,
+		  { "config", "--ended-vm-ttl", "4294967296" },
+		  "--ended-vm-ttl wants" },
+		{ cmd_config, { "config", "on" }, "unexpected 'on'" },
+		{ cmd_events, { "events", "--count", "0" }, "--count wants" },
+		{ cmd_events, { "events", "--count", "x" }, "--count wants" },
+		{ cmd_events,
+		  { "events", "--timeout", "0" },
+		  "--timeout wants" },
+		{ cmd_events,
+		  { "events", "--timeout", "-5" },
+		  "--timeout wants" },
+		{ cmd_events, { "events", "extra" }, "unexpected 'extra'" },
 	};
 	size_t i;
 
@@ -113,6 +190,7 @@ static void bad_usage_exits_2(void)
 			unit_fail(__FILE__, __LINE__, "%s %s: status %d",
 				  cases[i].argv[0], cases[i].argv[1],
 				  cap.status);
+		CHECK_CONTAINS(cap.err, cases[i].why);
 		CHECK_CONTAINS(cap.err, "usage: vmexit-stat");
 		CHECK_STR(cap.out, "");
 		release(&cap);
@@ -126,8 +204,10 @@ static void without_module(void)
 		"vmexit_stat module not loaded: load it with 'insmod "
 		"module/vmexit_stat.ko' (kvm must be loaded first) or "
 		"'modprobe vmexit_stat'";
-	int (*const cmds[])(int, char **) = { cmd_show, cmd_reset,
-					      cmd_selftest };
+	int (*const cmds[])(int, char **) = { cmd_show,	    cmd_reset,
+					      cmd_selftest, cmd_vms,
+					      cmd_details,  cmd_info,
+					      cmd_config,   cmd_events };
 	size_t i;
 
 	if (!access("/sys/module/vmexit_stat", F_OK)) {
@@ -146,6 +226,8 @@ static void without_module(void)
 
 const struct unit_test cli_tests[] = {
 	{ "cli: --help on stdout, status 0", help_on_stdout },
+	{ "cli: --help of vms, details, info, config, events",
+	  new_commands_help },
 	{ "cli: bad usage, status 2", bad_usage_exits_2 },
 	{ "cli: without the module", without_module },
 	{}

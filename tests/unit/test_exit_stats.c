@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <json-c/json.h>
 #include <linux/vmexit_stat.h>
@@ -41,7 +43,7 @@ static void groups_and_sorts(void)
 	const struct vm_stats *vm;
 	struct exit_stats stats;
 
-	CHECK(!exit_stats_build(sample, NR(sample), &stats));
+	CHECK(!exit_stats_build_exits(sample, NR(sample), &stats));
 	CHECK_U64(stats.nr_vms, 2);
 	CHECK_U64(stats.total, 225);
 	if (stats.nr_vms != 2)
@@ -93,7 +95,7 @@ static void same_pid_two_vms(void)
 	};
 	struct exit_stats stats;
 
-	CHECK(!exit_stats_build(recs, NR(recs), &stats));
+	CHECK(!exit_stats_build_exits(recs, NR(recs), &stats));
 	CHECK_U64(stats.nr_vms, 2);
 	if (stats.nr_vms == 2) {
 		CHECK_U64(stats.vms[0].vm_id, 0xa);
@@ -112,7 +114,7 @@ static void duplicates_summed_flags_apart(void)
 	struct exit_stats stats;
 
 	recs[2].flags = VMEXIT_STAT_EXIT_FLAG_VMX_FAILED_ENTRY;
-	CHECK(!exit_stats_build(recs, NR(recs), &stats));
+	CHECK(!exit_stats_build_exits(recs, NR(recs), &stats));
 	CHECK_U64(stats.vms[0].vcpus[0].nr_exits, 2);
 	CHECK_U64(stats.vms[0].vcpus[0].exits[0].count, 7);
 	CHECK_U64(stats.vms[0].vcpus[0].exits[0].flags, 0);
@@ -131,7 +133,7 @@ static void busiest_thread_named(void)
 	};
 	struct exit_stats stats;
 
-	CHECK(!exit_stats_build(recs, NR(recs), &stats));
+	CHECK(!exit_stats_build_exits(recs, NR(recs), &stats));
 	CHECK_U64(stats.vms[0].vcpus[0].tid, 21);
 	exit_stats_free(&stats);
 }
@@ -141,9 +143,9 @@ static void empty_dump(void)
 	struct exit_stats stats;
 	struct json_object *doc, *vms;
 
-	CHECK(!exit_stats_build(NULL, 0, &stats));
+	CHECK(!exit_stats_build_exits(NULL, 0, &stats));
 	CHECK_U64(stats.nr_vms, 0);
-	doc = exit_stats_json(&stats, NULL, NULL);
+	doc = exit_stats_json(&stats, NULL, NULL, "module");
 	CHECK(doc);
 	CHECK(json_object_object_get_ex(doc, "vms", &vms));
 	CHECK(json_object_is_type(vms, json_type_array));
@@ -225,9 +227,9 @@ static void json_shape(void)
 	struct exit_stats stats;
 	char *text;
 
-	CHECK(!exit_stats_build(sample, NR(sample), &stats));
+	CHECK(!exit_stats_build_exits(sample, NR(sample), &stats));
 	snprintf(stats.vms[0].name, sizeof(stats.vms[0].name), "web01");
-	doc = exit_stats_json(&stats, &sample_info, &filter);
+	doc = exit_stats_json(&stats, &sample_info, &filter, "module");
 	CHECK(doc);
 	if (!doc)
 		goto out;
@@ -273,6 +275,9 @@ static void json_shape(void)
 	CHECK_STR(json_object_get_string(get(exit, "reason")), "cpuid");
 	CHECK_U64(json_object_get_uint64(get(exit, "count")), 40);
 	CHECK(!json_object_object_get_ex(exit, "flags", NULL));
+	/* Records without latency (the BPF backend's) say nothing of it. */
+	CHECK(!json_object_object_get_ex(exit, "latency", NULL));
+	CHECK(!json_object_object_get_ex(exit, "user_count", NULL));
 
 	exit = at(get(at(get(vm, "vcpus"), 0), "exits"), 2);
 	CHECK_STR(json_object_get_string(get(exit, "reason")), "0x4ff");
@@ -292,8 +297,8 @@ static void json_flags(void)
 	struct exit_stats stats;
 
 	rec.flags = VMEXIT_STAT_EXIT_FLAG_VMX_FAILED_ENTRY | (1U << 20);
-	CHECK(!exit_stats_build(&rec, 1, &stats));
-	doc = exit_stats_json(&stats, NULL, NULL);
+	CHECK(!exit_stats_build_exits(&rec, 1, &stats));
+	doc = exit_stats_json(&stats, NULL, NULL, "module");
 	exit = at(get(at(get(at(get(doc, "vms"), 0), "vcpus"), 0), "exits"), 0);
 	CHECK_STR(json_object_get_string(get(exit, "reason")), "INVALID_STATE");
 	CHECK_U64(json_object_get_int64(get(exit, "flags")), rec.flags);
@@ -324,7 +329,7 @@ static void text_view(void)
 	struct exit_stats stats;
 	char *text;
 
-	CHECK(!exit_stats_build(sample, NR(sample), &stats));
+	CHECK(!exit_stats_build_exits(sample, NR(sample), &stats));
 	snprintf(stats.vms[0].name, sizeof(stats.vms[0].name), "web01");
 
 	text = print_to_string(&stats, &sample_info, false);
@@ -346,7 +351,7 @@ static void text_view(void)
 	free(text);
 	exit_stats_free(&stats);
 
-	CHECK(!exit_stats_build(NULL, 0, &stats));
+	CHECK(!exit_stats_build_exits(NULL, 0, &stats));
 	text = print_to_string(&stats, NULL, false);
 	CHECK_STR(text, "no VM exits counted\n");
 	free(text);
@@ -361,10 +366,365 @@ static void text_view_two_vms_one_pid(void)
 	struct exit_stats stats;
 	char *text;
 
-	CHECK(!exit_stats_build(recs, NR(recs), &stats));
+	CHECK(!exit_stats_build_exits(recs, NR(recs), &stats));
 	text = print_to_string(&stats, NULL, false);
 	CHECK_CONTAINS(text, "VM pid 50 vm_id 000000000000000a (?)");
 	CHECK_CONTAINS(text, "VM pid 50 vm_id 000000000000000b (?)");
+	free(text);
+	exit_stats_free(&stats);
+}
+
+#define KVM_IO 2
+#define KVM_HLT 5
+#define KVM_MMIO 6
+
+static struct vmexit_latency lat(uint64_t count, uint64_t sum, uint64_t min,
+				 uint64_t max, unsigned int bucket_a,
+				 uint64_t in_a, unsigned int bucket_b)
+{
+	struct vmexit_latency l = {
+		.count = count,
+		.sum_ns = sum,
+		.min_ns = min,
+		.max_ns = max,
+	};
+
+	l.hist[bucket_a] += in_a;
+	l.hist[bucket_b] += count - in_a;
+	return l;
+}
+
+static struct vmexit_record timed(uint32_t pid, uint64_t vm_id, uint32_t vcpu,
+				  uint32_t tid, uint32_t code, uint64_t count,
+				  uint64_t user_count,
+				  struct vmexit_latency latency)
+{
+	return (struct vmexit_record){
+		.vm_pid = pid,
+		.vm_id = vm_id,
+		.vcpu_id = vcpu,
+		.vcpu_tid = tid,
+		.isa = SVM,
+		.code = code,
+		.count = count,
+		.has_latency = true,
+		.user_count = user_count,
+		.user_ns = user_count * 100,
+		.latency = latency,
+	};
+}
+
+static struct vmexit_user_record user(uint32_t pid, uint64_t vm_id,
+				      uint32_t vcpu, uint32_t tid,
+				      uint32_t reason, uint64_t count,
+				      struct vmexit_latency round_trip)
+{
+	return (struct vmexit_user_record){
+		.vm_pid = pid,
+		.vm_id = vm_id,
+		.vcpu_id = vcpu,
+		.vcpu_tid = tid,
+		.reason = reason,
+		.count = count,
+		.round_trip = round_trip,
+	};
+}
+
+/* A module dump: two vCPUs of VM 100, one user exit of VM 200. */
+struct module_sample {
+	struct vmexit_record exits[5];
+	struct vmexit_user_record users[6];
+	struct vmexit_vm vms[3];
+	struct exit_stats_input in;
+};
+
+static void module_sample(struct module_sample *m)
+{
+	struct vmexit_latency none = {};
+
+	m->exits[0] = timed(100, 7, 0, 110, SVM_IO, 20, 20,
+			    lat(20, 40000, 1000, 3000, 10, 10, 11));
+	m->exits[1] = timed(100, 7, 0, 110, SVM_CPUID, 60, 0,
+			    lat(60, 60000, 1000, 1000, 9, 60, 9));
+	/* vCPU 1's last exit is still open: one sample short */
+	m->exits[2] = timed(100, 7, 1, 111, SVM_IO, 10, 10,
+			    lat(9, 27000, 2000, 4000, 10, 4, 11));
+	/* a per-VM sum is no vCPU's and not for this view */
+	m->exits[3] = timed(100, 7, 0, 0, SVM_IO, 999, 0, none);
+	m->exits[3].per_vm = true;
+	m->exits[4] = timed(100, 7, 1, 111, SVM_HLT, 1, 1, none);
+
+	m->users[0] = user(100, 7, 0, 110, KVM_IO, 20,
+			   lat(20, 200000, 5000, 20000, 12, 15, 14));
+	m->users[1] = user(100, 7, 0, 110, KVM_HLT, 1, none);
+	m->users[2] = user(100, 7, 1, 111, KVM_IO, 10,
+			   lat(9, 90000, 6000, 16000, 12, 5, 13));
+	m->users[3] = user(100, 7, 1, 111, KVM_HLT, 1, none);
+	m->users[4] = user(200, 8, 0, 201, KVM_MMIO, 3,
+			   lat(3, 3000, 1000, 1000, 9, 3, 9));
+	m->users[5] = user(200, 8, 0, 201, 77, 1, none);
+
+	m->vms[0] = (struct vmexit_vm){ .pid = 100,
+					.vm_id = 7,
+					.comm = "qemu-system-x86",
+					.state = VMEXIT_STAT_VM_RUNNING };
+	m->vms[1] = (struct vmexit_vm){ .pid = 200,
+					.vm_id = 8,
+					.comm = "exitgen",
+					.state = VMEXIT_STAT_VM_ENDED };
+	m->vms[2] = (struct vmexit_vm){ .pid = 300,
+					.vm_id = 9,
+					.comm = "idle",
+					.state = VMEXIT_STAT_VM_ENDED };
+	m->in = (struct exit_stats_input){
+		.exits = m->exits,
+		.nr_exits = NR(m->exits),
+		.user_exits = m->users,
+		.nr_user_exits = NR(m->users),
+		.vms = m->vms,
+		.nr_vms = NR(m->vms),
+		.add_idle_vms = true,
+	};
+}
+
+static void latency_and_user_exits_grouped(void)
+{
+	const struct vm_stats *vm;
+	struct module_sample m;
+	struct exit_stats stats;
+
+	module_sample(&m);
+	CHECK(!exit_stats_build(&m.in, &stats));
+	CHECK_U64(stats.nr_vms, 3);
+	if (stats.nr_vms != 3)
+		goto out;
+
+	vm = &stats.vms[0];
+	CHECK_U64(vm->pid, 100);
+	CHECK_U64(vm->state, VMEXIT_STAT_VM_RUNNING);
+	CHECK_STR(vm->comm, "qemu-system-x86");
+	CHECK_U64(vm->total, 91); /* the per-VM 999 left out */
+	CHECK_U64(vm->user_total, 32);
+	CHECK_U64(vm->nr_vcpus, 2);
+	CHECK_U64(vm->nr_exits, 3);
+	/* cpuid 60, then io 30: latencies of both vCPUs added */
+	CHECK_U64(vm->exits[0].code, SVM_CPUID);
+	CHECK_U64(vm->exits[1].code, SVM_IO);
+	CHECK_U64(vm->exits[1].count, 30);
+	CHECK_U64(vm->exits[1].user_count, 30);
+	CHECK_U64(vm->exits[1].user_ns, 3000);
+	CHECK_U64(vm->exits[1].latency.count, 29);
+	CHECK_U64(vm->exits[1].latency.sum_ns, 67000);
+	CHECK_U64(vm->exits[1].latency.min_ns, 1000);
+	CHECK_U64(vm->exits[1].latency.max_ns, 4000);
+	CHECK_U64(vm->exits[1].latency.hist[10], 14);
+	CHECK_U64(vm->exits[1].latency.hist[11], 15);
+	CHECK(vm->exits[1].has_latency);
+
+	CHECK_U64(vm->nr_user_exits, 2);
+	CHECK_U64(vm->user_exits[0].code, KVM_IO);
+	CHECK_U64(vm->user_exits[0].count, 30);
+	CHECK_U64(vm->user_exits[0].round_trip.count, 29);
+	CHECK_U64(vm->user_exits[0].round_trip.min_ns, 5000);
+	CHECK_U64(vm->user_exits[0].round_trip.max_ns, 20000);
+	CHECK_U64(vm->user_exits[1].code, KVM_HLT);
+	CHECK_U64(vm->user_exits[1].count, 2);
+
+	CHECK_U64(vm->vcpus[0].user_total, 21);
+	CHECK_U64(vm->vcpus[1].user_total, 11);
+	CHECK_U64(vm->vcpus[1].total, 11);
+	CHECK_U64(vm->vcpus[1].tid, 111);
+
+	/* A VM seen only through its user exits. */
+	vm = &stats.vms[1];
+	CHECK_U64(vm->pid, 200);
+	CHECK_U64(vm->state, VMEXIT_STAT_VM_ENDED);
+	CHECK_U64(vm->total, 0);
+	CHECK_U64(vm->user_total, 4);
+	CHECK_U64(vm->nr_vcpus, 1);
+	CHECK_U64(vm->vcpus[0].tid, 201);
+	CHECK_U64(vm->nr_exits, 0);
+
+	/* An idle VM of the list. */
+	vm = &stats.vms[2];
+	CHECK_U64(vm->pid, 300);
+	CHECK_U64(vm->nr_vcpus, 0);
+	CHECK_U64(vm->total, 0);
+	CHECK_STR(vm->comm, "idle");
+	CHECK_U64(stats.total, 91);
+out:
+	exit_stats_free(&stats);
+
+	/* Without add_idle_vms the list only tells states. */
+	m.in.add_idle_vms = false;
+	CHECK(!exit_stats_build(&m.in, &stats));
+	CHECK_U64(stats.nr_vms, 2);
+	exit_stats_free(&stats);
+}
+
+static void json_latency_and_user_exits(void)
+{
+	struct json_object *doc, *vm, *exit, *latency, *ue, *vcpu;
+	struct module_sample m;
+	struct exit_stats stats;
+	struct vmexit_info info = sample_info;
+
+	module_sample(&m);
+	info.isas = 1 << SVM;
+	info.dropped_no_vcpu_slot = 5;
+	CHECK(!exit_stats_build(&m.in, &stats));
+	doc = exit_stats_json(&stats, &info, NULL, "module");
+	CHECK(doc);
+	if (!doc)
+		goto out;
+	CHECK(!json_object_object_get_ex(doc, "filter", NULL));
+
+	vm = at(get(doc, "vms"), 0);
+	CHECK_STR(json_object_get_string(get(vm, "state")), "running");
+	CHECK_U64(json_object_get_uint64(get(vm, "total")), 91);
+	exit = at(get(vm, "exits"), 1);
+	CHECK_STR(json_object_get_string(get(exit, "reason")), "io");
+	CHECK_U64(json_object_get_uint64(get(exit, "count")), 30);
+	CHECK_U64(json_object_get_uint64(get(exit, "user_count")), 30);
+	CHECK_U64(json_object_get_uint64(get(exit, "user_ns")), 3000);
+	latency = get(exit, "latency");
+	CHECK_U64(json_object_get_uint64(get(latency, "count")), 29);
+	CHECK_U64(json_object_get_uint64(get(latency, "avg_ns")), 2310);
+	CHECK_U64(json_object_array_length(get(latency, "hist")),
+		  VMEXIT_STAT_LAT_BUCKETS);
+	/* rank 14.5: 0.5 of 15 into [2048, 4096): 2^(11 + 1/30) */
+	CHECK_U64(json_object_get_uint64(get(latency, "p50_ns")), 2096);
+
+	ue = at(get(vm, "user_exits"), 0);
+	CHECK_U64(json_object_get_int64(get(ue, "code")), KVM_IO);
+	CHECK_STR(json_object_get_string(get(ue, "reason")), "io");
+	CHECK_U64(json_object_get_uint64(get(ue, "count")), 30);
+	CHECK_U64(json_object_get_uint64(get(get(ue, "round_trip"), "count")),
+		  29);
+	ue = at(get(vm, "user_exits"), 1);
+	CHECK_STR(json_object_get_string(get(ue, "reason")), "hlt");
+	CHECK_U64(json_object_get_uint64(get(get(ue, "round_trip"), "min_ns")),
+		  0);
+
+	vcpu = at(get(vm, "vcpus"), 1);
+	CHECK_U64(json_object_get_int64(get(vcpu, "vcpu")), 1);
+	CHECK_U64(json_object_get_int64(get(vcpu, "tid")), 111);
+	CHECK_U64(json_object_array_length(get(vcpu, "user_exits")), 2);
+	CHECK_U64(
+		json_object_get_uint64(get(at(get(vcpu, "exits"), 0), "count")),
+		10);
+
+	/* An unknown KVM_EXIT_* code is its number, as a string. */
+	vm = at(get(doc, "vms"), 1);
+	CHECK_STR(json_object_get_string(get(vm, "state")), "ended");
+	ue = at(get(vm, "user_exits"), 1);
+	CHECK_STR(json_object_get_string(get(ue, "reason")), "77");
+	CHECK_STR(json_object_get_string(
+			  get(at(get(vm, "user_exits"), 0), "reason")),
+		  "mmio");
+
+	CHECK_U64(json_object_get_uint64(get(get(get(doc, "info"), "dropped"),
+					     "no_vcpu_slot")),
+		  5);
+	CHECK_STR(json_object_get_string(at(get(get(doc, "info"), "isas"), 0)),
+		  "svm");
+	json_object_put(doc);
+out:
+	exit_stats_free(&stats);
+}
+
+static void bpf_info_keeps_its_keys(void)
+{
+	struct vmexit_info info = sample_info;
+	struct json_object *obj;
+
+	info.slots_per_cpu = 1;
+	obj = info_json(&info, true);
+	CHECK_U64(json_object_get_int64(get(obj, "slots_per_cpu")), 1);
+	CHECK_U64(json_object_get_int64(get(obj, "exit_proto")), 2);
+	CHECK(!json_object_object_get_ex(obj, "dropped", NULL));
+	json_object_put(obj);
+
+	obj = info_json(&info, false);
+	CHECK(!json_object_object_get_ex(obj, "slots_per_cpu", NULL));
+	CHECK_U64(json_object_get_int64(get(obj, "vcpu_slots")), 0);
+	CHECK(json_object_object_get_ex(obj, "memory_used_bytes", NULL));
+	json_object_put(obj);
+}
+
+static void make_vmm(const char *root, const char *pid, const char *cmdline,
+		     size_t len)
+{
+	char path[256];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", root, pid);
+	CHECK(!mkdir(path, 0700));
+	snprintf(path, sizeof(path), "%s/%s/cmdline", root, pid);
+	f = fopen(path, "w");
+	CHECK(f);
+	if (f) {
+		CHECK(fwrite(cmdline, 1, len, f) == len);
+		fclose(f);
+	}
+	snprintf(path, sizeof(path), "%s/%s/fd", root, pid);
+	CHECK(!mkdir(path, 0700));
+	snprintf(path, sizeof(path), "%s/%s/fd/9", root, pid);
+	CHECK(!symlink("anon_inode:kvm-vm", path));
+}
+
+/*
+ * A running VM is named from /proc; an ended one from the kernel's
+ * comm, since its pid may belong to another VMM by now.
+ */
+static void names_of_running_and_ended_vms(void)
+{
+	static const char web[] = "qemu\0-name\0guest=web01\0";
+	static const char reused[] = "qemu\0-name\0guest=reused\0";
+	struct module_sample m;
+	struct exit_stats stats;
+	char root[64], cmd[128];
+
+	snprintf(root, sizeof(root), "/tmp/vmexit-unit-XXXXXX");
+	CHECK(mkdtemp(root));
+	make_vmm(root, "100", web, sizeof(web) - 1);
+	make_vmm(root, "200", reused, sizeof(reused) - 1);
+
+	module_sample(&m);
+	CHECK(!exit_stats_build(&m.in, &stats));
+	exit_stats_name_vms(&stats, root);
+	CHECK_STR(stats.vms[0].name, "web01");
+	CHECK_STR(stats.vms[1].name, "exitgen");
+	CHECK_STR(stats.vms[2].name, "idle");
+	exit_stats_free(&stats);
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);
+	CHECK(system(cmd) == 0);
+}
+
+static void text_view_with_latency(void)
+{
+	struct module_sample m;
+	struct exit_stats stats;
+	char *text;
+
+	module_sample(&m);
+	CHECK(!exit_stats_build(&m.in, &stats));
+	snprintf(stats.vms[0].name, sizeof(stats.vms[0].name), "web01");
+	text = print_to_string(&stats, NULL, true);
+	CHECK_CONTAINS(text, "VM pid 100 (web01), running: 91 exits, 32 to "
+			     "user space\n");
+	CHECK_CONTAINS(text, "avg");
+	CHECK_CONTAINS(text, "p99");
+	/* io: 30 exits, 32.97 %, 30 to user, avg 2.3us, max 4.0us */
+	CHECK_CONTAINS(text, "30   32.97           30     2.3us");
+	CHECK_CONTAINS(text, "4.0us\n");
+	CHECK_CONTAINS(text, "exit to user space");
+	CHECK_CONTAINS(text,
+		       "  vCPU 1 (tid 111): 11 exits, 11 to user space\n");
+	CHECK_CONTAINS(text, "VM pid 300 (?), ended: 0 exits\n");
+	/* hlt never entered the guest again: no round trip to show */
+	CHECK_CONTAINS(text, "hlt");
 	free(text);
 	exit_stats_free(&stats);
 }
@@ -381,5 +741,13 @@ const struct unit_test exit_stats_tests[] = {
 	{ "exit_stats: JSON flags", json_flags },
 	{ "exit_stats: text view", text_view },
 	{ "exit_stats: text view, one pid two VMs", text_view_two_vms_one_pid },
+	{ "exit_stats: latency and user exits grouped",
+	  latency_and_user_exits_grouped },
+	{ "exit_stats: JSON latency and user exits",
+	  json_latency_and_user_exits },
+	{ "exit_stats: BPF info keeps its keys", bpf_info_keeps_its_keys },
+	{ "exit_stats: names of running and ended VMs",
+	  names_of_running_and_ended_vms },
+	{ "exit_stats: text view with latency", text_view_with_latency },
 	{}
 };

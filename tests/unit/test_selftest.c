@@ -11,6 +11,9 @@
 #define SVM_MSR 0x7c
 #define SVM_VMMCALL 0x81
 #define SVM_NPF 0x400
+#define KVM_IO 2 /* KVM_EXIT_IO */
+#define KVM_HLT 5 /* KVM_EXIT_HLT */
+#define KVM_MMIO 6 /* KVM_EXIT_MMIO */
 
 /* What exitgen reports for the selftest's mix on two SVM vCPUs. */
 static void fill_made(struct exitgen_result *made)
@@ -34,8 +37,59 @@ static void fill_made(struct exitgen_result *made)
 	for (i = 0; i < made->nr_made; i++)
 		made->made[i] = kinds[i];
 	made->nr_vcpus = 2;
-	made->vcpu[0] = (struct exitgen_vcpu_result){ 0, PID + 1, 1100 };
-	made->vcpu[1] = (struct exitgen_vcpu_result){ 1, PID + 2, 1100 };
+	made->vcpu[0] = (struct exitgen_vcpu_result){ 0, PID + 1, 551 };
+	made->vcpu[1] = (struct exitgen_vcpu_result){ 1, PID + 2, 551 };
+	/* Each OUT and IN returns to exitgen, and so does each HLT. */
+	for (i = 0; i < 2; i++) {
+		made->vcpu_run[i].nr_user_exits = 2;
+		made->vcpu_run[i].user_exit[0] =
+			(struct exitgen_user_exit){ KVM_IO, "io", 500 };
+		made->vcpu_run[i].user_exit[1] =
+			(struct exitgen_user_exit){ KVM_HLT, "hlt", 51 };
+	}
+}
+
+static void add_user(struct vmexit_user_records *recs, uint32_t pid,
+		     uint32_t vcpu, uint32_t reason, uint64_t count)
+{
+	struct vmexit_user_record rec = {
+		.vm_pid = pid,
+		.vm_id = 1,
+		.vcpu_id = vcpu,
+		.vcpu_tid = PID + 1 + vcpu,
+		.reason = reason,
+		.count = count,
+	};
+
+	CHECK(!vmexit_user_records_add(recs, &rec));
+}
+
+static void add_user_exact(struct vmexit_user_records *recs, uint32_t vcpu)
+{
+	add_user(recs, PID, vcpu, KVM_IO, 500);
+	add_user(recs, PID, vcpu, KVM_HLT, 51);
+}
+
+/*
+ * selftest_compare() with exit records as given and the user exits a
+ * correct collector counts, for the checks of the exit counts.
+ */
+static int compare(const struct exitgen_result *made,
+		   const struct vmexit_records *before,
+		   const struct vmexit_records *after,
+		   struct selftest_report *report)
+{
+	struct vmexit_user_records after_user = {};
+	struct selftest_dumps before_dumps = { before, NULL };
+	struct selftest_dumps after_dumps = { after, &after_user };
+	int err;
+
+	add_user_exact(&after_user, 0);
+	add_user_exact(&after_user, 1);
+	err = selftest_compare(made, before ? &before_dumps : NULL,
+			       &after_dumps, report);
+	vmexit_user_records_free(&after_user);
+	return err;
 }
 
 static void add(struct vmexit_records *recs, uint32_t pid, uint32_t vcpu,
@@ -77,7 +131,7 @@ static void exact_counts_pass(void)
 	add_exact(&after, 1);
 	add(&after, PID + 7, 0, SVM_CPUID, 99); /* another VMM */
 
-	CHECK(!selftest_compare(&made, &before, &after, &report));
+	CHECK(!compare(&made, &before, &after, &report));
 	CHECK(report.pass);
 	CHECK_U64(report.nr_checks, 10);
 	CHECK_U64(report.nr_mismatches, 0);
@@ -92,6 +146,8 @@ static void exact_counts_pass(void)
 		CHECK_U64(report.rows[i].counted, 3);
 	}
 	CHECK_U64(informational, 2);
+	CHECK_U64(report.nr_user_rows, 4);
+	CHECK_U64(report.nr_user_mismatches, 0);
 
 	selftest_report_free(&report);
 	vmexit_records_free(&after);
@@ -112,7 +168,7 @@ static void old_counters_subtracted(void)
 	add(&after, PID, 0, SVM_CPUID, 7);
 	add(&after, PID, 0, SVM_NPF, 40);
 
-	CHECK(!selftest_compare(&made, &before, &after, &report));
+	CHECK(!compare(&made, &before, &after, &report));
 	CHECK(report.pass);
 	selftest_report_free(&report);
 	vmexit_records_free(&before);
@@ -132,7 +188,7 @@ static void flags_summed(void)
 	add(&after, PID, 0, SVM_CPUID, 10);
 	after.rec[after.nr - 1].flags = VMEXIT_STAT_EXIT_FLAG_VMX_FROM_ROOT;
 
-	CHECK(!selftest_compare(&made, NULL, &after, &report));
+	CHECK(!compare(&made, NULL, &after, &report));
 	CHECK(report.pass);
 	selftest_report_free(&report);
 	vmexit_records_free(&after);
@@ -150,7 +206,7 @@ static void one_exit_short(void)
 	add_exact(&after, 1);
 	after.rec[2].count = 50; /* vCPU 0 hlt: the final HLT lost */
 
-	CHECK(!selftest_compare(&made, NULL, &after, &report));
+	CHECK(!compare(&made, NULL, &after, &report));
 	CHECK(!report.pass);
 	CHECK_U64(report.nr_mismatches, 1);
 	for (i = 0; i < report.nr_rows; i++)
@@ -173,7 +229,7 @@ static void missing_vcpu(void)
 	fill_made(&made);
 	add_exact(&after, 0);
 
-	CHECK(!selftest_compare(&made, NULL, &after, &report));
+	CHECK(!compare(&made, NULL, &after, &report));
 	CHECK(!report.pass);
 	CHECK_U64(report.nr_missing_vcpus, 1);
 	CHECK(!report.vcpus[1].present);
@@ -196,7 +252,7 @@ static void wrong_thread(void)
 		if (after.rec[i].vcpu_id == 1)
 			after.rec[i].vcpu_tid = 99;
 
-	CHECK(!selftest_compare(&made, NULL, &after, &report));
+	CHECK(!compare(&made, NULL, &after, &report));
 	CHECK(!report.pass);
 	CHECK_U64(report.nr_tid_mismatches, 1);
 	CHECK(!report.vcpus[1].tid_ok);
@@ -216,7 +272,7 @@ static void exits_on_unknown_vcpu(void)
 	add(&after, PID, 5, SVM_CPUID, 1);
 	add(&after, PID, 5, SVM_IO, 1);
 
-	CHECK(!selftest_compare(&made, NULL, &after, &report));
+	CHECK(!compare(&made, NULL, &after, &report));
 	CHECK(!report.pass);
 	CHECK_U64(report.nr_foreign_vcpus, 1);
 	selftest_report_free(&report);
@@ -234,12 +290,126 @@ static void counters_reset_meanwhile(void)
 	add_exact(&after, 0);
 	add_exact(&after, 1);
 
-	CHECK(!selftest_compare(&made, &before, &after, &report));
+	CHECK(!compare(&made, &before, &after, &report));
 	CHECK(report.counters_went_back);
 	CHECK(!report.pass);
 	selftest_report_free(&report);
 	vmexit_records_free(&before);
 	vmexit_records_free(&after);
+}
+
+/* The user exits of the exact run, with one change, against before. */
+static void user_verdict(const struct vmexit_user_records *before_user,
+			 const struct vmexit_user_records *after_user,
+			 struct selftest_report *report)
+{
+	struct vmexit_records after = {};
+	struct selftest_dumps before = { NULL, before_user };
+	struct selftest_dumps after_dumps = { &after, after_user };
+	struct exitgen_result made;
+
+	fill_made(&made);
+	add_exact(&after, 0);
+	add_exact(&after, 1);
+	CHECK(!selftest_compare(&made, &before, &after_dumps, report));
+	CHECK_U64(report->nr_mismatches, 0);
+	vmexit_records_free(&after);
+}
+
+static void user_exit_short(void)
+{
+	struct vmexit_user_records after = {};
+	struct selftest_report report;
+	size_t i, bad = 0;
+
+	add_user_exact(&after, 0);
+	add_user(&after, PID, 1, KVM_IO, 499);
+	add_user(&after, PID, 1, KVM_HLT, 51);
+	user_verdict(NULL, &after, &report);
+	CHECK(!report.pass);
+	CHECK_U64(report.nr_user_rows, 4);
+	CHECK_U64(report.nr_user_mismatches, 1);
+	for (i = 0; i < report.nr_user_rows; i++) {
+		if (report.user_rows[i].ok)
+			continue;
+		bad++;
+		CHECK_U64(report.user_rows[i].vcpu_id, 1);
+		CHECK_U64(report.user_rows[i].code, KVM_IO);
+		CHECK_U64(report.user_rows[i].made, 500);
+		CHECK_U64(report.user_rows[i].counted, 499);
+	}
+	CHECK_U64(bad, 1);
+	selftest_report_free(&report);
+	vmexit_user_records_free(&after);
+}
+
+/* exitgen counts every return: a reason it never saw is a mismatch. */
+static void user_exit_reason_not_made(void)
+{
+	struct vmexit_user_records after = {};
+	struct selftest_report report;
+
+	add_user_exact(&after, 0);
+	add_user_exact(&after, 1);
+	add_user(&after, PID, 0, KVM_MMIO, 2);
+	user_verdict(NULL, &after, &report);
+	CHECK(!report.pass);
+	CHECK_U64(report.nr_user_rows, 5);
+	CHECK_U64(report.nr_user_mismatches, 1);
+	/* rows by vCPU, then code: vCPU 0's mmio after its io and hlt */
+	CHECK_U64(report.user_rows[2].code, KVM_MMIO);
+	CHECK_U64(report.user_rows[2].made, 0);
+	CHECK_U64(report.user_rows[2].counted, 2);
+	selftest_report_free(&report);
+	vmexit_user_records_free(&after);
+}
+
+static void user_exits_of_old_vm_subtracted(void)
+{
+	struct vmexit_user_records before = {}, after = {};
+	struct selftest_report report;
+
+	add_user(&before, PID, 0, KVM_IO, 7);
+	add_user(&before, PID, 3, KVM_MMIO, 9);
+	add_user(&after, PID, 0, KVM_IO, 507);
+	add_user(&after, PID, 0, KVM_HLT, 51);
+	add_user_exact(&after, 1);
+	add_user(&after, PID, 3, KVM_MMIO, 9);
+	add_user(&after, PID + 7, 0, KVM_MMIO, 99); /* another VMM */
+	user_verdict(&before, &after, &report);
+	CHECK(report.pass);
+	CHECK_U64(report.nr_user_mismatches, 0);
+	selftest_report_free(&report);
+	vmexit_user_records_free(&before);
+	vmexit_user_records_free(&after);
+}
+
+static void user_exits_on_unknown_vcpu(void)
+{
+	struct vmexit_user_records after = {};
+	struct selftest_report report;
+
+	add_user_exact(&after, 0);
+	add_user_exact(&after, 1);
+	add_user(&after, PID, 5, KVM_IO, 1);
+	user_verdict(NULL, &after, &report);
+	CHECK(!report.pass);
+	CHECK_U64(report.nr_user_mismatches, 1);
+	CHECK_U64(report.user_rows[report.nr_user_rows - 1].vcpu_id, 5);
+	selftest_report_free(&report);
+	vmexit_user_records_free(&after);
+}
+
+/* A collector that does not count user exits at all fails. */
+static void no_user_exits_counted(void)
+{
+	struct selftest_report report;
+
+	user_verdict(NULL, NULL, &report);
+	CHECK(!report.pass);
+	CHECK_U64(report.nr_user_rows, 4);
+	CHECK_U64(report.nr_user_mismatches, 4);
+	selftest_report_free(&report);
 }
 
 const struct unit_test selftest_tests[] = {
@@ -253,5 +423,13 @@ const struct unit_test selftest_tests[] = {
 	{ "selftest: exits on a vCPU exitgen did not make",
 	  exits_on_unknown_vcpu },
 	{ "selftest: counters going back fail", counters_reset_meanwhile },
+	{ "selftest: one user exit short fails", user_exit_short },
+	{ "selftest: a user exit reason exitgen never saw fails",
+	  user_exit_reason_not_made },
+	{ "selftest: old user exits of our pid subtracted",
+	  user_exits_of_old_vm_subtracted },
+	{ "selftest: user exits on a vCPU exitgen did not make",
+	  user_exits_on_unknown_vcpu },
+	{ "selftest: no user exits counted fails", no_user_exits_counted },
 	{}
 };

@@ -57,5 +57,7 @@ extern const struct unit_test exit_stats_tests[];
 extern const struct unit_test genl_parse_tests[];
 extern const struct unit_test selftest_tests[];
 extern const struct unit_test cli_tests[];
+extern const struct unit_test latency_tests[];
+extern const struct unit_test views_tests[];
 
 #endif /* VMEXIT_STAT_UNIT_H */

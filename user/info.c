@@ -1,0 +1,116 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vmexit-stat info: what the loaded module is, what it has seen, what it
+ * could not count, and the memory it holds.
+ */
+#include <getopt.h>
+#include <inttypes.h>
+
+#include "cli.h"
+#include "commands.h"
+#include "exit_stats.h"
+#include "views.h"
+
+static void info_usage(FILE *out)
+{
+	fprintf(out,
+		"usage: vmexit-stat info [--json]\n"
+		"\n"
+		"Prints what the loaded vmexit_stat module says about itself: "
+		"its version,\n"
+		"the kernel it was built for, the hardware it hooks, how many "
+		"exits,\n"
+		"entries and returns to user space it has seen, what it "
+		"dropped and why,\n"
+		"and the memory it reserved (the hard cap) and uses.\n"
+		"\n"
+		"  -j, --json  print JSON\n"
+		"  -h, --help  show this help\n");
+}
+
+void info_print(FILE *out, const struct vmexit_info *info)
+{
+	char isa_buf[16];
+	unsigned int isa;
+	bool any = false;
+
+	fprintf(out, "%-20s %s\n", "module version", info->version);
+	fprintf(out, "%-20s %s\n", "built for kernel", info->kernel);
+	fprintf(out, "%-20s %u (kvm_exit prototype %" PRIu32 ")\n",
+		"protocol version", info->family_version, info->exit_proto);
+	fprintf(out, "%-20s", "isas");
+	for (isa = 0; isa < 32; isa++) {
+		if (!(info->isas & (1U << isa)))
+			continue;
+		fprintf(out, " %s",
+			exit_isa_label(isa, isa_buf, sizeof(isa_buf)));
+		any = true;
+	}
+	fprintf(out, "%s\n", any ? "" : " none");
+	fprintf(out, "%-20s %" PRIu64 "\n", "exits seen", info->exits_seen);
+	fprintf(out, "%-20s %" PRIu64 "\n", "entries seen", info->entries_seen);
+	fprintf(out, "%-20s %" PRIu64 "\n", "user exits seen",
+		info->user_exits_seen);
+	fprintf(out,
+		"%-20s %" PRIu64 " (no vCPU slot %" PRIu64
+		", no reason slot %" PRIu64 ", unreadable %" PRIu64 ")\n",
+		"exits dropped", info->exits_dropped,
+		info->dropped_no_vcpu_slot, info->dropped_no_reason_slot,
+		info->dropped_unreadable);
+	fprintf(out, "%-20s %" PRIu64 "\n", "details dropped",
+		info->details_dropped);
+	fprintf(out, "%-20s %" PRIu64 "\n", "events dropped",
+		info->events_dropped);
+	fprintf(out, "%-20s %" PRIu64 " of %" PRIu64 " bytes in use\n",
+		"memory", info->memory_used_bytes, info->memory_bytes);
+	fprintf(out, "%-20s %" PRIu32 " of %" PRIu32 " in use\n",
+		"vCPU thread slots", info->vcpu_slots_used, info->vcpu_slots);
+	fprintf(out, "%-20s %" PRIu32 "\n", "VMs", info->vms);
+	fprintf(out, "%-20s %" PRIu32 "\n", "latency buckets",
+		info->lat_buckets);
+}
+
+int cmd_info(int argc, char **argv)
+{
+	static const struct option options[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{}
+	};
+	struct vmexit_client client;
+	struct vmexit_info info;
+	bool json = false;
+	int opt, err, status = 1;
+
+	optind = 0;
+	while ((opt = getopt_long(argc, argv, "jh", options, NULL)) != -1) {
+		switch (opt) {
+		case 'j':
+			json = true;
+			break;
+		case 'h':
+			info_usage(stdout);
+			return 0;
+		default:
+			info_usage(stderr);
+			return 2;
+		}
+	}
+	if (optind < argc)
+		return cli_bad_usage(info_usage, "info: unexpected '%s'",
+				     argv[optind]);
+
+	if (vmexit_connect(&client))
+		return 1;
+	err = vmexit_get_info(&client, &info);
+	if (err) {
+		cli_report_read_error(&client, "get info", err);
+	} else if (json) {
+		status = cli_print_json(info_json(&info, false));
+	} else {
+		info_print(stdout, &info);
+		status = 0;
+	}
+	vmexit_client_close(&client);
+	return status;
+}
