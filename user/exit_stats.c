@@ -874,8 +874,9 @@ struct json_object *exit_stats_json(const struct exit_stats *stats,
 	ok &= json_add(doc, "backend", json_object_new_string(backend));
 	if (info)
 		ok &= json_add(doc, "info", info_json(info, bpf));
-	if (filter && (filter->by_pid || filter->by_vm_id || filter->by_vcpu))
-		ok &= json_add(doc, "filter", filter_json(filter));
+	ok &= json_add(doc, "filter",
+		       filter_json(filter ? filter :
+					    &(struct vmexit_filter){}));
 	ok &= json_add(doc, "total", json_object_new_uint64(stats->total));
 	ok &= json_add(doc, "vms", vms);
 	if (!ok) {
