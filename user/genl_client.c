@@ -726,6 +726,15 @@ static int put_detail_filter(struct nl_msg *msg, const struct vmexit_filter *f)
 	return 0;
 }
 
+static int put_vm_filter(struct nl_msg *msg, const struct vmexit_filter *f)
+{
+	if (f->by_pid && nla_put_u32(msg, VMEXIT_STAT_A_VM_PID, f->pid))
+		return -EMSGSIZE;
+	if (f->by_vm_id && nla_put_u64(msg, VMEXIT_STAT_A_VM_ID, f->vm_id))
+		return -EMSGSIZE;
+	return 0;
+}
+
 struct nl_msg *vmexit_dump_request(int family_id, uint8_t cmd,
 				   const struct vmexit_filter *filter)
 {
@@ -743,6 +752,9 @@ struct nl_msg *vmexit_dump_request(int family_id, uint8_t cmd,
 		break;
 	case VMEXIT_STAT_CMD_GET_DETAILS:
 		err = put_detail_filter(msg, filter);
+		break;
+	case VMEXIT_STAT_CMD_GET_VMS:
+		err = put_vm_filter(msg, filter);
 		break;
 	}
 	if (err) {
@@ -1001,10 +1013,8 @@ static int dump(struct vmexit_client *client, uint8_t cmd,
 	for (attempt = 0; attempt < DUMP_ATTEMPTS; attempt++) {
 		*out_nr = 0;
 		err = exchange(client,
-			       vmexit_dump_request(
-				       client->family_id, cmd,
-				       cmd == VMEXIT_STAT_CMD_GET_VMS ? NULL :
-									filter),
+			       vmexit_dump_request(client->family_id, cmd,
+						   filter),
 			       on_reply, &state, &interrupted);
 		if (err || !interrupted)
 			return err;

@@ -149,7 +149,7 @@ struct vmexit_info {
 
 /*
  * Dump filters; the kernel applies them, and so do we (see the .c).
- * GET_VMS takes none: VMs are filtered here.
+ * Each request carries the ones its command knows.
  */
 struct vmexit_filter {
 	bool by_pid;

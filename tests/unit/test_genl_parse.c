@@ -716,6 +716,18 @@ static void dump_requests(void)
 	request_attrs(msg, 31, tb, VMEXIT_STAT_CMD_GET_VMS, NLM_F_DUMP);
 	CHECK_U64(nlmsg_attrlen(nlmsg_hdr(msg), GENL_HDRLEN), 0);
 	nlmsg_free(msg);
+
+	/* VMs: pid and id only */
+	msg = vmexit_dump_request(FAKE_FAMILY_ID, VMEXIT_STAT_CMD_GET_VMS,
+				  &filter);
+	request_attrs(msg, 31, tb, VMEXIT_STAT_CMD_GET_VMS, NLM_F_DUMP);
+	CHECK(tb[VMEXIT_STAT_A_VM_PID] &&
+	      nla_get_u32(tb[VMEXIT_STAT_A_VM_PID]) == 4242);
+	CHECK(tb[VMEXIT_STAT_A_VM_ID] &&
+	      nla_get_u64(tb[VMEXIT_STAT_A_VM_ID]) == filter.vm_id);
+	CHECK_U64(nlmsg_attrlen(nlmsg_hdr(msg), GENL_HDRLEN),
+		  nla_total_size(4) + nla_total_size(8));
+	nlmsg_free(msg);
 }
 
 static void set_config_requests(void)
