@@ -70,6 +70,7 @@
 #include "json_out.h"
 #include "exitgen.h"
 #include "exitgen_guest.h"
+#include "views.h"
 
 /*
  * Interrupts a vCPU thread stuck in KVM_RUN.  vCPU threads block every
@@ -163,57 +164,6 @@ static const char *const kind_options[EXITGEN_NR_KINDS] = {
 	[EXITGEN_MSR] = "msr",
 	[EXITGEN_HYPERCALL] = "hypercall",
 	[EXITGEN_MMIO] = "mmio",
-};
-
-/*
- * The lower-case KVM_EXIT_* names without prefix, as the CLI prints user
- * space exits; KVM_EXIT_UNKNOWN is the kernel's "unknown".
- */
-static const char *const user_exit_names[EG_USER_EXIT_CODES] = {
-	[KVM_EXIT_UNKNOWN] = "unknown",
-	[KVM_EXIT_EXCEPTION] = "exception",
-	[KVM_EXIT_IO] = "io",
-	[KVM_EXIT_HYPERCALL] = "hypercall",
-	[KVM_EXIT_DEBUG] = "debug",
-	[KVM_EXIT_HLT] = "hlt",
-	[KVM_EXIT_MMIO] = "mmio",
-	[KVM_EXIT_IRQ_WINDOW_OPEN] = "irq_window_open",
-	[KVM_EXIT_SHUTDOWN] = "shutdown",
-	[KVM_EXIT_FAIL_ENTRY] = "fail_entry",
-	[KVM_EXIT_INTR] = "intr",
-	[KVM_EXIT_SET_TPR] = "set_tpr",
-	[KVM_EXIT_TPR_ACCESS] = "tpr_access",
-	[KVM_EXIT_S390_SIEIC] = "s390_sieic",
-	[KVM_EXIT_S390_RESET] = "s390_reset",
-	[KVM_EXIT_DCR] = "dcr",
-	[KVM_EXIT_NMI] = "nmi",
-	[KVM_EXIT_INTERNAL_ERROR] = "internal_error",
-	[KVM_EXIT_OSI] = "osi",
-	[KVM_EXIT_PAPR_HCALL] = "papr_hcall",
-	[KVM_EXIT_S390_UCONTROL] = "s390_ucontrol",
-	[KVM_EXIT_WATCHDOG] = "watchdog",
-	[KVM_EXIT_S390_TSCH] = "s390_tsch",
-	[KVM_EXIT_EPR] = "epr",
-	[KVM_EXIT_SYSTEM_EVENT] = "system_event",
-	[KVM_EXIT_S390_STSI] = "s390_stsi",
-	[KVM_EXIT_IOAPIC_EOI] = "ioapic_eoi",
-	[KVM_EXIT_HYPERV] = "hyperv",
-	[KVM_EXIT_ARM_NISV] = "arm_nisv",
-	[KVM_EXIT_X86_RDMSR] = "x86_rdmsr",
-	[KVM_EXIT_X86_WRMSR] = "x86_wrmsr",
-	[KVM_EXIT_DIRTY_RING_FULL] = "dirty_ring_full",
-	[KVM_EXIT_AP_RESET_HOLD] = "ap_reset_hold",
-	[KVM_EXIT_X86_BUS_LOCK] = "x86_bus_lock",
-	[KVM_EXIT_XEN] = "xen",
-	[KVM_EXIT_RISCV_SBI] = "riscv_sbi",
-	[KVM_EXIT_RISCV_CSR] = "riscv_csr",
-	[KVM_EXIT_NOTIFY] = "notify",
-#ifdef KVM_EXIT_LOONGARCH_IOCSR
-	[KVM_EXIT_LOONGARCH_IOCSR] = "loongarch_iocsr",
-#endif
-#ifdef KVM_EXIT_MEMORY_FAULT
-	[KVM_EXIT_MEMORY_FAULT] = "memory_fault",
-#endif
 };
 
 static int __attribute__((format(printf, 3, 4)))
@@ -899,11 +849,6 @@ static void fill_details(struct exitgen_result *res, const uint32_t *count,
 		   nr_vcpus * (mmio / 2));
 }
 
-static const char *user_exit_name(unsigned int code)
-{
-	return code < EG_USER_EXIT_CODES ? user_exit_names[code] : NULL;
-}
-
 static int fill_vcpu(struct exitgen_vcpu_result *result,
 		     struct exitgen_vcpu_run *out, const struct eg_vcpu *vcpu,
 		     char *err, size_t errlen)
@@ -926,7 +871,7 @@ static int fill_vcpu(struct exitgen_vcpu_result *result,
 				vcpu->id, EXITGEN_MAX_USER_EXITS);
 		ue = &out->user_exit[out->nr_user_exits++];
 		ue->code = code;
-		ue->reason = user_exit_name(code);
+		ue->reason = kvm_exit_name(code);
 		ue->count = vcpu->user_exits[code];
 	}
 	return 0;
@@ -1079,49 +1024,6 @@ static const char *reason_or_unknown(const struct exitgen_made *made)
 	return made->reason ? made->reason : "unknown";
 }
 
-/* As the CLI's details --json names them. */
-static const char *detail_kind_name(unsigned int kind)
-{
-	switch (kind) {
-	case VMEXIT_STAT_DETAIL_PIO_IN:
-		return "pio_in";
-	case VMEXIT_STAT_DETAIL_PIO_OUT:
-		return "pio_out";
-	case VMEXIT_STAT_DETAIL_MSR_READ:
-		return "msr_read";
-	case VMEXIT_STAT_DETAIL_MSR_WRITE:
-		return "msr_write";
-	case VMEXIT_STAT_DETAIL_CPUID:
-		return "cpuid";
-	case VMEXIT_STAT_DETAIL_MMIO_READ:
-		return "mmio_read";
-	case VMEXIT_STAT_DETAIL_MMIO_WRITE:
-		return "mmio_write";
-	}
-	return "unknown";
-}
-
-static void detail_label(const struct exitgen_detail *d, char *buf, size_t len)
-{
-	switch (d->kind) {
-	case VMEXIT_STAT_DETAIL_PIO_IN:
-	case VMEXIT_STAT_DETAIL_PIO_OUT:
-		snprintf(buf, len, "port 0x%llx", d->key);
-		break;
-	case VMEXIT_STAT_DETAIL_MSR_READ:
-	case VMEXIT_STAT_DETAIL_MSR_WRITE:
-		snprintf(buf, len, "msr 0x%llx", d->key);
-		break;
-	case VMEXIT_STAT_DETAIL_CPUID:
-		snprintf(buf, len, "leaf 0x%llx subleaf 0x%llx", d->key >> 32,
-			 d->key & 0xffffffffULL);
-		break;
-	default:
-		snprintf(buf, len, "gpa 0x%llx", d->key);
-		break;
-	}
-}
-
 static void user_exit_reason(const struct exitgen_user_exit *ue, char *buf,
 			     size_t len)
 {
@@ -1219,7 +1121,7 @@ static struct json_object *result_json(const struct exitgen_result *res)
 		struct json_object *o = json_object_new_object();
 		char label[64];
 
-		detail_label(d, label, sizeof(label));
+		detail_label(d->kind, d->key, label, sizeof(label));
 		ok = o && add_string(o, "kind", detail_kind_name(d->kind)) &&
 		     add_int(o, "key", d->key) &&
 		     add_int(o, "count", d->count) &&
@@ -1311,12 +1213,12 @@ static void print_table(const struct exitgen_result *res)
 	printf("\ndrill-down, all vCPUs:\n");
 	printf("  %-10s  %-24s %10s\n", "kind", "what", "count");
 	for (i = 0; i < res->nr_details; i++) {
+		const struct exitgen_detail *d = &res->detail[i];
 		char label[64];
 
-		detail_label(&res->detail[i], label, sizeof(label));
-		printf("  %-10s  %-24s %10lu\n",
-		       detail_kind_name(res->detail[i].kind), label,
-		       res->detail[i].count);
+		printf("  %-10s  %-24s %10lu\n", detail_kind_name(d->kind),
+		       detail_label(d->kind, d->key, label, sizeof(label)),
+		       d->count);
 	}
 }
 
