@@ -3,6 +3,7 @@
  * vmexit-stat events: the module's lifecycle notifications (VMs and vCPU
  * threads that start and stop), one line each, as they come.
  */
+#include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <time.h>
@@ -27,7 +28,9 @@ static void events_usage(FILE *out)
 		"vcpu_stop.  Says\n"
 		"\"listening\" on stderr once joined.  Exit status 0 after N "
 		"events, 1 when\n"
-		"SEC seconds pass first.\n"
+		"SEC seconds pass first.  Joining needs CAP_SYS_ADMIN unless "
+		"the module\n"
+		"was loaded with unprivileged_read=1.\n"
 		"\n"
 		"  -n, --count N      stop after N events (default: never)\n"
 		"  -t, --timeout SEC  give up after SEC seconds (default: "
@@ -218,8 +221,13 @@ int cmd_events(int argc, char **argv)
 		return 1;
 	err = vmexit_subscribe_lifecycle(&client);
 	if (err) {
-		cli_report_read_error(&client, "joining the lifecycle group",
-				      err);
+		vmexit_print_error(&client, "joining the lifecycle group", err);
+		/* the kernel checks group joins by capability, no extack */
+		if (err == -EPERM || err == -EACCES)
+			fprintf(stderr,
+				"vmexit-stat: the lifecycle notifications "
+				"need CAP_SYS_ADMIN: run it as root, or load "
+				"the module with unprivileged_read=1\n");
 		vmexit_client_close(&client);
 		return 1;
 	}
