@@ -193,7 +193,7 @@ static void vmexit_stat_latency_add_and_merge(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, a.min_ns, 7ULL);
 	KUNIT_EXPECT_EQ(test, a.max_ns, 5000ULL);
 	KUNIT_EXPECT_EQ(test, a.hist[6], 1ULL);		/* 100 in [64, 128) */
-	KUNIT_EXPECT_EQ(test, a.hist[12], 1ULL);	/* 5000 in [4096, 8192) */
+	KUNIT_EXPECT_EQ(test, a.hist[12], 1ULL);	/* 5000: [4096, 8192) */
 	KUNIT_EXPECT_EQ(test, a.hist[2], 1ULL);		/* 7 in [4, 8) */
 	for (i = 0; i < VMEXIT_STAT_LAT_BUCKETS; i++)
 		total += a.hist[i];
@@ -366,7 +366,8 @@ static void vmexit_stat_aggregation_filters(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, snap->rec[0].reason, (u32)SVM_EXIT_HLT);
 	kvfree(snap);
 
-	filter = (struct vxs_filter){ .by_vm_id = true, .vm_id = b0->vm->vm_id };
+	filter = (struct vxs_filter){ .by_vm_id = true };
+	filter.vm_id = b0->vm->vm_id;
 	snap = vxs_core_exits(&ctx->core, &filter);
 	KUNIT_ASSERT_NOT_NULL(test, snap);
 	KUNIT_ASSERT_EQ(test, snap->nr, 1U);
