@@ -1237,6 +1237,7 @@ struct stats {
 	uint64_t dump_parts;
 	uint64_t dumps_done;
 	uint64_t dumps_abandoned;
+	uint64_t ns; /* time spent on its cases */
 };
 
 struct fuzzer {
@@ -1335,19 +1336,20 @@ static int nl_open(unsigned int timeout_s)
  * One datagram into rx.  Asking its size first keeps our receive size,
  * and with it the kernel's dump message size, at what the kernel sends:
  * small dump parts, so dumps take many and can be left half-way.
- * Returns its length, 0 on timeout, or -errno.
+ * Returns its length (0: an empty datagram), -ETIMEDOUT, or -errno.
  */
 static ssize_t nl_recv(int fd, struct buf *rx)
 {
 	ssize_t n = recv(fd, NULL, 0, MSG_PEEK | MSG_TRUNC);
 
+	if (n >= 0) {
+		rx->len = 0;
+		buf_reserve(rx, (size_t)n + 1);
+		n = recv(fd, rx->data, (size_t)n, 0);
+	}
 	if (n < 0)
-		return errno == EAGAIN || errno == EWOULDBLOCK ? 0 : -errno;
-	rx->len = 0;
-	buf_reserve(rx, (size_t)n + 1);
-	n = recv(fd, rx->data, (size_t)n, 0);
-	if (n < 0)
-		return errno == EAGAIN || errno == EWOULDBLOCK ? 0 : -errno;
+		return errno == EAGAIN || errno == EWOULDBLOCK ? -ETIMEDOUT :
+								 -errno;
 	rx->len = (size_t)n;
 	return n;
 }
@@ -1487,16 +1489,25 @@ struct exchange {
 	int send_error[MAX_DGRAMS];
 };
 
-static bool dump_running(const struct exchange *x)
+/* Kernel's last word on a message: an error, an ACK, or a dump's DONE. */
+static bool settled(const struct kmsg *m, const struct outcome *o,
+		    bool first_part_will_do)
 {
-	for (size_t i = 0; i < x->nr; i++) {
-		const struct outcome *o = &x->out[i];
+	if (o->acked || o->done)
+		return true;
+	return m->seen == SEEN_GENL && m->dump && first_part_will_do &&
+	       o->parts;
+}
 
-		if (x->msgs[i].seen == SEEN_GENL && x->msgs[i].dump &&
-		    o->parts && !o->done && !(o->acked && o->error))
-			return true;
-	}
-	return false;
+/*
+ * Whether a message is sure to get a last word: an error always gets
+ * one, but a granted do-request gets an ACK only if it asked.
+ */
+static bool last_word_sure(const struct kmsg *m)
+{
+	if (m->seen == SEEN_GENL && m->dump)
+		return true;
+	return m->flags & NLM_F_ACK;
 }
 
 /* Files every message of a datagram under the request it answers. */
@@ -1554,31 +1565,46 @@ static int reopen(struct fuzzer *f)
 }
 
 /*
- * Sends a no-op that asks for an ACK and reads until that ACK: the kernel
- * handles a datagram while it is sent, so every answer to what came
- * before, dropped messages included, is queued ahead of it.
+ * Reads answers until messages from..nr have their last word; a dump's
+ * first part is enough with first_part_will_do.  When some message may
+ * get no answer at all, a no-op asking for an ACK (seq sentinel, unless
+ * 0: that was done before) goes after them: the
+ * kernel handles a datagram while it is sent, so every answer to what
+ * came before, dropped messages included, is queued ahead of that ACK.
  * Returns 0, or -ETIMEDOUT / -EPROTO after counting a violation.
  */
-static int read_to_sentinel(struct fuzzer *f, const struct fuzz_case *fc,
-			    struct exchange *x, uint32_t sentinel)
+static int read_answers(struct fuzzer *f, const struct fuzz_case *fc,
+			struct exchange *x, size_t from, uint32_t sentinel,
+			bool first_part_will_do)
 {
-	struct nlmsghdr nlh = {
+	struct nlmsghdr nop = {
 		.nlmsg_len = NLMSG_HDRLEN,
 		.nlmsg_type = NLMSG_NOOP,
 		.nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK,
 		.nlmsg_seq = sentinel,
 	};
-	bool seen = false;
+	bool need_nop = false, nop_seen = false;
+	unsigned int datagrams = 0;
 
-	if (send(f->fd, &nlh, sizeof(nlh), 0) < 0) {
+	for (size_t i = from; i < x->nr && sentinel; i++)
+		need_nop |= !last_word_sure(&x->msgs[i]);
+	if (need_nop && send(f->fd, &nop, sizeof(nop), 0) < 0) {
 		violation(f, fc, NULL, "socket refused a no-op: %s",
 			  strerror(errno));
 		return -EPROTO;
 	}
-	while (!seen) {
-		ssize_t n = nl_recv(f->fd, &f->rx);
+	for (;;) {
+		bool all = !need_nop || nop_seen;
+		ssize_t n;
 
-		if (n == 0) {
+		for (size_t i = from; i < x->nr && all; i++)
+			all = settled(&x->msgs[i], &x->out[i],
+				      first_part_will_do) ||
+			      !last_word_sure(&x->msgs[i]);
+		if (all)
+			return 0;
+		n = nl_recv(f->fd, &f->rx);
+		if (n == -ETIMEDOUT) {
 			f->timeouts++;
 			violation(f, fc, NULL, "no answer within %u s",
 				  f->timeout_s);
@@ -1589,44 +1615,15 @@ static int read_to_sentinel(struct fuzzer *f, const struct fuzz_case *fc,
 				  strerror((int)-n));
 			return -EPROTO;
 		}
-		if (!take_datagram(f, x, sentinel, &seen)) {
+		if (!take_datagram(f, x, sentinel, &nop_seen)) {
 			violation(f, fc, NULL, "malformed answer datagram");
 			return -EPROTO;
 		}
-	}
-	return 0;
-}
-
-static int read_dumps(struct fuzzer *f, const struct fuzz_case *fc,
-		      struct exchange *x)
-{
-	unsigned int parts = 0;
-	bool unused = false;
-
-	while (dump_running(x)) {
-		ssize_t n = nl_recv(f->fd, &f->rx);
-
-		if (n == 0) {
-			f->timeouts++;
-			violation(f, fc, NULL, "dump stalled for %u s",
-				  f->timeout_s);
-			return -ETIMEDOUT;
-		}
-		if (n < 0) {
-			violation(f, fc, NULL, "receive failed: %s",
-				  strerror((int)-n));
-			return -EPROTO;
-		}
-		if (!take_datagram(f, x, 0, &unused)) {
-			violation(f, fc, NULL, "malformed answer datagram");
-			return -EPROTO;
-		}
-		if (++parts > MAX_DUMP_PARTS) {
-			violation(f, fc, NULL, "dump does not end");
+		if (++datagrams > MAX_DUMP_PARTS) {
+			violation(f, fc, NULL, "answers do not end");
 			return -EPROTO;
 		}
 	}
-	return 0;
 }
 
 static void count_errno(struct fuzzer *f, int err)
@@ -1785,7 +1782,9 @@ static bool run_case(struct fuzzer *f, const struct fuzz_case *fc,
 	struct stats *st = &f->by_cat[fc->cat];
 	uint32_t sentinel = 0x80000000u | (uint32_t)(fc->index & 0x7fffffff);
 	bool broken = false;
+	struct timespec t0, t1;
 
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	memset(x, 0, sizeof(*x));
 	st->cases++;
 	if (f->fd < 0 && reopen(f) < 0) {
@@ -1795,6 +1794,7 @@ static bool run_case(struct fuzzer *f, const struct fuzz_case *fc,
 	}
 	for (size_t i = 0; i < fc->nr_dgrams && !broken; i++) {
 		const struct dgram *d = &fc->dgrams[i];
+		bool last = i + 1 == fc->nr_dgrams;
 		size_t first = x->nr;
 
 		x->nr += interpret(d, i, f->fam.id, x->msgs + x->nr,
@@ -1817,12 +1817,15 @@ static bool run_case(struct fuzzer *f, const struct fuzz_case *fc,
 			/* Only the kernel's side is tested: .done on close. */
 			st->messages += x->nr;
 			reopen(f);
-			return true;
+			goto out;
 		}
-		if (read_to_sentinel(f, fc, x, sentinel - (uint32_t)i))
+		/* Later datagrams go in while the dumps run. */
+		if (read_answers(f, fc, x, first, sentinel - (uint32_t)i,
+				 !last || fc->abandon))
 			broken = true;
 	}
-	if (!broken && !fc->abandon && read_dumps(f, fc, x))
+	/* The earlier datagrams' dumps, to their end. */
+	if (!broken && !fc->abandon && read_answers(f, fc, x, 0, 0, false))
 		broken = true;
 	if (broken || fc->abandon) {
 		for (size_t i = 0; i < x->nr; i++)
@@ -1831,11 +1834,14 @@ static bool run_case(struct fuzzer *f, const struct fuzz_case *fc,
 					      !x->out[i].done;
 		reopen(f);
 	}
-	if (broken)
-		return false;
-	for (size_t i = 0; i < x->nr; i++)
-		judge(f, fc, &x->msgs[i], &x->out[i], x->nr > 1);
-	return true;
+	if (!broken)
+		for (size_t i = 0; i < x->nr; i++)
+			judge(f, fc, &x->msgs[i], &x->out[i], x->nr > 1);
+out:
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	st->ns += (uint64_t)(t1.tv_sec - t0.tv_sec) * 1000000000u +
+		  (uint64_t)t1.tv_nsec - (uint64_t)t0.tv_nsec;
+	return !broken;
 }
 
 /* ---- the controller -------------------------------------------------- */
@@ -2129,17 +2135,18 @@ static void print_text(const struct fuzzer *f, uint64_t cases, double seconds)
 	       f->seed, cases, VMEXIT_STAT_FAMILY_NAME, f->fam.id,
 	       f->fam.version, f->read_ok ? "allowed" : "refused",
 	       f->admin_ok ? "allowed" : "refused");
-	printf("%-15s %6s %6s %7s %7s %7s %6s %8s %6s %6s %6s\n", "category",
-	       "cases", "msgs", "granted", "refused", "ignored", "unread",
-	       "sendfail", "parts", "dumps", "aband");
+	printf("%-15s %6s %6s %7s %7s %7s %6s %8s %6s %6s %6s %7s\n",
+	       "category", "cases", "msgs", "granted", "refused", "ignored",
+	       "unread", "sendfail", "parts", "dumps", "aband", "ms");
 	for (int c = 0; c < NR_COUNTED; c++) {
 		t = &f->by_cat[c];
 		printf("%-15s %6" PRIu64 " %6" PRIu64 " %7" PRIu64 " %7" PRIu64
 		       " %7" PRIu64 " %6" PRIu64 " %8" PRIu64 " %6" PRIu64
-		       " %6" PRIu64 " %6" PRIu64 "\n",
+		       " %6" PRIu64 " %6" PRIu64 " %7" PRIu64 "\n",
 		       category_names[c], t->cases, t->messages, t->granted,
 		       t->refused, t->ignored, t->unread, t->send_failed,
-		       t->dump_parts, t->dumps_done, t->dumps_abandoned);
+		       t->dump_parts, t->dumps_done, t->dumps_abandoned,
+		       t->ns / 1000000);
 	}
 	printf("errors:");
 	for (size_t e = 0; e < ARRAY_SIZE(f->errnos); e++)
@@ -2180,11 +2187,12 @@ static void print_json(const struct fuzzer *f, uint64_t cases, double seconds)
 		       ", \"refused\": %" PRIu64 ", \"ignored\": %" PRIu64
 		       ", \"unread\": %" PRIu64 ", \"send_failed\": %" PRIu64
 		       ", \"dump_parts\": %" PRIu64 ", \"dumps_done\": %" PRIu64
-		       ", \"dumps_abandoned\": %" PRIu64 "}",
+		       ", \"dumps_abandoned\": %" PRIu64 ", \"ms\": %" PRIu64
+		       "}",
 		       c ? "," : "", category_names[c], t->cases, t->messages,
 		       t->granted, t->refused, t->ignored, t->unread,
 		       t->send_failed, t->dump_parts, t->dumps_done,
-		       t->dumps_abandoned);
+		       t->dumps_abandoned, t->ns / 1000000);
 	}
 	printf("},\n \"errors\": {");
 	for (size_t e = 0; e < ARRAY_SIZE(f->errnos); e++)
