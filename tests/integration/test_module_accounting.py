@@ -257,9 +257,11 @@ def test_ended_vm_is_released(run):
     assert vm["vm_id"] == shown_vm(shown, made)["vm_id"]
     before = load(run, "accounting.info-before.json")
     after = load(run, "accounting.info-after.json")
+    # Per-vCPU state is released when its thread exits (issue 3); the
+    # ended VM's totals stay readable all the same (vms, above).
     assert after["vcpu_slots_used"] == before["vcpu_slots_used"], (
         f"vCPU slots in use: {before['vcpu_slots_used']} before exitgen, "
-        f"{after['vcpu_slots_used']} after it ended")
+        f"{after['vcpu_slots_used']} 10 s after it ended")
 
 
 def test_lifecycle_events(run):
@@ -302,6 +304,20 @@ def test_reset_forgets_counts_and_ended_vms(run):
     shown = load(run, "reset.show.json")
     assert shown["total"] == 0 and shown["vms"] == [], shown
     assert load(run, "reset.vms.json")["vms"] == []
+    info = load(run, "reset.info.json")
+    assert (info["vms"], info["vcpu_slots_used"]) == (0, 0), info
+
+
+def test_ended_vm_goes_after_the_age_limit(run):
+    made = load(run, "ttl.exitgen.json")
+    assert load(run, "ttl.config.json")["ended_vm_ttl_s"] == 20
+    ended = [vm for vm in load(run, "ttl.vms-ended.json")["vms"]
+             if vm["pid"] == made["pid"]]
+    assert [vm["state"] for vm in ended] == ["ended"], ended
+    assert made["pid"] not in [vm["pid"]
+                               for vm in load(run, "ttl.vms.json")["vms"]]
+    info = load(run, "ttl.info.json")
+    assert (info["vms"], info["vcpu_slots_used"]) == (0, 0), info
 
 
 def refused(out):
