@@ -19,10 +19,11 @@ module_param(max_memory_kb, uint, 0444);
 MODULE_PARM_DESC(max_memory_kb,
 		 "hard cap on the memory the statistics use, reserved at load; it sets how many vCPU threads are tracked (default 16384, about 800 threads)");
 
+/* Fixed at load: the lifecycle group's restriction is set at registration. */
 static bool unprivileged_read;
-module_param(unprivileged_read, bool, 0644);
+module_param(unprivileged_read, bool, 0444);
 MODULE_PARM_DESC(unprivileged_read,
-		 "let users without CAP_PERFMON or CAP_SYS_ADMIN read the statistics (default no)");
+		 "let users without CAP_PERFMON or CAP_SYS_ADMIN read the statistics and join the lifecycle group (default no)");
 
 static bool latency = true;
 module_param(latency, bool, 0444);

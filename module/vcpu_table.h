@@ -31,10 +31,11 @@
  * guarded by a sequence count bumped around every change of it.
  */
 
-/* Exported by kvm.ko for the vendor modules; see probes.c. */
+/*
+ * Exported by kvm.ko for the vendor modules on every kernel we support;
+ * using it also keeps kvm.ko loaded while we are.  See probes.c.
+ */
 extern struct tracepoint __tracepoint_kvm_exit;
-extern struct tracepoint __tracepoint_kvm_entry;
-extern struct tracepoint __tracepoint_kvm_msr;
 
 #define VXS_EXIT_SLOTS		32	/* distinct exit codes per thread */
 #define VXS_USER_SLOTS		16	/* distinct KVM_EXIT_* per thread */

@@ -7,13 +7,16 @@
  * family; tests/ynl-check checks that the two agree.
  *
  * Resolve the generic netlink family VMEXIT_STAT_FAMILY_NAME with the
- * controller.  Every request is validated strictly: unknown attributes,
- * attributes of the wrong type or size and unknown commands are refused
- * with an extended ack message.
+ * controller.  Every request is validated strictly: unknown attributes and
+ * attributes of the wrong type or size are refused with an extended ack
+ * message; unknown commands get EOPNOTSUPP from genetlink itself.  (5.10
+ * and 6.1 do not pass the extended ack to a dump's start, so a dump
+ * refused there carries only the errno.)
  *
  * Reading (GET_*) needs CAP_PERFMON or CAP_SYS_ADMIN unless the module
- * was loaded with unprivileged_read=1.  RESET and SET_CONFIG need
- * CAP_NET_ADMIN (GENL_ADMIN_PERM).
+ * was loaded with unprivileged_read=1; so does joining the lifecycle
+ * group (CAP_SYS_ADMIN there).  RESET and SET_CONFIG need CAP_NET_ADMIN
+ * (GENL_ADMIN_PERM: a bare EPERM).
  *
  * Commands
  * --------
@@ -33,6 +36,7 @@
  * GET_VMS (dump): one message per VM: state, vCPUs, start and end time,
  *	totals.  VMs whose vCPU threads have all exited stay listed as ended
  *	until a reset or until they are older than the ended-VM age limit.
+ *	Filters: VM_PID, VM_ID.
  * GET_CONFIG (do), SET_CONFIG (do, admin): VMEXIT_STAT_A_CONFIG_*.
  * RESET (do, admin): forgets every counter and every ended VM.
  *
