@@ -24,18 +24,22 @@ def tool_for(kernel):
     return REPO / "user" / "vmexit-stat"
 
 
-def vm_run(kernel, *cmd, timeout=900):
+def vm_run(kernel, *cmd, timeout=600):
     """Runs cmd in the lab VM booted with kernel; returns CompletedProcess.
+
+    timeout is vm-run's limit for the whole VM (boot and CMD); the
+    process itself gets five more minutes for building and cleaning up.
 
     A lab VM that fails before CMD starts (vm-run status 125 and no "CMD
     started": seen once, an early-boot int3 oops of 6.12 under TCG) ran
     nothing of ours, so it is booted once more.  Any failure after CMD
     started counts.
     """
-    argv = [str(VM_RUN), "--kernel", kernel, "--", *map(str, cmd)]
+    argv = [str(VM_RUN), "--kernel", kernel, "--timeout", str(timeout),
+            "--", *map(str, cmd)]
     for _ in range(2):
         proc = subprocess.run(argv, cwd=REPO, capture_output=True,
-                              text=True, timeout=timeout, check=False)
+                              text=True, timeout=timeout + 300, check=False)
         if proc.returncode != 125 or "CMD started" in proc.stderr:
             break
     return proc
@@ -60,7 +64,7 @@ def lab_runs():
     """Memoizes one guest-script run per (script, kernel) for the session."""
     cache = {}
 
-    def run(script, kernel):
+    def run(script, kernel, timeout=600):
         key = (script, kernel)
         if key not in cache:
             outdir = LAB_OUT / kernel / Path(script).name
@@ -68,7 +72,7 @@ def lab_runs():
             if not tool.exists():
                 pytest.fail(f"{tool} is not built; run make check")
             proc = vm_run(kernel, REPO / "tests" / "integration" / "guest" /
-                          script, outdir, tool)
+                          script, outdir, tool, timeout=timeout)
             cache[key] = LabRun(kernel, outdir, proc)
         return cache[key]
 
