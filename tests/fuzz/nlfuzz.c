@@ -34,7 +34,7 @@
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
-#define DEFAULT_CASES 12000
+#define DEFAULT_CASES 10000
 #define DEFAULT_PROBE_EVERY 1000
 #define DEFAULT_TIMEOUT_S 30
 #define MAX_MSGS 16
@@ -57,11 +57,17 @@
 
 enum attr_kind { AK_FLAG, AK_U8, AK_U32, AK_U64 };
 
+/*
+ * A request attribute.  Values in [min, valid_max] are sent as valid;
+ * with a range, values outside [min, max] must be refused.
+ */
 struct attr_spec {
 	uint16_t type;
 	enum attr_kind kind;
-	uint64_t valid_max; /* values sent in valid requests; 0: any */
-	bool max_enforced; /* values above valid_max must be refused */
+	uint64_t min;
+	uint64_t valid_max; /* 0: any value */
+	bool ranged;
+	uint64_t max;
 };
 
 struct op_spec {
@@ -72,61 +78,112 @@ struct op_spec {
 	uint16_t space_max; /* highest type of its attribute set */
 	const struct attr_spec *attrs; /* what a request may carry */
 	size_t nr_attrs;
-	/* In the set, the contract silent: neither sent nor judged. */
-	const uint16_t *unsure;
-	size_t nr_unsure;
+	/* Summing the vCPUs and picking one of them contradict each other. */
+	uint16_t by_vm;
+	uint16_t vcpu_id;
+	bool needs_one; /* a request without attributes asks nothing */
 };
 
+#define U32(t)                              \
+	{                                   \
+		.type = (t), .kind = AK_U32 \
+	}
+#define U64(t)                              \
+	{                                   \
+		.type = (t), .kind = AK_U64 \
+	}
+#define FLAG(t)                              \
+	{                                    \
+		.type = (t), .kind = AK_FLAG \
+	}
+
 static const struct attr_spec exit_attrs[] = {
-	{ VMEXIT_STAT_A_EXIT_VM_PID, AK_U32, 0, false },
-	{ VMEXIT_STAT_A_EXIT_VM_ID, AK_U64, 0, false },
-	{ VMEXIT_STAT_A_EXIT_VCPU_ID, AK_U32, 0, false },
-	{ VMEXIT_STAT_A_EXIT_BY_VM, AK_FLAG, 0, false },
+	U32(VMEXIT_STAT_A_EXIT_VM_PID),
+	U64(VMEXIT_STAT_A_EXIT_VM_ID),
+	U32(VMEXIT_STAT_A_EXIT_VCPU_ID),
+	FLAG(VMEXIT_STAT_A_EXIT_BY_VM),
 };
 
 static const struct attr_spec uexit_attrs[] = {
-	{ VMEXIT_STAT_A_UEXIT_VM_PID, AK_U32, 0, false },
-	{ VMEXIT_STAT_A_UEXIT_VM_ID, AK_U64, 0, false },
-	{ VMEXIT_STAT_A_UEXIT_VCPU_ID, AK_U32, 0, false },
-	{ VMEXIT_STAT_A_UEXIT_BY_VM, AK_FLAG, 0, false },
+	U32(VMEXIT_STAT_A_UEXIT_VM_PID),
+	U64(VMEXIT_STAT_A_UEXIT_VM_ID),
+	U32(VMEXIT_STAT_A_UEXIT_VCPU_ID),
+	FLAG(VMEXIT_STAT_A_UEXIT_BY_VM),
 };
 
 static const struct attr_spec detail_attrs[] = {
-	{ VMEXIT_STAT_A_DETAIL_VM_PID, AK_U32, 0, false },
-	{ VMEXIT_STAT_A_DETAIL_VM_ID, AK_U64, 0, false },
-	{ VMEXIT_STAT_A_DETAIL_LIMIT, AK_U32, 64, false },
+	U32(VMEXIT_STAT_A_DETAIL_VM_PID),
+	U64(VMEXIT_STAT_A_DETAIL_VM_ID),
+	{ .type = VMEXIT_STAT_A_DETAIL_LIMIT,
+	  .kind = AK_U32,
+	  .min = 1,
+	  .valid_max = 64,
+	  .ranged = true,
+	  .max = 1024 },
 };
 
-/* The header names no filter for GET_VMS; the core takes one. */
-static const uint16_t vm_unsure[] = { VMEXIT_STAT_A_VM_PID,
-				      VMEXIT_STAT_A_VM_ID };
+static const struct attr_spec vm_attrs[] = {
+	U32(VMEXIT_STAT_A_VM_PID),
+	U64(VMEXIT_STAT_A_VM_ID),
+};
 
 static const struct attr_spec set_config_attrs[] = {
-	{ VMEXIT_STAT_A_CONFIG_LATENCY, AK_U8, 1, true },
-	{ VMEXIT_STAT_A_CONFIG_DETAILS, AK_U8, 1, true },
-	{ VMEXIT_STAT_A_CONFIG_ENDED_VM_TTL_S, AK_U32, 0, false },
+	{ .type = VMEXIT_STAT_A_CONFIG_LATENCY,
+	  .kind = AK_U8,
+	  .valid_max = 1,
+	  .ranged = true,
+	  .max = 1 },
+	{ .type = VMEXIT_STAT_A_CONFIG_DETAILS,
+	  .kind = AK_U8,
+	  .valid_max = 1,
+	  .ranged = true,
+	  .max = 1 },
+	U32(VMEXIT_STAT_A_CONFIG_ENDED_VM_TTL_S),
 };
 
+#define ATTRS(a) .attrs = (a), .nr_attrs = ARRAY_SIZE(a)
+
 static const struct op_spec ops[] = {
-	{ "get-info", VMEXIT_STAT_CMD_GET_INFO, false, false,
-	  VMEXIT_STAT_A_INFO_MAX, NULL, 0, NULL, 0 },
-	{ "get-exits", VMEXIT_STAT_CMD_GET_EXITS, true, false,
-	  VMEXIT_STAT_A_EXIT_MAX, exit_attrs, ARRAY_SIZE(exit_attrs), NULL, 0 },
-	{ "reset", VMEXIT_STAT_CMD_RESET, false, true, VMEXIT_STAT_A_EXIT_MAX,
-	  NULL, 0, NULL, 0 },
-	{ "get-user-exits", VMEXIT_STAT_CMD_GET_USER_EXITS, true, false,
-	  VMEXIT_STAT_A_UEXIT_MAX, uexit_attrs, ARRAY_SIZE(uexit_attrs), NULL,
-	  0 },
-	{ "get-details", VMEXIT_STAT_CMD_GET_DETAILS, true, false,
-	  VMEXIT_STAT_A_DETAIL_MAX, detail_attrs, ARRAY_SIZE(detail_attrs),
-	  NULL, 0 },
-	{ "get-vms", VMEXIT_STAT_CMD_GET_VMS, true, false, VMEXIT_STAT_A_VM_MAX,
-	  NULL, 0, vm_unsure, ARRAY_SIZE(vm_unsure) },
-	{ "get-config", VMEXIT_STAT_CMD_GET_CONFIG, false, false,
-	  VMEXIT_STAT_A_CONFIG_MAX, NULL, 0, NULL, 0 },
-	{ "set-config", VMEXIT_STAT_CMD_SET_CONFIG, false, true,
-	  VMEXIT_STAT_A_CONFIG_MAX, set_config_attrs,
-	  ARRAY_SIZE(set_config_attrs), NULL, 0 },
+	{ .name = "get-info",
+	  .cmd = VMEXIT_STAT_CMD_GET_INFO,
+	  .space_max = VMEXIT_STAT_A_INFO_MAX },
+	{ .name = "get-exits",
+	  .cmd = VMEXIT_STAT_CMD_GET_EXITS,
+	  .dump = true,
+	  .space_max = VMEXIT_STAT_A_EXIT_MAX,
+	  ATTRS(exit_attrs),
+	  .by_vm = VMEXIT_STAT_A_EXIT_BY_VM,
+	  .vcpu_id = VMEXIT_STAT_A_EXIT_VCPU_ID },
+	{ .name = "reset",
+	  .cmd = VMEXIT_STAT_CMD_RESET,
+	  .admin = true,
+	  .space_max = VMEXIT_STAT_A_EXIT_MAX },
+	{ .name = "get-user-exits",
+	  .cmd = VMEXIT_STAT_CMD_GET_USER_EXITS,
+	  .dump = true,
+	  .space_max = VMEXIT_STAT_A_UEXIT_MAX,
+	  ATTRS(uexit_attrs),
+	  .by_vm = VMEXIT_STAT_A_UEXIT_BY_VM,
+	  .vcpu_id = VMEXIT_STAT_A_UEXIT_VCPU_ID },
+	{ .name = "get-details",
+	  .cmd = VMEXIT_STAT_CMD_GET_DETAILS,
+	  .dump = true,
+	  .space_max = VMEXIT_STAT_A_DETAIL_MAX,
+	  ATTRS(detail_attrs) },
+	{ .name = "get-vms",
+	  .cmd = VMEXIT_STAT_CMD_GET_VMS,
+	  .dump = true,
+	  .space_max = VMEXIT_STAT_A_VM_MAX,
+	  ATTRS(vm_attrs) },
+	{ .name = "get-config",
+	  .cmd = VMEXIT_STAT_CMD_GET_CONFIG,
+	  .space_max = VMEXIT_STAT_A_CONFIG_MAX },
+	{ .name = "set-config",
+	  .cmd = VMEXIT_STAT_CMD_SET_CONFIG,
+	  .admin = true,
+	  .space_max = VMEXIT_STAT_A_CONFIG_MAX,
+	  ATTRS(set_config_attrs),
+	  .needs_one = true },
 };
 
 static const struct op_spec *find_op(unsigned int cmd, bool dump)
@@ -141,14 +198,6 @@ static bool attr_accepted(const struct op_spec *op, unsigned int type)
 {
 	for (size_t i = 0; i < op->nr_attrs; i++)
 		if (op->attrs[i].type == type)
-			return true;
-	return false;
-}
-
-static bool attr_unsure(const struct op_spec *op, unsigned int type)
-{
-	for (size_t i = 0; i < op->nr_unsure; i++)
-		if (op->unsure[i] == type)
 			return true;
 	return false;
 }
@@ -435,6 +484,7 @@ struct dgram {
 struct fuzz_case {
 	uint64_t index;
 	enum category cat;
+	uint64_t nth; /* earlier cases of the same category */
 	struct dgram dgrams[MAX_DGRAMS];
 	size_t nr_dgrams;
 	bool close_unread; /* close the socket right after sending */
@@ -474,8 +524,8 @@ static const struct op_spec *random_op_with_attrs(struct gen *g)
 static uint64_t valid_value(struct gen *g, const struct attr_spec *a)
 {
 	if (a->valid_max)
-		return rng_below(&g->rng, (uint32_t)a->valid_max) +
-		       (a->kind == AK_U8 ? rng_below(&g->rng, 2) : 1);
+		return a->min + rng_below(&g->rng, (uint32_t)(a->valid_max -
+							      a->min + 1));
 	switch (rng_below(&g->rng, 4)) {
 	case 0:
 		return g->own_pid;
@@ -491,19 +541,29 @@ static uint64_t valid_value(struct gen *g, const struct attr_spec *a)
 static void put_valid_attr(struct gen *g, struct buf *b,
 			   const struct attr_spec *a)
 {
-	uint64_t v = valid_value(g, a);
-
-	if (a->kind == AK_U8 && v > 1)
-		v = 1;
-	attr_put_value(b, a->type, a->kind, v);
+	attr_put_value(b, a->type, a->kind, valid_value(g, a));
 }
 
 /* A random subset of the attributes the request may carry. */
 static void put_valid_attrs(struct gen *g, struct buf *b,
 			    const struct op_spec *op)
 {
+	uint32_t mask = (uint32_t)rng_next(&g->rng) &
+			((1u << op->nr_attrs) - 1);
+	uint32_t by_vm = 0, vcpu_id = 0;
+
+	for (size_t i = 0; i < op->nr_attrs; i++) {
+		if (op->by_vm && op->attrs[i].type == op->by_vm)
+			by_vm = 1u << i;
+		if (op->vcpu_id && op->attrs[i].type == op->vcpu_id)
+			vcpu_id = 1u << i;
+	}
+	if ((mask & by_vm) && (mask & vcpu_id))
+		mask &= ~(rng_percent(&g->rng, 50) ? by_vm : vcpu_id);
+	if (op->needs_one && !mask)
+		mask = 1u << rng_below(&g->rng, (uint32_t)op->nr_attrs);
 	for (size_t i = 0; i < op->nr_attrs; i++)
-		if (rng_percent(&g->rng, 50))
+		if (mask & (1u << i))
 			put_valid_attr(g, b, &op->attrs[i]);
 }
 
@@ -544,7 +604,7 @@ static uint16_t unknown_type(struct gen *g, const struct op_spec *op)
 	size_t n = 0;
 
 	for (unsigned int t = 1; t <= op->space_max && n < 64; t++)
-		if (!attr_accepted(op, t) && !attr_unsure(op, t))
+		if (!attr_accepted(op, t))
 			candidates[n++] = (uint16_t)t;
 
 	switch (rng_below(&g->rng, 5)) {
@@ -599,7 +659,7 @@ static void gen_valid(struct gen *g, struct fuzz_case *fc)
 /* Every command number 0..40, do and dump, whatever the seed. */
 static void gen_cmd_sweep(struct gen *g, struct fuzz_case *fc)
 {
-	uint64_t k = fc->index / NR_CATEGORIES;
+	uint64_t k = fc->nth;
 	uint8_t cmd = (uint8_t)((k / 2) % 41);
 	bool dump = k % 2;
 	const struct op_spec *op = find_op(cmd, dump);
@@ -756,24 +816,29 @@ static void gen_wrong_type(struct gen *g, struct fuzz_case *fc)
 	note(d, off, NOTE_MUST_REFUSE, "nested bit on a scalar");
 }
 
+/* A value under an attribute's minimum or over its maximum. */
 static void gen_out_of_range(struct gen *g, struct fuzz_case *fc)
 {
-	const struct op_spec *op = find_op(VMEXIT_STAT_CMD_SET_CONFIG, false);
 	struct dgram *d = &fc->dgrams[0];
-	size_t off = begin_op(g, &d->buf, op, false);
 	const struct attr_spec *bad;
+	const struct op_spec *op;
+	uint64_t top, value;
+	size_t off;
 
-	do
+	do {
+		op = random_op_with_attrs(g);
 		bad = &op->attrs[rng_below(&g->rng, (uint32_t)op->nr_attrs)];
-	while (!bad->max_enforced);
+	} while (!bad->ranged);
+	top = bad->kind == AK_U8 ? UINT8_MAX : UINT32_MAX;
+	if (bad->min && rng_percent(&g->rng, 30))
+		value = rng_below(&g->rng, (uint32_t)bad->min);
+	else
+		value = bad->max + 1 +
+			rng_below(&g->rng, (uint32_t)(top - bad->max));
+	off = begin_op(g, &d->buf, op, op->dump);
 	for (size_t i = 0; i < op->nr_attrs; i++) {
 		if (&op->attrs[i] == bad)
-			attr_put_value(
-				&d->buf, bad->type, bad->kind,
-				bad->valid_max + 1 +
-					rng_below(&g->rng,
-						  (uint32_t)(255 -
-							     bad->valid_max)));
+			attr_put_value(&d->buf, bad->type, bad->kind, value);
 		else if (rng_percent(&g->rng, 50))
 			put_valid_attr(g, &d->buf, &op->attrs[i]);
 	}
@@ -1120,6 +1185,33 @@ static void case_reset(struct fuzz_case *fc)
 }
 
 /*
+ * One round of cases.  A request that starts a dump costs a snapshot of
+ * the whole core (tens of milliseconds under TCG), so the kinds that dump
+ * most come once a round and the malformed kinds twice.
+ */
+static const enum category schedule[] = {
+	CAT_VALID,	    CAT_CMD_SWEEP,    CAT_WRONG_MODE,
+	CAT_UNKNOWN_ATTR,   CAT_WRONG_SIZE,   CAT_WRONG_TYPE,
+	CAT_NESTED_GARBAGE, CAT_OUT_OF_RANGE, CAT_TRAILING,
+	CAT_TRUNCATED,	    CAT_OVERSIZED,    CAT_ZERO_LENGTH,
+	CAT_RANDOM_BYTES,   CAT_HEADER_FLAGS, CAT_DUPLICATE,
+	CAT_CMD_SWEEP,	    CAT_WRONG_MODE,   CAT_UNKNOWN_ATTR,
+	CAT_WRONG_SIZE,	    CAT_WRONG_TYPE,   CAT_NESTED_GARBAGE,
+	CAT_OUT_OF_RANGE,   CAT_TRAILING,     CAT_TRUNCATED,
+	CAT_OVERSIZED,	    CAT_ZERO_LENGTH,  CAT_RANDOM_BYTES,
+	CAT_HEADER_FLAGS,   CAT_BATCH,	      CAT_DUMP_ABANDON,
+};
+
+static uint64_t times_in_schedule(enum category cat, size_t upto)
+{
+	uint64_t n = 0;
+
+	for (size_t i = 0; i < upto; i++)
+		n += schedule[i] == cat;
+	return n;
+}
+
+/*
  * Case N's bytes depend on the seed and N only: each case draws from its
  * own stream, and sequence numbers are numbered from N.
  */
@@ -1127,12 +1219,16 @@ static void generate(struct gen *g, struct fuzz_case *fc, uint64_t seed,
 		     uint64_t index)
 {
 	struct rng mix = { seed ^ (0xd1b54a32d192ed03ULL * (index + 1)) };
+	size_t slot = index % ARRAY_SIZE(schedule);
 
 	case_reset(fc);
 	g->rng.state = rng_next(&mix);
 	g->next_seq = (uint32_t)(index * MAX_MSGS * MAX_DGRAMS) + 1;
 	fc->index = index;
-	fc->cat = (enum category)(index % NR_CATEGORIES);
+	fc->cat = schedule[slot];
+	fc->nth = index / ARRAY_SIZE(schedule) *
+			  times_in_schedule(fc->cat, ARRAY_SIZE(schedule)) +
+		  times_in_schedule(fc->cat, slot);
 	generators[fc->cat](g, fc);
 }
 
@@ -1224,6 +1320,7 @@ struct family {
 		uint32_t flags;
 	} ops[64];
 	bool has_lifecycle;
+	uint32_t lifecycle_group;
 };
 
 struct stats {
@@ -1245,6 +1342,7 @@ struct fuzzer {
 	unsigned int timeout_s;
 	bool read_ok;
 	bool admin_ok;
+	bool may_join; /* the lifecycle group: CAP_SYS_ADMIN or opened */
 	bool verbose;
 	uint64_t seed;
 	struct family fam;
@@ -1258,6 +1356,8 @@ struct fuzzer {
 	uint64_t probes;
 	uint64_t probe_failures;
 	uint64_t stray_answers;
+	uint64_t joins;
+	uint64_t joins_refused;
 	struct buf rx;
 };
 
@@ -1938,15 +2038,20 @@ static int resolve_family(unsigned int timeout_s, struct family *fam)
 	grps = find_attr(p, end, CTRL_ATTR_MCAST_GROUPS, &grps_len);
 	for (const uint8_t *q = grps; q && q + NLA_HDRLEN <= grps + grps_len;) {
 		uint16_t qlen = get_u16_at(q), l;
-		const uint8_t *name;
+		const uint8_t *name, *id;
 
 		if (qlen < NLA_HDRLEN || q + qlen > grps + grps_len)
 			break;
 		name = find_attr(q + NLA_HDRLEN, q + qlen,
 				 CTRL_ATTR_MCAST_GRP_NAME, &l);
 		if (name && l == sizeof(VMEXIT_STAT_MCGRP_LIFECYCLE) &&
-		    !memcmp(name, VMEXIT_STAT_MCGRP_LIFECYCLE, l))
-			fam->has_lifecycle = true;
+		    !memcmp(name, VMEXIT_STAT_MCGRP_LIFECYCLE, l)) {
+			id = find_attr(q + NLA_HDRLEN, q + qlen,
+				       CTRL_ATTR_MCAST_GRP_ID, &l);
+			fam->has_lifecycle = id && l == 4;
+			if (fam->has_lifecycle)
+				fam->lifecycle_group = get_u32_at(id);
+		}
 		q += NLA_ALIGN(qlen);
 	}
 	err = 0;
@@ -2082,6 +2187,37 @@ static void probe_config(struct fuzzer *f, struct fuzz_case *pc,
 }
 
 /*
+ * Notifications tell who runs VMs: joining their group is a read.  The
+ * kernel checks the capability when the socket joins, not per message.
+ */
+static void probe_join(struct fuzzer *f)
+{
+	uint32_t group = f->fam.lifecycle_group;
+	int fd, err = 0;
+
+	if (!f->fam.has_lifecycle)
+		return;
+	fd = nl_open(f->timeout_s);
+	if (fd < 0)
+		return;
+	if (setsockopt(fd, SOL_NETLINK, NETLINK_ADD_MEMBERSHIP, &group,
+		       sizeof(group)))
+		err = -errno;
+	close(fd);
+	if (err)
+		f->joins_refused++;
+	else
+		f->joins++;
+	if (!f->read_ok && !err)
+		violation(f, NULL, NULL,
+			  "joined group %s without read permission",
+			  VMEXIT_STAT_MCGRP_LIFECYCLE);
+	if (f->may_join && err)
+		violation(f, NULL, NULL, "cannot join group %s: %s",
+			  VMEXIT_STAT_MCGRP_LIFECYCLE, strerror(-err));
+}
+
+/*
  * The family is still there, the same, and every read answers as it
  * must, on a fresh socket.  With restore, SET_CONFIG puts it back.
  * Reads the configuration into *now when it can.
@@ -2115,6 +2251,7 @@ static void probe(struct fuzzer *f, struct fuzz_case *pc, struct exchange *x,
 	if (restore && restore->known)
 		probe_request(f, pc, x, &g, NULL, restore);
 	probe_config(f, pc, x, &g, now);
+	probe_join(f);
 	if (f->violations != before)
 		f->probe_failures++;
 }
@@ -2129,6 +2266,7 @@ static void print_text(const struct fuzzer *f, uint64_t cases, double seconds)
 	for (int c = 0; c < NR_CATEGORIES; c++)
 		if (c != CAT_VALID)
 			malformed += f->by_cat[c].messages +
+				     f->by_cat[c].unread +
 				     f->by_cat[c].send_failed;
 	printf("nlfuzz: seed %" PRIu64 ", %" PRIu64
 	       " cases, family %s id %u version %u, read %s, admin %s\n",
@@ -2155,6 +2293,8 @@ static void print_text(const struct fuzzer *f, uint64_t cases, double seconds)
 	printf("\nrefusals with an extack message %" PRIu64 ", without %" PRIu64
 	       "\n",
 	       f->refused_with_extack, f->refused_without_extack);
+	printf("lifecycle group joins %" PRIu64 ", refused %" PRIu64 "\n",
+	       f->joins, f->joins_refused);
 	printf("malformed or random messages %" PRIu64 ", probes %" PRIu64
 	       " (%" PRIu64 " failed), reopened sockets %" PRIu64
 	       ", timeouts %" PRIu64 ", stray answers %" PRIu64 "\n",
@@ -2171,6 +2311,7 @@ static void print_json(const struct fuzzer *f, uint64_t cases, double seconds)
 	for (int c = 0; c < NR_CATEGORIES; c++)
 		if (c != CAT_VALID)
 			malformed += f->by_cat[c].messages +
+				     f->by_cat[c].unread +
 				     f->by_cat[c].send_failed;
 	printf("{\"seed\": %" PRIu64 ", \"cases\": %" PRIu64
 	       ", \"family_id\": %u, \"family_version\": %u, "
@@ -2202,14 +2343,15 @@ static void print_json(const struct fuzzer *f, uint64_t cases, double seconds)
 			sep = ", ";
 		}
 	printf("},\n \"refused_with_extack\": %" PRIu64
-	       ", \"refused_without_extack\": %" PRIu64
+	       ", \"refused_without_extack\": %" PRIu64 ", \"joins\": %" PRIu64
+	       ", \"joins_refused\": %" PRIu64
 	       ", \"malformed_or_random\": %" PRIu64 ", \"probes\": %" PRIu64
 	       ", \"probe_failures\": %" PRIu64 ", \"reopens\": %" PRIu64
 	       ", \"timeouts\": %" PRIu64 ", \"stray_answers\": %" PRIu64
 	       ", \"violations\": %" PRIu64 "}\n",
-	       f->refused_with_extack, f->refused_without_extack, malformed,
-	       f->probes, f->probe_failures, f->reopens, f->timeouts,
-	       f->stray_answers, f->violations);
+	       f->refused_with_extack, f->refused_without_extack, f->joins,
+	       f->joins_refused, malformed, f->probes, f->probe_failures,
+	       f->reopens, f->timeouts, f->stray_answers, f->violations);
 }
 
 /* ---- command line ---------------------------------------------------- */
@@ -2255,7 +2397,8 @@ static void usage(FILE *out)
 		"  --timeout S      longest wait for an answer (default %d)\n"
 		"  --json           print the summary as JSON\n"
 		"  --verbose        describe every case and answer on stderr\n"
-		"  --dry-run        generate without sending; print a digest\n",
+		"  --dry-run        generate without sending; print a digest\n"
+		"                   (with --verbose, one per case)\n",
 		DEFAULT_CASES, DEFAULT_PROBE_EVERY, DEFAULT_TIMEOUT_S);
 }
 
@@ -2411,26 +2554,39 @@ static int dry_run(const struct options *o)
 	struct gen g = { .family = 0x20, .own_pid = 4242 };
 	struct fuzz_case fc = { 0 };
 	uint64_t hash = 0xcbf29ce484222325ULL, bytes = 0, msgs = 0;
+	uint64_t malformed = 0;
 	uint64_t first = o->only_case >= 0 ? (uint64_t)o->only_case : 0;
 	uint64_t last = o->only_case >= 0 ? first + 1 : o->cases;
 
 	for (uint64_t i = first; i < last; i++) {
+		uint64_t one = 0xcbf29ce484222325ULL;
+
 		generate(&g, &fc, o->seed, i);
 		for (size_t d = 0; d < fc.nr_dgrams; d++) {
 			struct kmsg ms[MAX_MSGS];
 
-			msgs += interpret(&fc.dgrams[d], d, g.family, ms,
-					  MAX_MSGS);
+			size_t n = interpret(&fc.dgrams[d], d, g.family, ms,
+					     MAX_MSGS);
+
+			msgs += n;
+			if (fc.cat != CAT_VALID)
+				malformed += n ? n : 1;
 			bytes += fc.dgrams[d].buf.len;
 			for (size_t k = 0; k < fc.dgrams[d].buf.len; k++) {
-				hash ^= fc.dgrams[d].buf.data[k];
-				hash *= 0x100000001b3ULL;
+				hash = (hash ^ fc.dgrams[d].buf.data[k]) *
+				       0x100000001b3ULL;
+				one = (one ^ fc.dgrams[d].buf.data[k]) *
+				      0x100000001b3ULL;
 			}
 		}
+		if (o->verbose)
+			printf("case %" PRIu64 " %s: digest %016" PRIx64 "\n",
+			       i, category_names[fc.cat], one);
 	}
 	printf("nlfuzz: seed %" PRIu64 ", %" PRIu64 " cases, %" PRIu64
-	       " messages, %" PRIu64 " bytes, digest %016" PRIx64 "\n",
-	       o->seed, last - first, msgs, bytes, hash);
+	       " messages, %" PRIu64 " malformed or random, %" PRIu64
+	       " bytes, digest %016" PRIx64 "\n",
+	       o->seed, last - first, msgs, malformed, bytes, hash);
 	for (size_t d = 0; d < MAX_DGRAMS; d++)
 		buf_free(&fc.dgrams[d].buf);
 	return 0;
@@ -2466,6 +2622,7 @@ int main(int argc, char **argv)
 	f.verbose = o.verbose;
 	f.admin_ok = o.admin == PERM_AUTO ? has_cap(CAP_NUM_NET_ADMIN) :
 					    o.admin == PERM_ALLOWED;
+	f.may_join = has_cap(CAP_NUM_SYS_ADMIN) || module_unprivileged_read();
 	f.read_ok = o.read == PERM_AUTO ? has_cap(CAP_NUM_PERFMON) ||
 						  has_cap(CAP_NUM_SYS_ADMIN) ||
 						  module_unprivileged_read() :
