@@ -42,6 +42,7 @@
 #define MAX_DUMP_PARTS 1000000
 #define MAX_REPORTED 25
 #define CAPTURE_MAX 4096
+#define RX_SIZE 8192
 #define GENL_HDR_END (NLMSG_HDRLEN + GENL_HDRLEN)
 /* Attribute types are 14 bits; the top two are the nested and byte-order
  * flags. */
@@ -1433,23 +1434,24 @@ static int nl_open(unsigned int timeout_s)
 }
 
 /*
- * One datagram into rx.  Asking its size first keeps our receive size,
- * and with it the kernel's dump message size, at what the kernel sends:
- * small dump parts, so dumps take many and can be left half-way.
+ * One datagram into rx.  The kernel sizes dump messages by the largest
+ * receive a socket asked for, and its replies fit in a page: receiving at
+ * most RX_SIZE keeps dump parts small (dumps take many, and can be left
+ * half-way) in one system call.  A longer datagram is reported.
  * Returns its length (0: an empty datagram), -ETIMEDOUT, or -errno.
  */
 static ssize_t nl_recv(int fd, struct buf *rx)
 {
-	ssize_t n = recv(fd, NULL, 0, MSG_PEEK | MSG_TRUNC);
+	ssize_t n;
 
-	if (n >= 0) {
-		rx->len = 0;
-		buf_reserve(rx, (size_t)n + 1);
-		n = recv(fd, rx->data, (size_t)n, 0);
-	}
+	rx->len = 0;
+	buf_reserve(rx, RX_SIZE);
+	n = recv(fd, rx->data, RX_SIZE, MSG_TRUNC);
 	if (n < 0)
 		return errno == EAGAIN || errno == EWOULDBLOCK ? -ETIMEDOUT :
 								 -errno;
+	if (n > RX_SIZE)
+		return -EMSGSIZE;
 	rx->len = (size_t)n;
 	return n;
 }
