@@ -16,6 +16,11 @@ it, and it enters again only after the recording.  So per reason:
 where perf's raw events (perf script) show which exit that was: exactly
 one per vCPU thread, its last.  Per vCPU thread and reason the module
 delta equals perf's raw kvm_exit count exactly.
+
+The module pairs exits with entries the same way for its latency: its
+latency samples over the interval are perf's pairs plus, per vCPU, the
+exit left open by the first pause, which the first entry after cont
+closes (perf was not recording when that exit happened).
 """
 
 import json
@@ -40,8 +45,8 @@ def load_json(run, name):
     return json.loads(path.read_text())
 
 
-def module_counts(shown, pid):
-    """{(tid, reason): count} of the VM of pid in a show --json dump."""
+def module_counts(shown, pid, field=lambda e: e["count"]):
+    """{(tid, reason): field} of the VM of pid in a show --json dump."""
     assert shown["backend"] == "module", shown
     vms = [vm for vm in shown["vms"] if vm["pid"] == pid]
     assert len(vms) == 1, shown
@@ -49,8 +54,19 @@ def module_counts(shown, pid):
     for vcpu in vms[0]["vcpus"]:
         for e in vcpu["exits"]:
             assert e["isa"] == "svm", e
-            counts[(vcpu["tid"], e["reason"])] = e["count"]
+            counts[(vcpu["tid"], e["reason"])] = field(e)
     return counts
+
+
+def latency_samples(shown, pid):
+    return module_counts(shown, pid, lambda e: e["latency"]["count"])
+
+
+def per_reason(counts):
+    total = Counter()
+    for (_, reason), n in counts.items():
+        total[reason] += n
+    return total
 
 
 def delta(after, before):
@@ -101,11 +117,15 @@ def perf_run(request, lab_runs):
     pid = raw["pid"]
     run.raw = raw
     run.threads = {int(tid): t for tid, t in raw["threads"].items()}
-    run.before = module_counts(load_json(run, "before.json"), pid)
-    run.paused = module_counts(load_json(run, "paused.json"), pid)
-    run.after = module_counts(load_json(run, "after.json"), pid)
-    run.after_perf = module_counts(load_json(run, "after-perf.json"), pid)
+    shown = {name: load_json(run, f"{name}.json")
+             for name in ("before", "paused", "after", "after-perf")}
+    run.before = module_counts(shown["before"], pid)
+    run.paused = module_counts(shown["paused"], pid)
+    run.after = module_counts(shown["after"], pid)
+    run.after_perf = module_counts(shown["after-perf"], pid)
     run.delta = delta(run.after, run.before)
+    run.latency_delta = delta(latency_samples(shown["after"], pid),
+                              latency_samples(shown["before"], pid))
     run.report = parse_report((run.outdir / "report.txt").read_text())
     return run
 
@@ -147,9 +167,7 @@ def test_module_equals_perf_raw_exits_per_vcpu(perf_run):
 
 def test_module_equals_perf_kvm_stat_report(perf_run):
     """Per reason, perf kvm stat report plus one unpaired exit per vCPU."""
-    module = Counter()
-    for (_, reason), n in perf_run.delta.items():
-        module[reason] += n
+    module = per_reason(perf_run.delta)
     report = to_kernel_names(perf_run.report, module)
     unpaired = Counter(t["last_exit_reason"]
                        for t in perf_run.threads.values())
@@ -161,3 +179,22 @@ def test_module_equals_perf_kvm_stat_report(perf_run):
         f"module minus perf kvm stat report, per reason: {differences}; "
         f"expected the last exit of each vCPU: {dict(unpaired)}\n"
         f"module: {dict(module)}\nperf: {report}")
+
+
+def test_latency_samples_are_perf_pairs(perf_run):
+    """Per reason, the module's latency samples are perf's exit-entry
+    pairs plus one exit per vCPU from before the interval."""
+    module = per_reason(perf_run.latency_delta)
+    report = to_kernel_names(perf_run.report, module)
+    extra = {r: module[r] - report.get(r, 0)
+             for r in set(module) | set(report)
+             if module[r] != report.get(r, 0)}
+    assert all(n > 0 for n in extra.values()), extra
+    assert sum(extra.values()) == perf_run.raw["vcpus"], (
+        f"module latency samples minus perf's pairs, per reason: {extra}")
+    # Per vCPU: one sample closed, one left open: as many as exits.
+    for tid in perf_run.threads:
+        samples = sum(n for (t, _), n in perf_run.latency_delta.items()
+                      if t == tid)
+        exits = sum(n for (t, _), n in perf_run.delta.items() if t == tid)
+        assert samples == exits, (tid, samples, exits)
