@@ -57,7 +57,9 @@ def output(run, name):
 
 @pytest.fixture(params=ACCOUNTING_KERNELS, scope="module")
 def run(request, lab_runs):
-    lab = lab_runs("module-accounting", request.param)
+    # The debug kernel (KASAN, lockdep, kmemleak) is several times slower.
+    lab = lab_runs("module-accounting", request.param,
+                   timeout=1500 if request.param == "debug" else 600)
     assert lab.proc.returncode == 0, lab.describe()
     return lab
 
@@ -318,6 +320,24 @@ def test_ended_vm_goes_after_the_age_limit(run):
                                for vm in load(run, "ttl.vms.json")["vms"]]
     info = load(run, "ttl.info.json")
     assert (info["vms"], info["vcpu_slots_used"]) == (0, 0), info
+
+
+def test_ended_vm_makes_room_under_the_memory_cap(run):
+    """With room for N vCPU threads, a VM of N vCPUs after another one
+    that ended is counted in full: the ended VM's slots are released to
+    it (the older VM is forgotten), nothing is dropped."""
+    slots = load(run, "evict.info-before.json")["vcpu_slots"]
+    assert 1 <= slots <= 8, f"max_memory_kb=48 gave {slots} vCPU slots"
+    first = load(run, "evict.a.exitgen.json")
+    made = load(run, "evict.b.exitgen.json")
+    assert len(first["vcpus"]) == len(made["vcpus"]) == slots
+    assert_counts_equal_made(made, load(run, "evict.b.show.json"),
+                             f"{run.kernel} evict", "module")
+    info = load(run, "evict.info.json")
+    assert info["exits_dropped"] == 0, info
+    assert info["dropped"]["no_vcpu_slot"] == 0, info
+    pids = [vm["pid"] for vm in load(run, "evict.vms.json")["vms"]]
+    assert made["pid"] in pids and first["pid"] not in pids, pids
 
 
 def refused(out):
