@@ -1301,7 +1301,9 @@ struct outcome {
 	int error;
 	bool extack;
 	char extack_msg[160];
-	unsigned int parts;
+	unsigned int parts; /* data messages: records, or a reply */
+	unsigned int datagrams; /* that carried its data or DONE */
+	uint64_t last_datagram;
 	bool not_multi; /* a dump part without NLM_F_MULTI */
 	bool done;
 	int done_error;
@@ -1332,8 +1334,9 @@ struct stats {
 	uint64_t ignored; /* dropped unread, or not a request */
 	uint64_t send_failed;
 	uint64_t unread; /* datagrams of which the kernel handles nothing */
-	uint64_t dump_parts;
+	uint64_t replies; /* data messages */
 	uint64_t dumps_done;
+	uint64_t dumps_multipart; /* answered over several datagrams */
 	uint64_t dumps_abandoned;
 	uint64_t ns; /* time spent on its cases */
 };
@@ -1359,6 +1362,7 @@ struct fuzzer {
 	uint64_t stray_answers;
 	uint64_t joins;
 	uint64_t joins_refused;
+	uint64_t datagrams; /* received, numbered */
 	struct buf rx;
 };
 
@@ -1619,6 +1623,8 @@ static bool take_datagram(struct fuzzer *f, struct exchange *x,
 	const uint8_t *p = f->rx.data;
 	size_t left = f->rx.len;
 
+	f->datagrams++;
+
 	while (left >= NLMSG_HDRLEN) {
 		struct nlmsghdr nlh;
 		struct outcome *o = NULL;
@@ -1637,6 +1643,10 @@ static bool take_datagram(struct fuzzer *f, struct exchange *x,
 					m = &x->msgs[i];
 					o = &x->out[i];
 				}
+			if (o && o->last_datagram != f->datagrams) {
+				o->last_datagram = f->datagrams;
+				o->datagrams++;
+			}
 			if (!o) {
 				f->stray_answers++;
 			} else if (nlh.nlmsg_type == NLMSG_ERROR) {
@@ -1799,7 +1809,7 @@ static void judge(struct fuzzer *f, const struct fuzz_case *fc,
 	int err;
 
 	st->messages++;
-	st->dump_parts += o->parts;
+	st->replies += o->parts;
 	if (o->bad_answer)
 		violation(f, fc, m, "malformed answer: %s", o->bad_why);
 	if (m->seen != SEEN_GENL) {
@@ -1813,6 +1823,8 @@ static void judge(struct fuzzer *f, const struct fuzz_case *fc,
 		violation(f, fc, m, "dump part without NLM_F_MULTI");
 	if (m->dump && o->done)
 		st->dumps_done++;
+	if (m->dump && o->datagrams > 1)
+		st->dumps_multipart++;
 	if (o->abandoned)
 		st->dumps_abandoned++;
 
@@ -2275,18 +2287,19 @@ static void print_text(const struct fuzzer *f, uint64_t cases, double seconds)
 	       f->seed, cases, VMEXIT_STAT_FAMILY_NAME, f->fam.id,
 	       f->fam.version, f->read_ok ? "allowed" : "refused",
 	       f->admin_ok ? "allowed" : "refused");
-	printf("%-15s %6s %6s %7s %7s %7s %6s %8s %6s %6s %6s %7s\n",
+	printf("%-15s %6s %6s %7s %7s %7s %6s %8s %7s %6s %6s %6s %7s\n",
 	       "category", "cases", "msgs", "granted", "refused", "ignored",
-	       "unread", "sendfail", "parts", "dumps", "aband", "ms");
+	       "unread", "sendfail", "replies", "dumps", "multi", "aband",
+	       "ms");
 	for (int c = 0; c < NR_COUNTED; c++) {
 		t = &f->by_cat[c];
 		printf("%-15s %6" PRIu64 " %6" PRIu64 " %7" PRIu64 " %7" PRIu64
-		       " %7" PRIu64 " %6" PRIu64 " %8" PRIu64 " %6" PRIu64
-		       " %6" PRIu64 " %6" PRIu64 " %7" PRIu64 "\n",
+		       " %7" PRIu64 " %6" PRIu64 " %8" PRIu64 " %7" PRIu64
+		       " %6" PRIu64 " %6" PRIu64 " %6" PRIu64 " %7" PRIu64 "\n",
 		       category_names[c], t->cases, t->messages, t->granted,
 		       t->refused, t->ignored, t->unread, t->send_failed,
-		       t->dump_parts, t->dumps_done, t->dumps_abandoned,
-		       t->ns / 1000000);
+		       t->replies, t->dumps_done, t->dumps_multipart,
+		       t->dumps_abandoned, t->ns / 1000000);
 	}
 	printf("errors:");
 	for (size_t e = 0; e < ARRAY_SIZE(f->errnos); e++)
@@ -2329,13 +2342,14 @@ static void print_json(const struct fuzzer *f, uint64_t cases, double seconds)
 		       ", \"messages\": %" PRIu64 ", \"granted\": %" PRIu64
 		       ", \"refused\": %" PRIu64 ", \"ignored\": %" PRIu64
 		       ", \"unread\": %" PRIu64 ", \"send_failed\": %" PRIu64
-		       ", \"dump_parts\": %" PRIu64 ", \"dumps_done\": %" PRIu64
+		       ", \"replies\": %" PRIu64 ", \"dumps_done\": %" PRIu64
+		       ", \"dumps_multipart\": %" PRIu64
 		       ", \"dumps_abandoned\": %" PRIu64 ", \"ms\": %" PRIu64
 		       "}",
 		       c ? "," : "", category_names[c], t->cases, t->messages,
 		       t->granted, t->refused, t->ignored, t->unread,
-		       t->send_failed, t->dump_parts, t->dumps_done,
-		       t->dumps_abandoned, t->ns / 1000000);
+		       t->send_failed, t->replies, t->dumps_done,
+		       t->dumps_multipart, t->dumps_abandoned, t->ns / 1000000);
 	}
 	printf("},\n \"errors\": {");
 	for (size_t e = 0; e < ARRAY_SIZE(f->errnos); e++)
@@ -2612,8 +2626,10 @@ int main(int argc, char **argv)
 		fprintf(stderr, "nlfuzz: out of memory\n");
 		return 2;
 	}
-	if (parse_options(argc, argv, &o))
-		return 2;
+	if (parse_options(argc, argv, &o)) {
+		status = 2;
+		goto out;
+	}
 	if (o.dry_run) {
 		status = dry_run(&o);
 		goto out;

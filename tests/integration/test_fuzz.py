@@ -31,6 +31,9 @@ CASES = 10000
 MIN_MALFORMED = 10000
 # Every command number 0..40, do and dump.
 SWEEP = 41 * 2
+# vm-run's limit: two nlfuzz runs of CASES, boot and checks.  Under KASAN
+# and TCG a request takes tens of milliseconds.
+TIMEOUT = {"6.1": 900, "debug": 2400}
 
 # Request kinds the contract refuses whoever sends them.
 REFUSED_KINDS = ["wrong_mode", "unknown_attr", "wrong_size", "wrong_type",
@@ -61,7 +64,8 @@ def run(request):
             pytest.fail(f"{binary} is not built; run make check")
     outdir = LAB_OUT / kernel / "fuzz"
     proc = vm_run(kernel, REPO / "tests" / "integration" / "guest" / "fuzz",
-                  outdir, tool, ROOT_SEED, NOBODY_SEED, CASES)
+                  outdir, tool, ROOT_SEED, NOBODY_SEED, CASES,
+                  timeout=TIMEOUT.get(kernel, 900))
     return LabRun(kernel, outdir, proc)
 
 
@@ -117,12 +121,11 @@ def test_fuzz_as_root(run):
     assert_thorough(doc, ROOT_SEED)
     assert doc["read"] == "allowed" and doc["admin"] == "allowed", doc
     assert cats["valid"]["granted"] == cats["valid"]["messages"] > 0, cats
-    # Dumps ran to their end, over several messages, and were left
-    # half-way too.
-    dumps = sum(c["dumps_done"] for c in cats.values())
-    parts = sum(c["dump_parts"] for c in cats.values())
-    assert dumps > 0 and parts > dumps, cats
-    assert cats["dump_abandon"]["dumps_abandoned"] > 0, cats["dump_abandon"]
+    # Dumps ran to their end, some over several datagrams, and some were
+    # left half-way.
+    for key in ("replies", "dumps_done", "dumps_multipart",
+                "dumps_abandoned"):
+        assert sum(c[key] for c in cats.values()) > 0, (key, cats)
     assert doc["refused_with_extack"] > 0, doc
     assert doc["joins"] > 0 and doc["joins_refused"] == 0, doc
 
@@ -137,12 +140,6 @@ def test_fuzz_as_nobody(run):
     assert not granted, granted
     assert doc["errors"].get("EPERM", 0) > 0, doc["errors"]
     assert doc["joins"] == 0 and doc["joins_refused"] > 0, doc
-
-
-def test_fuzz_is_fast_enough(run):
-    # Not a benchmark: a run this slow would not fit vm-run's time limit.
-    root_ms, nobody_ms = map(int, text(run, "nlfuzz.ms").split())
-    assert root_ms + nobody_ms < 400_000, (root_ms, nobody_ms)
 
 
 def test_kernel_log_clean(run):
