@@ -44,8 +44,7 @@
 #define CAPTURE_MAX 4096
 #define RX_SIZE 8192
 #define GENL_HDR_END (NLMSG_HDRLEN + GENL_HDRLEN)
-/* Attribute types are 14 bits; the top two are the nested and byte-order
- * flags. */
+/* Attribute types have 14 bits; the top two are the nest and order flags. */
 #define ATTR_TYPE_MAX 0x3fff
 #define MAX_CASES 10000000
 
