@@ -257,6 +257,9 @@ def test_ended_vm_is_released(run):
                                    for v in made["vcpus"]), vm
     assert vm["dropped"] == 0 and vm["details_dropped"] == 0, vm
     assert vm["vm_id"] == shown_vm(shown, made)["vm_id"]
+
+
+def test_ended_vm_frees_its_vcpu_slots(run):
     before = load(run, "accounting.info-before.json")
     after = load(run, "accounting.info-after.json")
     # Per-vCPU state is released when its thread exits (issue 3); the
