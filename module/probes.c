@@ -87,7 +87,8 @@ static void vxs_count_exit(struct vxs_core *core, struct kvm_vcpu *vcpu,
 		this_cpu_inc(core->cpu->dropped_no_vcpu_slot);
 		return;
 	}
-	vxs_block_count_exit(core, block, reason, ktime_get_ns());
+	vxs_block_count_exit(core, block, reason,
+			     READ_ONCE(core->latency) ? ktime_get_ns() : 0);
 }
 
 #if VXS_KVM_EXIT_PROTO == VXS_KVM_EXIT_PROTO_VCPU_ISA
@@ -98,14 +99,24 @@ struct vxs_vcpu_svm_head {
 	struct vmcb *vmcb;
 };
 
+/*
+ * The last VMCB each CPU found valid: a vCPU keeps its VMCB (two with
+ * nested SVM), so the full check runs about once per vCPU and CPU, not
+ * once per exit.
+ */
+static DEFINE_PER_CPU(struct vmcb *, vxs_vmcb_checked);
+
 static bool vxs_svm_exit_reason(struct kvm_vcpu *vcpu, u32 *reason)
 {
 	struct vxs_vcpu_svm_head *svm =
 		container_of(vcpu, struct vxs_vcpu_svm_head, vcpu);
 	struct vmcb *vmcb = READ_ONCE(svm->vmcb);
 
-	if (unlikely(!PAGE_ALIGNED(vmcb) || !virt_addr_valid(vmcb)))
-		return false;
+	if (unlikely(vmcb != this_cpu_read(vxs_vmcb_checked))) {
+		if (unlikely(!PAGE_ALIGNED(vmcb) || !virt_addr_valid(vmcb)))
+			return false;
+		this_cpu_write(vxs_vmcb_checked, vmcb);
+	}
 	*reason = (u32)READ_ONCE(vmcb->control.exit_code);
 	return true;
 }
@@ -168,8 +179,12 @@ static void vxs_kvm_entry_probe(void *data, struct kvm_vcpu *vcpu)
 
 	this_cpu_inc(core->cpu->entries_seen);
 	block = vxs_block_lookup(core, current);
-	if (block && block->kvm_vcpu == vcpu)
-		vxs_block_count_entry(core, block, ktime_get_ns());
+	if (!block || block->kvm_vcpu != vcpu)
+		return;
+	/* The clock is read only when something is being timed. */
+	vxs_block_count_entry(core, block,
+			      block->exit_timed || block->open_user ?
+			      ktime_get_ns() : 0);
 }
 
 static void vxs_kvm_userspace_exit_probe(void *data, u32 reason, int err)
@@ -180,7 +195,9 @@ static void vxs_kvm_userspace_exit_probe(void *data, u32 reason, int err)
 	this_cpu_inc(core->cpu->user_exits_seen);
 	block = vxs_block_lookup(core, current);
 	if (block)
-		vxs_block_count_user_exit(core, block, reason, ktime_get_ns());
+		vxs_block_count_user_exit(core, block, reason,
+					  READ_ONCE(core->latency) ?
+					  ktime_get_ns() : 0);
 }
 
 static void vxs_count_detail(struct vxs_core *core, u32 kind, u64 key)
