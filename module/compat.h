@@ -18,6 +18,10 @@
 #define VXS_GENL_HAS_RESV_START_OP \
 	(LINUX_VERSION_CODE >= KERNEL_VERSION(6, 1, 0))
 
+/* 6.5 gave a dump's ->start() the request's extack (cb->extack). */
+#define VXS_GENL_START_HAS_EXTACK \
+	(LINUX_VERSION_CODE >= KERNEL_VERSION(6, 5, 0))
+
 /* 6.2 moved a dump's parsed attributes into a struct genl_info. */
 #define VXS_GENL_DUMP_HAS_INFO \
 	(LINUX_VERSION_CODE >= KERNEL_VERSION(6, 2, 0))

@@ -354,6 +354,9 @@ struct vxs_dump_ctx {
 	u32 nr;
 	u32 next;			/* first record not sent yet */
 	bool by_vm;
+	/* Before 6.5: why ->start() refused, for the first ->dumpit(). */
+	int refusal;
+	const char *refusal_msg;
 };
 
 /* One record as one message; -EMSGSIZE leaves skb as it was. */
@@ -490,27 +493,26 @@ static const struct vxs_filter_attrs vxs_vm_filter_attrs = {
 /* Permission and filter of a dump; the snapshot is the caller's. */
 static int vxs_dump_prepare(struct netlink_callback *cb,
 			    const struct vxs_filter_attrs *where,
-			    struct vxs_filter *filter)
+			    struct vxs_filter *filter,
+			    struct netlink_ext_ack *extack)
 {
-	struct vxs_dump_ctx *ctx = (struct vxs_dump_ctx *)cb->ctx;
 	int err;
 
-	BUILD_BUG_ON(sizeof(*ctx) > sizeof(cb->ctx));
-
-	err = vxs_may_read(cb->extack);
+	err = vxs_may_read(extack);
 	if (err)
 		return err;
-	return vxs_parse_filter(vxs_dump_attrs(cb), where, filter, cb->extack);
+	return vxs_parse_filter(vxs_dump_attrs(cb), where, filter, extack);
 }
 
 static int vxs_dump_begin(struct netlink_callback *cb,
 			  const struct vxs_dump_kind *kind, void *snap,
-			  const void *records, u32 nr, bool by_vm)
+			  const void *records, u32 nr, bool by_vm,
+			  struct netlink_ext_ack *extack)
 {
 	struct vxs_dump_ctx *ctx = (struct vxs_dump_ctx *)cb->ctx;
 
 	if (!snap) {
-		NL_SET_ERR_MSG(cb->extack,
+		NL_SET_ERR_MSG(extack,
 			       "no memory for a snapshot of the statistics");
 		return -ENOMEM;
 	}
@@ -523,77 +525,137 @@ static int vxs_dump_begin(struct netlink_callback *cb,
 	return 0;
 }
 
-static int vxs_genl_get_exits_start(struct netlink_callback *cb)
+/*
+ * Before 6.5 a dump's ->start() runs without an extack (cb->extack is
+ * NULL there), so a refusal from it would reach the user as a bare errno.
+ * There the refusal is kept in the dump's context and the first
+ * ->dumpit() returns it: the dump then ends in NLMSG_DONE with the errno
+ * and the message.
+ */
+typedef int (*vxs_dump_begin_fn)(struct netlink_callback *cb,
+				 struct netlink_ext_ack *extack);
+
+static int vxs_dump_start(struct netlink_callback *cb, vxs_dump_begin_fn begin)
+{
+	struct vxs_dump_ctx *ctx = (struct vxs_dump_ctx *)cb->ctx;
+	struct netlink_ext_ack extack = {};
+	int err;
+
+	BUILD_BUG_ON(sizeof(*ctx) > sizeof(cb->ctx));
+
+	if (VXS_GENL_START_HAS_EXTACK)
+		return begin(cb, cb->extack);
+	err = begin(cb, &extack);
+	if (err) {
+		ctx->refusal = err;
+		ctx->refusal_msg = extack._msg;
+	}
+	return 0;
+}
+
+static int vxs_get_exits_begin(struct netlink_callback *cb,
+			       struct netlink_ext_ack *extack)
 {
 	struct vxs_exit_snapshot *snap;
 	struct vxs_filter filter;
 	int err;
 
-	err = vxs_dump_prepare(cb, &vxs_exit_filter_attrs, &filter);
+	err = vxs_dump_prepare(cb, &vxs_exit_filter_attrs, &filter, extack);
 	if (err)
 		return err;
 	snap = vxs_exits_snapshot(&filter);
 	return vxs_dump_begin(cb, &vxs_dump_exits, snap,
 			      snap ? snap->rec : NULL, snap ? snap->nr : 0,
-			      filter.by_vm);
+			      filter.by_vm, extack);
 }
 
-static int vxs_genl_get_user_exits_start(struct netlink_callback *cb)
+static int vxs_genl_get_exits_start(struct netlink_callback *cb)
+{
+	return vxs_dump_start(cb, vxs_get_exits_begin);
+}
+
+static int vxs_get_user_exits_begin(struct netlink_callback *cb,
+				    struct netlink_ext_ack *extack)
 {
 	struct vxs_user_snapshot *snap;
 	struct vxs_filter filter;
 	int err;
 
-	err = vxs_dump_prepare(cb, &vxs_user_filter_attrs, &filter);
+	err = vxs_dump_prepare(cb, &vxs_user_filter_attrs, &filter, extack);
 	if (err)
 		return err;
 	snap = vxs_user_snapshot(&filter);
 	return vxs_dump_begin(cb, &vxs_dump_user_exits, snap,
 			      snap ? snap->rec : NULL, snap ? snap->nr : 0,
-			      filter.by_vm);
+			      filter.by_vm, extack);
 }
 
-static int vxs_genl_get_details_start(struct netlink_callback *cb)
+static int vxs_genl_get_user_exits_start(struct netlink_callback *cb)
+{
+	return vxs_dump_start(cb, vxs_get_user_exits_begin);
+}
+
+static int vxs_get_details_begin(struct netlink_callback *cb,
+				 struct netlink_ext_ack *extack)
 {
 	struct vxs_detail_snapshot *snap;
 	struct vxs_filter filter;
 	int err;
 
-	err = vxs_dump_prepare(cb, &vxs_detail_filter_attrs, &filter);
+	err = vxs_dump_prepare(cb, &vxs_detail_filter_attrs, &filter, extack);
 	if (err)
 		return err;
 	snap = vxs_details_snapshot(&filter);
 	return vxs_dump_begin(cb, &vxs_dump_details, snap,
 			      snap ? snap->rec : NULL, snap ? snap->nr : 0,
-			      false);
+			      false, extack);
 }
 
-static int vxs_genl_get_vms_start(struct netlink_callback *cb)
+static int vxs_genl_get_details_start(struct netlink_callback *cb)
+{
+	return vxs_dump_start(cb, vxs_get_details_begin);
+}
+
+static int vxs_get_vms_begin(struct netlink_callback *cb,
+			     struct netlink_ext_ack *extack)
 {
 	struct vxs_vm_snapshot *snap;
 	struct vxs_filter filter;
 	int err;
 
-	err = vxs_dump_prepare(cb, &vxs_vm_filter_attrs, &filter);
+	err = vxs_dump_prepare(cb, &vxs_vm_filter_attrs, &filter, extack);
 	if (err)
 		return err;
 	snap = vxs_vms_snapshot(&filter);
 	return vxs_dump_begin(cb, &vxs_dump_vms, snap,
 			      snap ? snap->rec : NULL, snap ? snap->nr : 0,
-			      false);
+			      false, extack);
+}
+
+static int vxs_genl_get_vms_start(struct netlink_callback *cb)
+{
+	return vxs_dump_start(cb, vxs_get_vms_begin);
 }
 
 static int vxs_genl_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 {
 	struct vxs_dump_ctx *ctx = (struct vxs_dump_ctx *)cb->ctx;
-	const struct vxs_msg msg = {
+	struct vxs_msg msg = {
 		.portid = NETLINK_CB(cb->skb).portid,
 		.seq = cb->nlh->nlmsg_seq,
 		.family_id = vxs_genl_family.id,
 		.flags = NLM_F_MULTI,
-		.cmd = ctx->kind->cmd,
 	};
-	int ret = vxs_dump_resume(skb, ctx, &msg);
+	int ret;
+
+	if (unlikely(ctx->refusal)) {
+		/* Set by NL_SET_ERR_MSG() in ->start(): a static string. */
+		if (cb->extack)
+			cb->extack->_msg = ctx->refusal_msg;
+		return ctx->refusal;
+	}
+	msg.cmd = ctx->kind->cmd;
+	ret = vxs_dump_resume(skb, ctx, &msg);
 
 	if (ret < 0)
 		NL_SET_ERR_MSG(cb->extack,
