@@ -24,7 +24,7 @@ def tool_for(kernel):
     return REPO / "user" / "vmexit-stat"
 
 
-def vm_run(kernel, *cmd, timeout=600):
+def vm_run(kernel, *cmd, timeout=600, lab_args=()):
     """Runs cmd in the lab VM booted with kernel; returns CompletedProcess.
 
     timeout is vm-run's limit for the whole VM (boot and CMD); the
@@ -36,7 +36,7 @@ def vm_run(kernel, *cmd, timeout=600):
     started counts.
     """
     argv = [str(VM_RUN), "--kernel", kernel, "--timeout", str(timeout),
-            "--", *map(str, cmd)]
+            *lab_args, "--", *map(str, cmd)]
     for _ in range(2):
         proc = subprocess.run(argv, cwd=REPO, capture_output=True,
                               text=True, timeout=timeout + 300, check=False)
@@ -64,7 +64,7 @@ def lab_runs():
     """Memoizes one guest-script run per (script, kernel) for the session."""
     cache = {}
 
-    def run(script, kernel, timeout=600):
+    def run(script, kernel, timeout=600, lab_args=()):
         key = (script, kernel)
         if key not in cache:
             outdir = LAB_OUT / kernel / Path(script).name
@@ -72,7 +72,8 @@ def lab_runs():
             if not tool.exists():
                 pytest.fail(f"{tool} is not built; run make check")
             proc = vm_run(kernel, REPO / "tests" / "integration" / "guest" /
-                          script, outdir, tool, timeout=timeout)
+                          script, outdir, tool, timeout=timeout,
+                          lab_args=lab_args)
             cache[key] = LabRun(kernel, outdir, proc)
         return cache[key]
 

@@ -16,7 +16,7 @@ from conftest import LAB_OUT, REPO, LabRun, tool_for, vm_run
 
 # Under KASAN and TCG a load and an unload take seconds each; the 100
 # reloads dominate the run (see OUTDIR/timing for each part's share).
-DEBUG_RUN_TIMEOUT = 1500
+DEBUG_RUN_TIMEOUT = 1200
 
 KTAP_RESULT = re.compile(
     r"^\s*(?P<ok>ok|not ok) (?P<num>\d+) (?P<name>[\w.-]+)(?P<rest>.*)$")

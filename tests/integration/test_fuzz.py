@@ -33,7 +33,7 @@ MIN_MALFORMED = 10000
 SWEEP = 41 * 2
 # vm-run's limit: two nlfuzz runs of CASES, boot and checks.  Under KASAN
 # and TCG a request takes tens of milliseconds.
-TIMEOUT = {"6.1": 900, "debug": 2400}
+TIMEOUT = {"6.1": 600, "debug": 1000}
 
 # Request kinds the contract refuses whoever sends them.
 REFUSED_KINDS = ["wrong_mode", "unknown_attr", "wrong_size", "wrong_type",
