@@ -76,16 +76,43 @@
 #define VXS_KVM_PIO_OUT			1
 #define VXS_KVM_TRACE_MMIO_WRITE	2
 
+/*
+ * The block of the vCPU thread that last counted on this CPU.  The probes
+ * of one exit (kvm_exit, the drill-down, kvm_userspace_exit, kvm_entry)
+ * fire in one thread, mostly on one CPU, so they find its block here
+ * rather than in the index.  block->task == current proves that it is
+ * the thread's live block: only the thread itself sets or clears it (on
+ * its first exit, when it runs another vCPU, when it exits).
+ */
+static DEFINE_PER_CPU(struct vxs_block *, vxs_cpu_block);
+
+static struct vxs_block *vxs_current_block(struct vxs_core *core)
+{
+	struct vxs_block *block = this_cpu_read(vxs_cpu_block);
+
+	if (likely(block && READ_ONCE(block->task) == current))
+		return block;
+	block = vxs_block_lookup(core, current);
+	if (block)
+		this_cpu_write(vxs_cpu_block, block);
+	return block;
+}
+
 static void vxs_count_exit(struct vxs_core *core, struct kvm_vcpu *vcpu,
 			   u32 isa, u32 reason)
 {
-	struct vxs_block *block;
+	struct vxs_block *block = this_cpu_read(vxs_cpu_block);
 
-	block = vxs_block_get(core, current, vcpu, vcpu->kvm,
-			      vcpu->kvm->userspace_pid, vcpu->vcpu_id, isa);
-	if (unlikely(!block)) {
-		this_cpu_inc(core->cpu->dropped_no_vcpu_slot);
-		return;
+	if (unlikely(!block || READ_ONCE(block->task) != current ||
+		     block->kvm_vcpu != vcpu)) {
+		block = vxs_block_get(core, current, vcpu, vcpu->kvm,
+				      vcpu->kvm->userspace_pid, vcpu->vcpu_id,
+				      isa);
+		if (unlikely(!block)) {
+			this_cpu_inc(core->cpu->dropped_no_vcpu_slot);
+			return;
+		}
+		this_cpu_write(vxs_cpu_block, block);
 	}
 	vxs_block_count_exit(core, block, reason,
 			     READ_ONCE(core->latency) ? ktime_get_ns() : 0);
@@ -178,7 +205,7 @@ static void vxs_kvm_entry_probe(void *data, struct kvm_vcpu *vcpu)
 	struct vxs_block *block;
 
 	this_cpu_inc(core->cpu->entries_seen);
-	block = vxs_block_lookup(core, current);
+	block = vxs_current_block(core);
 	if (!block || block->kvm_vcpu != vcpu)
 		return;
 	/* The clock is read only when something is being timed. */
@@ -193,7 +220,7 @@ static void vxs_kvm_userspace_exit_probe(void *data, u32 reason, int err)
 	struct vxs_block *block;
 
 	this_cpu_inc(core->cpu->user_exits_seen);
-	block = vxs_block_lookup(core, current);
+	block = vxs_current_block(core);
 	if (block)
 		vxs_block_count_user_exit(core, block, reason,
 					  READ_ONCE(core->latency) ?
@@ -202,9 +229,10 @@ static void vxs_kvm_userspace_exit_probe(void *data, u32 reason, int err)
 
 static void vxs_count_detail(struct vxs_core *core, u32 kind, u64 key)
 {
-	struct vxs_block *block = vxs_block_lookup(core, current);
+	struct vxs_block *block = vxs_current_block(core);
 
-	if (block)
+	/* The exit's first detail only: completions trace it again. */
+	if (block && block->detail_pending)
 		vxs_block_count_detail(core, block, kind, key);
 }
 
