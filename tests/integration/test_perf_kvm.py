@@ -112,10 +112,7 @@ def to_kernel_names(perf_rows, kernel_names):
 @pytest.fixture(params=KERNELS, scope="module")
 def perf_run(request, lab_runs):
     # A nested guest boots under TCG: 2-4 minutes on a busy machine.
-    # perf enables and disables every kvm:* tracepoint while the guest
-    # runs: see vm-run --one-tcg-thread.
-    run = lab_runs("perf-kvm", request.param, timeout=900,
-                   lab_args=["--one-tcg-thread"])
+    run = lab_runs("perf-kvm", request.param, timeout=900)
     assert run.proc.returncode == 0, run.describe()
     raw = load_json(run, "perf-raw.json")
     pid = raw["pid"]
