@@ -28,7 +28,7 @@ def tool_for(kernel):
     return REPO / "user" / "vmexit-stat"
 
 
-def vm_run(kernel, *cmd, timeout=600):
+def vm_run(kernel, *cmd, timeout=600, lab_args=()):
     """Runs cmd in the lab VM booted with kernel; returns CompletedProcess.
 
     timeout is vm-run's limit for the whole VM (boot and CMD); the
@@ -44,7 +44,7 @@ def vm_run(kernel, *cmd, timeout=600):
     Any other failure after CMD started counts.
     """
     argv = [str(VM_RUN), "--kernel", kernel, "--timeout", str(timeout),
-            "--", *map(str, cmd)]
+            *lab_args, "--", *map(str, cmd)]
     for _ in range(2):
         proc = subprocess.run(argv, cwd=REPO, capture_output=True,
                               text=True, timeout=timeout + 300, check=False)

@@ -45,8 +45,10 @@ def debug_run():
     if not tool.exists():
         pytest.fail(f"{tool} is not built; run make check")
     outdir = LAB_OUT / "debug" / "debug-kernel"
+    # The reloads switch tracepoints that both CPUs run at full rate.
     proc = vm_run("debug", REPO / "tests" / "integration" / "guest" /
-                  "debug-kernel", outdir, tool, timeout=DEBUG_RUN_TIMEOUT)
+                  "debug-kernel", outdir, tool, timeout=DEBUG_RUN_TIMEOUT,
+                  lab_args=["--one-tcg-thread"])
     return LabRun("debug", outdir, proc)
 
 
