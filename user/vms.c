@@ -113,9 +113,13 @@ void vms_print(FILE *out, const struct vmexit_vms *vms, const char *proc_root,
 		fprintf(out, "no VMs\n");
 		return;
 	}
-	fprintf(out, "%8s %-16s %-16s %-8s %9s %9s %14s %12s %9s %9s\n", "pid",
-		"vm_id", "name", "state", "vcpus", "ran", "exits", "user exits",
-		"avg exit", "dropped");
+	/*
+	 * Apart: a dropped exit is missing from the counts by reason, an
+	 * exit without a detail only from the drill-down (its table full).
+	 */
+	fprintf(out, "%8s %-16s %-16s %-8s %9s %9s %14s %12s %9s %9s %10s\n",
+		"pid", "vm_id", "name", "state", "vcpus", "ran", "exits",
+		"user exits", "avg exit", "dropped", "no detail");
 	for (i = 0; i < vms->nr; i++) {
 		const struct vmexit_vm *vm = &vms->rec[i];
 		const char *state = vm_state_name(vm->state);
@@ -132,10 +136,10 @@ void vms_print(FILE *out, const struct vmexit_vms *vms, const char *proc_root,
 				  !vm->exits, avg, sizeof(avg));
 		fprintf(out,
 			"%8" PRIu32 " %-16s %-16s %-8s %9s %9s %14" PRIu64
-			" %12" PRIu64 " %9s %9" PRIu64 "\n",
+			" %12" PRIu64 " %9s %9" PRIu64 " %10" PRIu64 "\n",
 			vm->pid, vm_id, name[0] ? name : "?",
 			state ? state : "?", vcpus, ran, vm->exits,
-			vm->user_exits, avg, vm->dropped + vm->details_dropped);
+			vm->user_exits, avg, vm->dropped, vm->details_dropped);
 	}
 }
 

@@ -155,7 +155,7 @@ static void vms_text(void)
 	/* running 10 s so far; avg exit 6 ms / 3000 = 2us */
 	CHECK_CONTAINS(text, "    4242 0000000000001234 qemu-system-x86  "
 			     "running        2/3     10.0s           3000 "
-			     "         100     2.0us         3\n");
+			     "         100     2.0us         1          2\n");
 	/* ended after 2.5 s */
 	CHECK_CONTAINS(text, "exitgen          ended          0/2      2.5s");
 	free(text);
