@@ -541,10 +541,22 @@ static struct vxs_user_slot *vxs_user_slot_get(struct vxs_block *block,
 	return NULL;
 }
 
+/*
+ * The drill-down keeps the busiest keys, not the first ones.  A key that
+ * finds neither itself nor a free slot among those it may probe takes the
+ * place of the least used of them and inherits its count (Space-Saving,
+ * Metwally et al., 2005): a key that keeps coming, such as the serial port
+ * of a booting guest, displaces those seen a few times (CPUID leaves and
+ * MSRs read at boot), and every key busier than a slot's share stays.  A
+ * count is then high by at most what it inherited, which is counted as
+ * details dropped.  The slot's used field counts its changes, so that a
+ * reader never pairs one key with another's count (vxs_copy_details()).
+ */
 static struct vxs_detail_slot *vxs_detail_slot_get(struct vxs_block *block,
 						   u32 kind, u64 key)
 {
 	u32 home = hash_64(key ^ ((u64)kind << 56), ilog2(VXS_DETAIL_SLOTS));
+	struct vxs_detail_slot *least = NULL;
 	u32 i;
 
 	for (i = 0; i < VXS_DETAIL_MAX_PROBES; i++) {
@@ -557,11 +569,24 @@ static struct vxs_detail_slot *vxs_detail_slot_get(struct vxs_block *block,
 			slot->kind = kind;
 			slot->key = key;
 			/* A reader that sees used also sees kind and key. */
-			smp_store_release(&slot->used, 1);
+			smp_store_release(&slot->used, 2);
 			return slot;
 		}
+		if (!least || slot->count < least->count)
+			least = slot;
 	}
-	return NULL;
+
+	WRITE_ONCE(block->details_dropped,
+		   block->details_dropped + least->count);
+	/* used is the slot's sequence count: odd while its key changes. */
+	WRITE_ONCE(least->used, least->used + 1);
+	/* Readers see the odd count before the new key; see the copy. */
+	smp_wmb();
+	WRITE_ONCE(least->kind, kind);
+	WRITE_ONCE(least->key, key);
+	/* Even again, after the new key, for the copy's second look. */
+	smp_store_release(&least->used, least->used + 1);
+	return least;
 }
 
 void vxs_block_count_exit(struct vxs_core *core, struct vxs_block *block,
@@ -652,10 +677,6 @@ void vxs_block_count_detail(struct vxs_core *core, struct vxs_block *block,
 	vxs_block_sync(core, block);
 
 	slot = vxs_detail_slot_get(block, kind, key);
-	if (unlikely(!slot)) {
-		WRITE_ONCE(block->details_dropped, block->details_dropped + 1);
-		return;
-	}
 	WRITE_ONCE(slot->count, slot->count + 1);
 }
 
@@ -802,15 +823,24 @@ static u32 vxs_copy_details(const struct vxs_block *block,
 
 	for (i = 0; i < VXS_DETAIL_SLOTS && n < room; i++) {
 		const struct vxs_detail_slot *slot = &block->detail_slots[i];
+		u32 seq;
 
-		/* Pairs with the release in vxs_detail_slot_get(). */
-		if (!smp_load_acquire(&slot->used))
+		/* Pairs with the releases in vxs_detail_slot_get(). */
+		seq = smp_load_acquire(&slot->used);
+		if (!seq || (seq & 1))
 			continue;
 		rec[n].vm_id = id->vm_id;
 		rec[n].pid = id->pid;
 		rec[n].kind = READ_ONCE(slot->kind);
 		rec[n].key = READ_ONCE(slot->key);
 		rec[n].count = READ_ONCE(slot->count);
+		/*
+		 * The copy happens before the second look at the count: a
+		 * slot that changed keys meanwhile is skipped this time.
+		 */
+		smp_rmb();
+		if (READ_ONCE(slot->used) != seq)
+			continue;
 		n++;
 	}
 	return n;

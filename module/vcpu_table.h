@@ -58,7 +58,7 @@ struct vxs_user_slot {
 };
 
 struct vxs_detail_slot {
-	u32 used;
+	u32 used;		/* 0 free, else even; odd while it changes */
 	u32 kind;
 	u64 key;
 	u64 count;

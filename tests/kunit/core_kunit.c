@@ -442,11 +442,60 @@ static void vmexit_stat_aggregation_details(struct kunit *test)
 	kvfree(snap);
 }
 
+static void test_detail_exit(struct test_ctx *ctx, struct vxs_block *block,
+			     u32 kind, u64 key, u64 now)
+{
+	vxs_block_count_exit(&ctx->core, block, SVM_EXIT_IOIO, now);
+	vxs_block_count_detail(&ctx->core, block, kind, key);
+	vxs_block_count_entry(&ctx->core, block, now + 1);
+}
+
+/* A full drill-down keeps the busiest keys: those seen once give way. */
+static void vmexit_stat_aggregation_details_keep_busiest(struct kunit *test)
+{
+	struct test_ctx *ctx = test_ctx_new(test, 4);
+	struct vxs_block *block = test_claim(test, ctx, 0, &test_kvm_a, 0);
+	struct vxs_filter filter = { .limit = VXS_DETAIL_SLOTS };
+	struct vxs_detail_snapshot *snap;
+	struct vxs_info info;
+	u64 port_count = 0, sum = 0;
+	unsigned int i;
+
+	/* Twice as many MSRs, each read once, as the table has slots... */
+	for (i = 0; i < 2 * VXS_DETAIL_SLOTS; i++)
+		test_detail_exit(ctx, block, VMEXIT_STAT_DETAIL_MSR_READ,
+				 0x1000 + i, 2 * i);
+	/* ...then one port, again and again. */
+	for (i = 0; i < 1000; i++)
+		test_detail_exit(ctx, block, VMEXIT_STAT_DETAIL_PIO_OUT, 0x3f8,
+				 1000 + 2 * i);
+
+	snap = vxs_core_details(&ctx->core, &filter);
+	KUNIT_ASSERT_NOT_NULL(test, snap);
+	KUNIT_EXPECT_LE(test, snap->nr, (u32)VXS_DETAIL_SLOTS);
+	for (i = 0; i < snap->nr; i++) {
+		sum += snap->rec[i].count;
+		if (snap->rec[i].kind == VMEXIT_STAT_DETAIL_PIO_OUT &&
+		    snap->rec[i].key == 0x3f8)
+			port_count = snap->rec[i].count;
+	}
+	kvfree(snap);
+	vxs_core_info(&ctx->core, &info);
+
+	/* The port is there, high by at most what counts as dropped. */
+	KUNIT_EXPECT_GE(test, port_count, 1000ULL);
+	KUNIT_EXPECT_GT(test, info.details_dropped, 0ULL);
+	KUNIT_EXPECT_LE(test, port_count - 1000, info.details_dropped);
+	/* Every detail is in some slot's count: none was lost. */
+	KUNIT_EXPECT_EQ(test, sum, 1000ULL + 2 * VXS_DETAIL_SLOTS);
+}
+
 static struct kunit_case vmexit_stat_aggregation_cases[] = {
 	KUNIT_CASE(vmexit_stat_aggregation_threads_and_vcpus),
 	KUNIT_CASE(vmexit_stat_aggregation_filters),
 	KUNIT_CASE(vmexit_stat_aggregation_across_cpus),
 	KUNIT_CASE(vmexit_stat_aggregation_details),
+	KUNIT_CASE(vmexit_stat_aggregation_details_keep_busiest),
 	{}
 };
 
