@@ -32,7 +32,9 @@
  *	filters and BY_VM flag as GET_EXITS.
  * GET_DETAILS (dump): per VM, the busiest I/O ports, MSRs, CPUID leaves
  *	and MMIO pages, by number of exits; LIMIT (default 16) per VM and
- *	kind.  Filters: VM_PID, VM_ID.
+ *	kind.  Filters: VM_PID, VM_ID.  The tables are bounded and keep the
+ *	busiest keys (Space-Saving): a count may be high by at most the
+ *	VM's DETAILS_DROPPED.
  * GET_VMS (dump): one message per VM: state, vCPUs, start and end time,
  *	totals.  VMs whose vCPU threads have all exited stay listed as ended
  *	until a reset or until they are older than the ended-VM age limit.
