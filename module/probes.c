@@ -249,9 +249,29 @@ static void vxs_kvm_msr_probe(void *data, unsigned int write, u32 ecx)
 				       VMEXIT_STAT_DETAIL_MSR_READ, ecx);
 }
 
+/*
+ * Whether CPUID's subleaf (ECX) selects anything in this leaf (the SDM's
+ * and APM's leaves with subleaves).  Elsewhere ECX holds whatever the
+ * guest left there, which would split one leaf into many keys.
+ */
+static bool vxs_cpuid_has_subleaves(unsigned int function)
+{
+	switch (function) {
+	case 0x4: case 0x7: case 0xb: case 0xd: case 0xf: case 0x10:
+	case 0x12: case 0x14: case 0x17: case 0x18: case 0x1d: case 0x1e:
+	case 0x1f: case 0x20: case 0x23: case 0x24:
+	case 0x8000001d: case 0x80000020: case 0x80000026:
+		return true;
+	default:
+		return false;
+	}
+}
+
 static void vxs_kvm_cpuid_probe(void *data, unsigned int function,
 				unsigned int index)
 {
+	if (!vxs_cpuid_has_subleaves(function))
+		index = 0;
 	vxs_count_detail(data, VMEXIT_STAT_DETAIL_CPUID,
 			 (u64)function << 32 | index);
 }
