@@ -76,15 +76,22 @@ def lab_runs():
     """Memoizes one guest-script run per (script, kernel) for the session."""
     cache = {}
 
-    def run(script, kernel, timeout=600):
+    def run(script, kernel, timeout=600, retry_if=None, tries=1):
+        """retry_if(proc): the failure is the emulator's; boot again, up
+        to tries boots in all."""
         key = (script, kernel)
         if key not in cache:
             outdir = LAB_OUT / kernel / Path(script).name
             tool = tool_for(kernel)
             if not tool.exists():
                 pytest.fail(f"{tool} is not built; run make check")
-            proc = vm_run(kernel, REPO / "tests" / "integration" / "guest" /
-                          script, outdir, tool, timeout=timeout)
+            for _ in range(tries):
+                proc = vm_run(kernel, REPO / "tests" / "integration" /
+                              "guest" / script, outdir, tool,
+                              timeout=timeout)
+                if proc.returncode == 0 or not (retry_if and
+                                                retry_if(proc)):
+                    break
             cache[key] = LabRun(kernel, outdir, proc)
         return cache[key]
 

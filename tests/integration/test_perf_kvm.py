@@ -109,10 +109,22 @@ def to_kernel_names(perf_rows, kernel_names):
     return mapped
 
 
+def nested_guest_died(proc):
+    """A Linux guest under nested SVM under TCG dies now and then, most
+    on 5.10 (seen 2 of 4 runs there in one day: the guest stopped in the
+    middle of a console line, or the lab VM reset without a word).
+    Nothing of ours runs in that guest, and the module only reads, so
+    such a run is booted again; any other failure counts."""
+    out = proc.stdout + proc.stderr
+    return ("nested-guest exited" in out or "did not finish its workload"
+            in out or (proc.returncode == 125 and "Oops" not in out))
+
+
 @pytest.fixture(params=KERNELS, scope="module")
 def perf_run(request, lab_runs):
     # A nested guest boots under TCG: 2-4 minutes on a busy machine.
-    run = lab_runs("perf-kvm", request.param, timeout=900)
+    run = lab_runs("perf-kvm", request.param, timeout=900,
+                   retry_if=nested_guest_died, tries=3)
     assert run.proc.returncode == 0, run.describe()
     raw = load_json(run, "perf-raw.json")
     pid = raw["pid"]
