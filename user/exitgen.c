@@ -264,11 +264,21 @@ vcpu_fail(struct eg_vcpu *vcpu, const char *fmt, ...)
 	va_end(ap);
 
 	len = strlen(vcpu->err);
-	if (!ioctl(vcpu->fd, KVM_GET_REGS, &regs))
-		snprintf(vcpu->err + len, sizeof(vcpu->err) - len,
-			 " (guest rip 0x%llx, phase %s)", regs.rip,
-			 phase_name(
-				 status_read(vcpu->vm, vcpu->id, EG_S_PHASE)));
+	if (ioctl(vcpu->fd, KVM_GET_REGS, &regs))
+		return -1;
+	len += snprintf(
+		vcpu->err + len, sizeof(vcpu->err) - len,
+		" (guest rip 0x%llx, phase %s)", regs.rip,
+		phase_name(status_read(vcpu->vm, vcpu->id, EG_S_PHASE)));
+	/*
+	 * Real-mode code in 64 KiB cannot get there.  Seen under QEMU's
+	 * TCG with nested SVM: the RIP was the L1 host's, just past its
+	 * VMRUN, so the CPU beneath KVM, not KVM or the guest, lost it.
+	 */
+	if (regs.rip >= EG_MEM_SIZE && len < sizeof(vcpu->err))
+		snprintf(
+			vcpu->err + len, sizeof(vcpu->err) - len,
+			"; the guest's state was lost beneath KVM: its code never leaves the first 64 KiB");
 	return -1;
 }
 

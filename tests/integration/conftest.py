@@ -18,6 +18,9 @@ KERNELS = os.environ.get("VMEXIT_STAT_KERNELS", "5.10 6.1 6.12").split()
 # The module an int3 oops happened in: "RIP: 0010:func+0x7e/0x280 [kvm]".
 INT3_RIP = re.compile(r"RIP: 0010:\S+ (\[\w+\])")
 
+# What exitgen says when its guest's RIP is one the guest cannot have.
+GUEST_STATE_LOST = "the guest's state was lost beneath KVM"
+
 # Where each kernel's run uses the sanitizer build of the command.
 SANITIZED_KERNEL = "6.1"
 
@@ -35,12 +38,16 @@ def vm_run(kernel, *cmd, timeout=600, lab_args=()):
     process itself gets five more minutes for building and cleaning up.
 
     A lab VM that fails before CMD starts (vm-run status 125 and no "CMD
-    started": seen once, an early-boot int3 oops of 6.12 under TCG) ran
-    nothing of ours, so it is booted once more.  So is one whose kernel
+    started": an early-boot int3 oops of 6.12 under TCG, or a setup that
+    hung, which vm-run stops after a few minutes) ran nothing of ours, so
+    it is booted once more.  So is one whose kernel
     died of an int3 oops outside our module (seen in CI on 6.12 at a
     tracepoint site in KVM while perf kvm stat switched kvm:* events on
     and off): QEMU's multi-threaded TCG can run a stale translation of
     code that another vCPU is patching, which real CPUs never do.
+    So is one where exitgen found its guest's state lost beneath KVM
+    (seen in CI on 6.12: the real-mode guest's RIP was the L1 host's,
+    just past VMRUN, so QEMU's nested SVM had saved the wrong state).
     Any other failure after CMD started counts.
     """
     argv = [str(VM_RUN), "--kernel", kernel, "--timeout", str(timeout),
@@ -48,13 +55,19 @@ def vm_run(kernel, *cmd, timeout=600, lab_args=()):
     for _ in range(2):
         proc = subprocess.run(argv, cwd=REPO, capture_output=True,
                               text=True, timeout=timeout + 300, check=False)
-        emulator_fault = ("Oops: int3" in proc.stdout + proc.stderr and
-                          "[vmexit_stat]" not in INT3_RIP.findall(
-                              proc.stdout + proc.stderr))
-        if proc.returncode != 125 or ("CMD started" in proc.stderr and
-                                      not emulator_fault):
+        if not emulator_fault(proc):
             break
     return proc
+
+
+def emulator_fault(proc):
+    """The lab VM failed for QEMU's fault or the lab's, not ours."""
+    out = proc.stdout + proc.stderr
+    if proc.returncode == 125:
+        return ("CMD started" not in proc.stderr or
+                ("Oops: int3" in out and
+                 "[vmexit_stat]" not in INT3_RIP.findall(out)))
+    return proc.returncode != 0 and GUEST_STATE_LOST in out
 
 
 class LabRun:
