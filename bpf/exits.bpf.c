@@ -23,9 +23,21 @@
  *	verifier then drops that branch and such exits count as dropped.
  *	tp_btf here: every such kernel has the BTF this needs anyway.
  *
+ * Latency and exits to user space follow the module (module/probes.c):
+ * kvm_exit leaves the counter it counted in the thread's entry of the
+ * threads map; kvm_userspace_exit counts a return of KVM_RUN for that
+ * thread's vCPU by KVM_EXIT_* reason; the thread's next kvm_entry ends
+ * both, adding the exit's latency and the return's round trip to their
+ * counters.  These three fire in the vCPU thread, so the thread id finds
+ * the entry; sched_process_exit removes it.  They are raw tracepoints
+ * everywhere: the arguments they use have not changed since 5.10 (only
+ * kvm_entry gained a trailing one), and raw_tp needs no BTF of kvm.ko.
+ *
  * An exit that cannot be counted (map full, reason unreadable) is counted
  * in totals.dropped, as the module does, so counts are known to be exact
- * or lower bounds.
+ * or lower bounds.  The counter maps are not preallocated: a latency
+ * histogram per counter and CPU would otherwise reserve megabytes per CPU
+ * that a host with a few VMs never uses.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_core_read.h>
@@ -44,9 +56,26 @@ char LICENSE[] SEC("license") = "GPL";
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
 	__uint(max_entries, VXS_BPF_MAX_COUNTERS);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__type(key, struct vxs_exit_key);
 	__type(value, struct vxs_exit_value);
 } counters SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(max_entries, VXS_BPF_MAX_COUNTERS);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct vxs_user_key);
+	__type(value, struct vxs_user_value);
+} user_counters SEC(".maps");
+
+/* Shared by all CPUs: a thread may move between its exit and entry. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, VXS_BPF_MAX_THREADS);
+	__type(key, __u32);
+	__type(value, struct vxs_thread);
+} threads SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -85,14 +114,103 @@ static __always_inline struct vxs_exit_totals *this_cpu_totals(void)
 	return bpf_map_lookup_elem(&totals, &zero);
 }
 
+static __always_inline __u32 current_tid(void)
+{
+	return (__u32)bpf_get_current_pid_tgid();
+}
+
+/* fls64(ns) - 1, 0 for 0, capped at the last bucket: as the module's. */
+static __always_inline __u32 lat_bucket(__u64 ns)
+{
+	__u32 bucket = 0;
+
+	if (ns >> 32) {
+		ns >>= 32;
+		bucket += 32;
+	}
+	if (ns >> 16) {
+		ns >>= 16;
+		bucket += 16;
+	}
+	if (ns >> 8) {
+		ns >>= 8;
+		bucket += 8;
+	}
+	if (ns >> 4) {
+		ns >>= 4;
+		bucket += 4;
+	}
+	if (ns >> 2) {
+		ns >>= 2;
+		bucket += 2;
+	}
+	if (ns >> 1)
+		bucket += 1;
+	return bucket < VXS_BPF_LAT_BUCKETS ? bucket : VXS_BPF_LAT_BUCKETS - 1;
+}
+
+static __always_inline void lat_add(struct vxs_latency *lat, __u64 ns)
+{
+	__u32 bucket = lat_bucket(ns);
+
+	if (!lat->count || ns < lat->min_ns)
+		lat->min_ns = ns;
+	if (ns > lat->max_ns)
+		lat->max_ns = ns;
+	lat->sum_ns += ns;
+	lat->count++;
+	if (bucket < VXS_BPF_LAT_BUCKETS)
+		lat->hist[bucket]++;
+}
+
+/*
+ * The value of key in a per-CPU counter map, made (zeroed) if missing;
+ * NULL if the map is full (*full set) or the value vanished meanwhile.
+ */
+static __always_inline void *counter_of(void *map, const void *key,
+					const void *fresh, bool *full)
+{
+	void *value = bpf_map_lookup_elem(map, key);
+	int err;
+
+	if (value)
+		return value;
+	/*
+	 * Another CPU may have made the key meanwhile: EEXIST.  Only the
+	 * low 32 bits of the result mean anything: the verifier turns this
+	 * helper into a direct call of the map's int-returning update (seen
+	 * on 6.1: -E2BIG came back as 0xfffffff9), so compare it as an int.
+	 */
+	err = (int)bpf_map_update_elem(map, key, fresh, BPF_NOEXIST);
+	if (err && err != -EEXIST) {
+		*full = err == -E2BIG;
+		return NULL;
+	}
+	return bpf_map_lookup_elem(map, key);
+}
+
+/* The thread's entry, made if missing; NULL if the map is full. */
+static __always_inline struct vxs_thread *thread_of(__u32 tid)
+{
+	static const struct vxs_thread fresh;
+	struct vxs_thread *thread = bpf_map_lookup_elem(&threads, &tid);
+
+	if (thread)
+		return thread;
+	bpf_map_update_elem(&threads, &tid, &fresh, BPF_NOEXIST);
+	return bpf_map_lookup_elem(&threads, &tid);
+}
+
 static __always_inline int count_exit(struct kvm_vcpu *vcpu, __u32 isa,
 				      __u32 reason)
 {
 	static const struct vxs_exit_value fresh;
 	struct vxs_exit_totals *tot = this_cpu_totals();
+	__u32 tid = current_tid();
 	struct vxs_exit_value *value;
+	struct vxs_thread *thread;
 	struct vxs_exit_key key;
-	int err;
+	bool full = false;
 
 	if (!tot)
 		return 0;
@@ -105,32 +223,30 @@ static __always_inline int count_exit(struct kvm_vcpu *vcpu, __u32 isa,
 	key.isa = isa;
 	key.reason = reason;
 
-	value = bpf_map_lookup_elem(&counters, &key);
-	if (!value) {
-		/*
-		 * Another CPU may have made the key meanwhile: EEXIST.  Only
-		 * the low 32 bits of the result mean anything: the verifier
-		 * turns this helper into a direct call of the map's
-		 * int-returning update (seen on 6.1: -E2BIG came back as
-		 * 0xfffffff9), so compare it as an int.
-		 */
-		err = (int)bpf_map_update_elem(&counters, &key, &fresh,
-					       BPF_NOEXIST);
-		if (err && err != -EEXIST) {
-			tot->dropped++;
-			if (err == -E2BIG)
-				tot->map_full++;
-			return 0;
-		}
-		value = bpf_map_lookup_elem(&counters, &key);
-		if (!value) {
-			tot->dropped++;
-			return 0;
-		}
+	value = counter_of(&counters, &key, &fresh, &full);
+	if (value) {
+		/* Per-CPU value, and kvm_exit runs with preemption off. */
+		value->count++;
+		value->tid = tid;
+	} else {
+		tot->dropped++;
+		if (full)
+			tot->map_full++;
 	}
-	/* Per-CPU value, and kvm_exit runs with preemption off. */
-	value->count++;
-	value->tid = (__u32)bpf_get_current_pid_tgid();
+
+	thread = thread_of(tid);
+	if (!thread) {
+		tot->threads_full++;
+		return 0;
+	}
+	thread->vcpu = (__u64)vcpu;
+	thread->exit = key;
+	thread->known = 1;
+	/* An exit not counted is not timed either, as in the module. */
+	thread->open_exit = value != NULL;
+	thread->open_user = 0;
+	thread->went_user = 0;
+	thread->exit_ns = bpf_ktime_get_ns();
 	return 0;
 }
 
@@ -204,4 +320,105 @@ int BPF_PROG(kvm_exit_vcpu_isa, struct kvm_vcpu *vcpu, __u32 isa)
 		return 0;
 	}
 	return count_exit(vcpu, isa, reason);
+}
+
+SEC("raw_tp/kvm_userspace_exit")
+int BPF_PROG(kvm_userspace_exit, __u32 reason, int err)
+{
+	static const struct vxs_user_value fresh;
+	struct vxs_exit_totals *tot = this_cpu_totals();
+	__u32 tid = current_tid();
+	struct vxs_user_value *value;
+	struct vxs_thread *thread;
+	struct vxs_user_key key;
+	bool full = false;
+
+	if (!tot)
+		return 0;
+	tot->user_seen++;
+	/* A thread that made no exit yet has no vCPU to count this for. */
+	thread = bpf_map_lookup_elem(&threads, &tid);
+	if (!thread || !thread->known)
+		return 0;
+
+	if (thread->open_exit && !thread->went_user) {
+		struct vxs_exit_value *exit;
+
+		exit = bpf_map_lookup_elem(&counters, &thread->exit);
+		if (exit)
+			exit->user_count++;
+		thread->went_user = 1;
+	}
+
+	__builtin_memset(&key, 0, sizeof(key));
+	key.kvm = thread->exit.kvm;
+	key.pid = thread->exit.pid;
+	key.vcpu_id = thread->exit.vcpu_id;
+	key.reason = reason;
+	value = counter_of(&user_counters, &key, &fresh, &full);
+	if (!value) {
+		tot->user_dropped++;
+		thread->open_user = 0;
+		return 0;
+	}
+	value->count++;
+	value->tid = tid;
+	thread->open_user = 1;
+	thread->user_reason = reason;
+	thread->user_exit_ns = bpf_ktime_get_ns();
+	return 0;
+}
+
+SEC("raw_tp/kvm_entry")
+int BPF_PROG(kvm_entry, struct kvm_vcpu *vcpu)
+{
+	struct vxs_exit_totals *tot = this_cpu_totals();
+	struct vxs_exit_value *exit = NULL;
+	__u32 tid = current_tid();
+	struct vxs_thread *thread;
+	__u64 now;
+
+	if (!tot)
+		return 0;
+	tot->entries_seen++;
+	thread = bpf_map_lookup_elem(&threads, &tid);
+	/* Another vCPU than the exit's: its next exit starts afresh. */
+	if (!thread || thread->vcpu != (__u64)vcpu)
+		return 0;
+
+	now = bpf_ktime_get_ns();
+	if (thread->open_exit)
+		exit = bpf_map_lookup_elem(&counters, &thread->exit);
+	if (thread->open_user) {
+		struct vxs_user_value *user;
+		struct vxs_user_key key;
+		__u64 round_trip = now - thread->user_exit_ns;
+
+		__builtin_memset(&key, 0, sizeof(key));
+		key.kvm = thread->exit.kvm;
+		key.pid = thread->exit.pid;
+		key.vcpu_id = thread->exit.vcpu_id;
+		key.reason = thread->user_reason;
+		user = bpf_map_lookup_elem(&user_counters, &key);
+		if (user)
+			lat_add(&user->round_trip, round_trip);
+		if (exit)
+			exit->user_ns += round_trip;
+	}
+	if (exit)
+		lat_add(&exit->lat, now - thread->exit_ns);
+	thread->open_exit = 0;
+	thread->open_user = 0;
+	thread->went_user = 0;
+	return 0;
+}
+
+/* Fires in the exiting task itself (do_exit()). */
+SEC("raw_tp/sched_process_exit")
+int BPF_PROG(sched_process_exit)
+{
+	__u32 tid = current_tid();
+
+	bpf_map_delete_elem(&threads, &tid);
+	return 0;
 }

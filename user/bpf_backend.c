@@ -29,7 +29,10 @@
 #include "exits.skel.h"
 
 #define VMX_BASIC_REASON_MASK 0xffffU
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
+_Static_assert(VXS_BPF_LAT_BUCKETS == VMEXIT_STAT_LAT_BUCKETS,
+	       "the BPF histograms have the module's buckets");
 _Static_assert(BPF_BACKEND_MAX_COUNTERS == VXS_BPF_MAX_COUNTERS,
 	       "show's help must tell the map's real default size");
 
@@ -270,29 +273,49 @@ static int read_totals(struct exits_bpf *skel, int nr_cpus,
 		sum->seen += per_cpu[cpu].seen;
 		sum->dropped += per_cpu[cpu].dropped;
 		sum->map_full += per_cpu[cpu].map_full;
+		sum->entries_seen += per_cpu[cpu].entries_seen;
+		sum->user_seen += per_cpu[cpu].user_seen;
+		sum->user_dropped += per_cpu[cpu].user_dropped;
+		sum->threads_full += per_cpu[cpu].threads_full;
 	}
 	free(per_cpu);
 	return err;
 }
 
-static int read_counters(struct exits_bpf *skel, int nr_cpus,
+/* One CPU's latency into the sum of the CPUs. */
+static void latency_merge_cpu(struct vmexit_latency *sum,
+			      const struct vxs_latency *cpu)
+{
+	unsigned int i;
+
+	if (!cpu->count)
+		return;
+	if (!sum->count || cpu->min_ns < sum->min_ns)
+		sum->min_ns = cpu->min_ns;
+	if (cpu->max_ns > sum->max_ns)
+		sum->max_ns = cpu->max_ns;
+	sum->count += cpu->count;
+	sum->sum_ns += cpu->sum_ns;
+	for (i = 0; i < VXS_BPF_LAT_BUCKETS; i++)
+		sum->hist[i] += cpu->hist[i];
+}
+
+/* The per-CPU counters as records, filtered; 0 or -errno. */
+static int read_counters(struct exits_bpf *skel, int nr_cpus, uint64_t salt,
 			 const struct vmexit_filter *filter,
 			 struct vmexit_records *recs)
 {
 	int fd = bpf_map__fd(skel->maps.counters);
 	struct vxs_exit_key key, next, *prev = NULL;
 	struct vxs_exit_value *per_cpu;
-	uint64_t salt = 0;
 	int cpu, err = 0;
 
-	if (getrandom(&salt, sizeof(salt), 0) != sizeof(salt))
-		salt = (uint64_t)time(NULL) * 0x9e3779b97f4a7c15ULL;
 	per_cpu = calloc(nr_cpus, sizeof(*per_cpu));
 	if (!per_cpu)
 		return -ENOMEM;
 
 	while (!bpf_map_get_next_key(fd, prev, &next)) {
-		struct vmexit_record rec = {};
+		struct vmexit_record rec = { .has_latency = true };
 		uint64_t busiest = 0;
 
 		key = next;
@@ -310,6 +333,9 @@ static int read_counters(struct exits_bpf *skel, int nr_cpus,
 		}
 		for (cpu = 0; cpu < nr_cpus; cpu++) {
 			rec.count += per_cpu[cpu].count;
+			rec.user_count += per_cpu[cpu].user_count;
+			rec.user_ns += per_cpu[cpu].user_ns;
+			latency_merge_cpu(&rec.latency, &per_cpu[cpu].lat);
 			/* the thread of the busiest CPU, as the module does */
 			if (per_cpu[cpu].tid && per_cpu[cpu].count > busiest) {
 				rec.vcpu_tid = per_cpu[cpu].tid;
@@ -319,6 +345,52 @@ static int read_counters(struct exits_bpf *skel, int nr_cpus,
 		if (!rec.count || !vmexit_filter_match(filter, &rec))
 			continue;
 		err = vmexit_records_add(recs, &rec);
+		if (err)
+			break;
+	}
+	free(per_cpu);
+	return err;
+}
+
+static int read_user_counters(struct exits_bpf *skel, int nr_cpus,
+			      uint64_t salt, const struct vmexit_filter *filter,
+			      struct vmexit_user_records *recs)
+{
+	int fd = bpf_map__fd(skel->maps.user_counters);
+	struct vxs_user_key key, next, *prev = NULL;
+	struct vxs_user_value *per_cpu;
+	int cpu, err = 0;
+
+	per_cpu = calloc(nr_cpus, sizeof(*per_cpu));
+	if (!per_cpu)
+		return -ENOMEM;
+
+	while (!bpf_map_get_next_key(fd, prev, &next)) {
+		struct vmexit_user_record rec = {};
+		uint64_t busiest = 0;
+
+		key = next;
+		prev = &key;
+		if (bpf_map_lookup_elem(fd, &key, per_cpu))
+			continue;
+		rec.vm_pid = key.pid;
+		rec.vm_id = vm_id_of(key.kvm, salt);
+		rec.vcpu_id = key.vcpu_id;
+		rec.reason = key.reason;
+		for (cpu = 0; cpu < nr_cpus; cpu++) {
+			rec.count += per_cpu[cpu].count;
+			latency_merge_cpu(&rec.round_trip,
+					  &per_cpu[cpu].round_trip);
+			if (per_cpu[cpu].tid && per_cpu[cpu].count > busiest) {
+				rec.vcpu_tid = per_cpu[cpu].tid;
+				busiest = per_cpu[cpu].count;
+			}
+		}
+		if (!rec.count ||
+		    !vmexit_filter_match_ids(filter, rec.vm_pid, rec.vm_id,
+					     true, rec.vcpu_id))
+			continue;
+		err = vmexit_user_records_add(recs, &rec);
 		if (err)
 			break;
 	}
@@ -380,26 +452,93 @@ static void fill_info(struct vmexit_info *info, int proto,
 	if (!uname(&uts))
 		snprintf(info->kernel, sizeof(info->kernel), "%s", uts.release);
 	info->exits_seen = totals->seen;
+	info->entries_seen = totals->entries_seen;
+	info->user_exits_seen = totals->user_seen;
 	info->exits_dropped = totals->dropped;
+	info->lat_buckets = VXS_BPF_LAT_BUCKETS;
 	/* One map shared by all CPUs: its size is the nearest equivalent. */
 	info->slots_per_cpu = max_counters;
 	info->exit_proto = proto;
 }
 
+/*
+ * Attached in this order, detached in the reverse one, as the module
+ * registers its probes: sched_process_exit first, so that no thread's
+ * entry outlives it, and kvm_exit last, so that every counted exit
+ * meets the programs that end it.
+ */
+struct attach_point {
+	const char *tracepoint;
+	struct bpf_program *prog;
+	struct bpf_link **link;
+};
+
+static void detach_all(struct attach_point *points, int nr)
+{
+	while (nr--) {
+		bpf_link__destroy(*points[nr].link);
+		*points[nr].link = NULL;
+	}
+}
+
+/* 0, or -errno after saying which tracepoint refused. */
+static int attach_all(struct attach_point *points, int nr)
+{
+	int i, err;
+
+	for (i = 0; i < nr; i++) {
+		*points[i].link = bpf_program__attach(points[i].prog);
+		if (!*points[i].link) {
+			err = -errno;
+			fprintf(stderr,
+				"vmexit-stat: attaching to %s failed: %s\n",
+				points[i].tracepoint, strerror(-err));
+			detach_all(points, i);
+			return err;
+		}
+	}
+	return 0;
+}
+
+static void report_losses(const struct vxs_exit_totals *totals,
+			  uint32_t max_counters)
+{
+	if (totals->map_full)
+		fprintf(stderr,
+			"vmexit-stat: the BPF counter map (%u counters) was "
+			"full: %llu exits were not counted, counts are lower "
+			"bounds (raise --max-counters)\n",
+			max_counters, (unsigned long long)totals->map_full);
+	if (totals->user_dropped)
+		fprintf(stderr,
+			"vmexit-stat: the BPF map of exits to user space (%u "
+			"counters) was full: %llu were not counted (raise "
+			"--max-counters)\n",
+			max_counters, (unsigned long long)totals->user_dropped);
+	if (totals->threads_full)
+		fprintf(stderr,
+			"vmexit-stat: more than %u vCPU threads at once: %llu "
+			"exits have no latency and their returns to user "
+			"space were not counted\n",
+			VXS_BPF_MAX_THREADS,
+			(unsigned long long)totals->threads_full);
+}
+
 int bpf_backend_collect(const struct bpf_collect *how,
 			const struct vmexit_filter *filter,
-			struct vmexit_records *recs, struct vmexit_info *info,
-			int *cmd_status)
+			struct vmexit_records *recs,
+			struct vmexit_user_records *users,
+			struct vmexit_info *info, int *cmd_status)
 {
 	uint32_t max_counters = how->max_counters ? how->max_counters :
 						    VXS_BPF_MAX_COUNTERS;
 	struct sigaction sa = { .sa_handler = on_signal };
 	struct sigaction old_int, old_term;
+	struct attach_point points[4];
 	struct vxs_exit_totals totals;
-	struct bpf_program *prog;
-	struct bpf_link **link;
 	struct exits_bpf *skel;
 	int proto, nr_cpus, err;
+	uint64_t salt = 0;
 
 	*cmd_status = 0;
 	libbpf_set_print(libbpf_print);
@@ -433,13 +572,29 @@ int bpf_backend_collect(const struct bpf_collect *how,
 		return 1;
 	}
 	err = bpf_map__set_max_entries(skel->maps.counters, max_counters);
+	if (!err)
+		err = bpf_map__set_max_entries(skel->maps.user_counters,
+					       max_counters);
+	points[0] = (struct attach_point){ "sched:sched_process_exit",
+					   skel->progs.sched_process_exit,
+					   &skel->links.sched_process_exit };
+	points[1] = (struct attach_point){ "kvm:kvm_userspace_exit",
+					   skel->progs.kvm_userspace_exit,
+					   &skel->links.kvm_userspace_exit };
+	points[2] = (struct attach_point){ "kvm:kvm_entry",
+					   skel->progs.kvm_entry,
+					   &skel->links.kvm_entry };
 	if (proto == VXS_BPF_PROTO_REASON_VCPU_ISA) {
-		prog = skel->progs.kvm_exit_reason_vcpu_isa;
-		link = &skel->links.kvm_exit_reason_vcpu_isa;
+		points[3] = (struct attach_point){
+			"kvm:kvm_exit", skel->progs.kvm_exit_reason_vcpu_isa,
+			&skel->links.kvm_exit_reason_vcpu_isa
+		};
 		bpf_program__set_autoload(skel->progs.kvm_exit_vcpu_isa, false);
 	} else {
-		prog = skel->progs.kvm_exit_vcpu_isa;
-		link = &skel->links.kvm_exit_vcpu_isa;
+		points[3] =
+			(struct attach_point){ "kvm:kvm_exit",
+					       skel->progs.kvm_exit_vcpu_isa,
+					       &skel->links.kvm_exit_vcpu_isa };
 		bpf_program__set_autoload(skel->progs.kvm_exit_reason_vcpu_isa,
 					  false);
 	}
@@ -449,15 +604,9 @@ int bpf_backend_collect(const struct bpf_collect *how,
 		explain_load_error(err);
 		goto destroy;
 	}
-
-	*link = bpf_program__attach(prog);
-	if (!*link) {
-		err = -errno;
-		fprintf(stderr,
-			"vmexit-stat: attaching to kvm:kvm_exit failed: %s\n",
-			strerror(-err));
+	err = attach_all(points, ARRAY_SIZE(points));
+	if (err)
 		goto destroy;
-	}
 
 	stop = 0;
 	sigaction(SIGINT, &sa, &old_int);
@@ -468,19 +617,21 @@ int bpf_backend_collect(const struct bpf_collect *how,
 	err = -wait_while_attached(how, cmd_status);
 	sigaction(SIGINT, &old_int, NULL);
 	sigaction(SIGTERM, &old_term, NULL);
+	/* Detached, the maps hold still while we read them. */
+	detach_all(points, ARRAY_SIZE(points));
 	if (err) {
 		fprintf(stderr, "vmexit-stat: running the command failed: %s\n",
 			strerror(-err));
 		goto destroy;
 	}
 
-	/* Detached, the maps hold still while we read them. */
-	bpf_link__destroy(*link);
-	*link = NULL;
-
+	if (getrandom(&salt, sizeof(salt), 0) != sizeof(salt))
+		salt = (uint64_t)time(NULL) * 0x9e3779b97f4a7c15ULL;
 	err = read_totals(skel, nr_cpus, &totals);
 	if (!err)
-		err = read_counters(skel, nr_cpus, filter, recs);
+		err = read_counters(skel, nr_cpus, salt, filter, recs);
+	if (!err)
+		err = read_user_counters(skel, nr_cpus, salt, filter, users);
 	if (err) {
 		fprintf(stderr,
 			"vmexit-stat: reading the BPF maps failed: %s\n",
@@ -488,12 +639,7 @@ int bpf_backend_collect(const struct bpf_collect *how,
 		goto destroy;
 	}
 	fill_info(info, proto, max_counters, &totals);
-	if (totals.map_full)
-		fprintf(stderr,
-			"vmexit-stat: the BPF counter map (%u counters) was "
-			"full: %llu exits were not counted, counts are lower "
-			"bounds (raise --max-counters)\n",
-			max_counters, (unsigned long long)totals.map_full);
+	report_losses(&totals, max_counters);
 
 destroy:
 	exits_bpf__destroy(skel);

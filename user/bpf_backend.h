@@ -8,8 +8,8 @@
 #include "genl_client.h"
 
 /*
- * The BPF backend: the module's exit counters, made by BPF programs
- * (bpf/exits.bpf.c) instead.  Those counters exist only while the
+ * The BPF backend: the module's exit counters, latencies and exits to
+ * user space, made by BPF programs (bpf/exits.bpf.c) instead.  Those counters exist only while the
  * programs are attached, so a read is a collection: attach, wait (an
  * interval, a command, or until SIGINT/SIGTERM), detach, read the maps.
  * Nothing outlives the call, which is also why there is nothing to reset.
@@ -34,7 +34,8 @@ struct bpf_collect {
  */
 int bpf_backend_collect(const struct bpf_collect *how,
 			const struct vmexit_filter *filter,
-			struct vmexit_records *recs, struct vmexit_info *info,
-			int *cmd_status);
+			struct vmexit_records *recs,
+			struct vmexit_user_records *users,
+			struct vmexit_info *info, int *cmd_status);
 
 #endif /* VMEXIT_STAT_BPF_BACKEND_H */

@@ -770,8 +770,14 @@ static struct json_object *bpf_info_json(const struct vmexit_info *info)
 		       json_object_new_int64(info->family_version));
 	ok &= json_add(obj, "exits_seen",
 		       json_object_new_uint64(info->exits_seen));
+	ok &= json_add(obj, "entries_seen",
+		       json_object_new_uint64(info->entries_seen));
+	ok &= json_add(obj, "user_exits_seen",
+		       json_object_new_uint64(info->user_exits_seen));
 	ok &= json_add(obj, "exits_dropped",
 		       json_object_new_uint64(info->exits_dropped));
+	ok &= json_add(obj, "lat_buckets",
+		       json_object_new_int64(info->lat_buckets));
 	ok &= json_add(obj, "slots_per_cpu",
 		       json_object_new_int64(info->slots_per_cpu));
 	ok &= json_add(obj, "exit_proto",

@@ -48,8 +48,8 @@ struct vmexit_record {
 	uint32_t flags; /* VMEXIT_STAT_EXIT_FLAG_* */
 	uint64_t count;
 	/*
-	 * The module measures these; the BPF backend does not and leaves
-	 * has_latency false, so that its output says nothing about them.
+	 * Both backends measure these and set has_latency; a record
+	 * without it prints nothing about them.
 	 */
 	bool has_latency;
 	uint64_t user_count;

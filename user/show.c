@@ -114,6 +114,7 @@ static int show_bpf(const struct bpf_collect *how,
 		    const struct vmexit_filter *filter, bool json,
 		    bool per_vcpu)
 {
+	struct vmexit_user_records users = {};
 	struct vmexit_records recs = {};
 	struct vmexit_info info;
 	int status, cmd_status;
@@ -122,15 +123,21 @@ static int show_bpf(const struct bpf_collect *how,
 		fprintf(stderr, "vmexit-stat: this build has no BPF backend\n");
 		return 1;
 	}
-	status = bpf_backend_collect(how, filter, &recs, &info, &cmd_status);
+	status = bpf_backend_collect(how, filter, &recs, &users, &info,
+				     &cmd_status);
 	if (!status) {
-		struct exit_stats_input in = { .exits = recs.rec,
-					       .nr_exits = recs.nr };
+		struct exit_stats_input in = {
+			.exits = recs.rec,
+			.nr_exits = recs.nr,
+			.user_exits = users.rec,
+			.nr_user_exits = users.nr,
+		};
 
 		status =
 			print_records(&in, &info, filter, json, per_vcpu, true);
 	}
 	vmexit_records_free(&recs);
+	vmexit_user_records_free(&users);
 	if (!status && cmd_status) {
 		fprintf(stderr, "vmexit-stat: '%s' exited with status %d\n",
 			how->cmd[0], cmd_status);

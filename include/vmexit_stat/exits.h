@@ -29,11 +29,66 @@ struct vxs_exit_key {
 	__u32 reason;
 };
 
+/* Size of the map of vCPU threads between an exit and their next entry. */
+#define VXS_BPF_MAX_THREADS 4096
+
+/* As VMEXIT_STAT_LAT_BUCKETS, which the BPF side cannot include. */
+#define VXS_BPF_LAT_BUCKETS 40
+
+/*
+ * A latency in the module's shape: bucket 0 holds [0, 2) ns, bucket i
+ * [2^i, 2^(i+1)), the last the rest.  Per CPU: min_ns means something
+ * only where count is not 0; user space merges the CPUs.
+ */
+struct vxs_latency {
+	__u64 count;
+	__u64 sum_ns;
+	__u64 min_ns;
+	__u64 max_ns;
+	__u64 hist[VXS_BPF_LAT_BUCKETS];
+};
+
 /* Per CPU (BPF_MAP_TYPE_PERCPU_HASH): user space sums the CPUs. */
 struct vxs_exit_value {
 	__u64 count;
 	__u32 tid; /* thread of the last exit counted on this CPU */
 	__u32 pad;
+	__u64 user_count; /* exits that went on to user space */
+	__u64 user_ns; /* the part of their latency spent there */
+	struct vxs_latency lat; /* kvm_exit to the thread's next kvm_entry */
+};
+
+/* One counter of exits to user space: KVM_EXIT_* reason per vCPU. */
+struct vxs_user_key {
+	__u64 kvm;
+	__u32 pid;
+	__u32 vcpu_id;
+	__u32 reason; /* KVM_EXIT_* */
+	__u32 pad;
+};
+
+struct vxs_user_value {
+	__u64 count;
+	__u32 tid;
+	__u32 pad;
+	struct vxs_latency round_trip; /* return of KVM_RUN to kvm_entry */
+};
+
+/*
+ * What a vCPU thread's exit left for its next events (kvm_userspace_exit,
+ * kvm_entry), keyed by thread id: the module keeps the same in the
+ * thread's block.  Only the thread itself writes its entry.
+ */
+struct vxs_thread {
+	__u64 vcpu; /* the struct kvm_vcpu address, compared, never shown */
+	struct vxs_exit_key exit; /* the last exit's counter */
+	__u64 exit_ns;
+	__u64 user_exit_ns;
+	__u32 user_reason;
+	__u8 open_exit; /* an exit counted, no kvm_entry since */
+	__u8 open_user; /* a return to user space, no kvm_entry since */
+	__u8 went_user; /* the open exit's user_count has been counted */
+	__u8 known; /* exit holds this thread's vCPU */
 };
 
 /* The one entry of the per-CPU "totals" array. */
@@ -41,6 +96,10 @@ struct vxs_exit_totals {
 	__u64 seen; /* every kvm_exit the program ran for */
 	__u64 dropped; /* not counted: map full or reason unreadable */
 	__u64 map_full; /* the part of dropped due to a full map */
+	__u64 entries_seen; /* every kvm_entry */
+	__u64 user_seen; /* every kvm_userspace_exit */
+	__u64 user_dropped; /* not counted: the user map was full */
+	__u64 threads_full; /* exits untimed: the thread map was full */
 };
 
 #endif /* VMEXIT_STAT_EXITS_H */

@@ -1,5 +1,6 @@
 # SPDX-License-Identifier: GPL-2.0
-"""Exit counts of the BPF backend must equal, exactly, what exitgen made.
+"""Exit counts of the BPF backend must equal, exactly, what exitgen made;
+its latencies and exits to user space follow the module's rules.
 
 guest/bpf-counts runs exitgen under 'vmexit-stat show --backend bpf --
 CMD' on each lab kernel (5.10 reads the reason from the raw tracepoint's
@@ -14,10 +15,13 @@ import json
 import pytest
 
 from conftest import KERNELS, LAB_OUT, REPO, LabRun, tool_for, vm_run
-from exit_checks import assert_counts_equal_made
+from exit_checks import (assert_counts_equal_made, check_exit_latency,
+                         check_user_count, check_user_exits)
 
 MIXES = ["cpuid-only", "no-request", "io-hlt-msr-hypercall",
          "everything-4vcpus"]
+# The mixes with I/O exits, whose every exit goes on to user space.
+IO_MIXES = ["io-hlt-msr-hypercall", "everything-4vcpus"]
 
 
 def load(run, name):
@@ -55,14 +59,19 @@ def vm_of(shown, made):
 
 
 def counters(vm):
-    """(vcpu, isa, code, flags) -> count, and vcpu -> tid."""
-    counts, tids = {}, {}
+    """(vcpu, isa, code, flags) -> (count, latency samples, user_count),
+    (vcpu, KVM_EXIT_*) -> (count, round trips), and vcpu -> tid."""
+    counts, users, tids = {}, {}, {}
     for vcpu in vm["vcpus"]:
         tids[vcpu["vcpu"]] = vcpu["tid"]
         for e in vcpu["exits"]:
             key = (vcpu["vcpu"], e["isa"], e["code"], e.get("flags", 0))
-            counts[key] = e["count"]
-    return counts, tids
+            counts[key] = (e["count"], e["latency"]["count"],
+                           e["user_count"])
+        for u in vcpu["user_exits"]:
+            users[(vcpu["vcpu"], u["code"])] = (u["count"],
+                                                u["round_trip"]["count"])
+    return counts, users, tids
 
 
 def check_exact(run, name, backend):
@@ -83,6 +92,24 @@ def test_bpf_counts_equal_made(bpf_run, mix):
     check_exact(bpf_run, mix, "bpf")
 
 
+@pytest.mark.parametrize("mix", MIXES)
+def test_bpf_latency_counts_every_exit_but_the_last(bpf_run, mix):
+    made, shown = check_exact(bpf_run, mix, "bpf")
+    check_exit_latency(made, shown, shown["info"]["lat_buckets"])
+
+
+@pytest.mark.parametrize("mix", MIXES)
+def test_bpf_user_exits_equal_kvm_run_returns(bpf_run, mix):
+    made, shown = check_exact(bpf_run, mix, "bpf")
+    check_user_exits(made, shown, shown["info"]["lat_buckets"])
+
+
+@pytest.mark.parametrize("mix", IO_MIXES)
+def test_bpf_user_count_of_hardware_exits(bpf_run, mix):
+    made, shown = check_exact(bpf_run, mix, "bpf")
+    check_user_count(made, shown)
+
+
 def test_bpf_reads_the_prototype_of_this_kernel(bpf_run):
     shown = load(bpf_run, "cpuid-only.show.json")
     # 1 = (reason, vcpu, isa) up to 5.15; 2 = (vcpu, isa) from 5.16.
@@ -95,9 +122,11 @@ def test_module_and_bpf_count_identically(bpf_run):
     by_module = load(bpf_run, "both.module.json")
     assert by_module["backend"] == "module"
     assert by_module["info"]["exits_dropped"] == 0
-    bpf_counts, bpf_tids = counters(vm_of(by_bpf, made))
-    module_counts, module_tids = counters(vm_of(by_module, made))
+    bpf_counts, bpf_users, bpf_tids = counters(vm_of(by_bpf, made))
+    module_counts, module_users, module_tids = counters(
+        vm_of(by_module, made))
     assert bpf_counts == module_counts
+    assert bpf_users == module_users
     assert bpf_tids == module_tids
 
 
