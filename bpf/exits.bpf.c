@@ -44,6 +44,8 @@
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
 
+#include <uapi/linux/vmexit_stat.h>
+#include <vmexit_stat/details.h>
 #include <vmexit_stat/exits.h>
 
 #define KVM_ISA_VMX 1
@@ -68,6 +70,21 @@ struct {
 	__type(key, struct vxs_user_key);
 	__type(value, struct vxs_user_value);
 } user_counters SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(max_entries, VXS_BPF_MAX_DETAILS);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct vxs_detail_key);
+	__type(value, __u64);
+} details SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, VXS_BPF_MAX_VMS);
+	__type(key, __u64);
+	__type(value, struct vxs_vm_value);
+} vms SEC(".maps");
 
 /* Shared by all CPUs: a thread may move between its exit and entry. */
 struct {
@@ -189,14 +206,37 @@ static __always_inline void *counter_of(void *map, const void *key,
 	return bpf_map_lookup_elem(map, key);
 }
 
+/*
+ * A vCPU thread's first exit: its VM goes into the VM list, with the
+ * name of its VMM (the thread group leader's comm, since vCPU threads
+ * have names of their own, "CPU 0/KVM").  A full list only loses names.
+ */
+static __always_inline void vm_seen(__u64 kvm, __u32 pid)
+{
+	struct task_struct *task = (void *)bpf_get_current_task();
+	struct task_struct *leader;
+	struct vxs_vm_value vm;
+
+	if (bpf_map_lookup_elem(&vms, &kvm))
+		return;
+	__builtin_memset(&vm, 0, sizeof(vm));
+	vm.pid = pid;
+	vm.start_ns = bpf_ktime_get_boot_ns();
+	leader = BPF_CORE_READ(task, group_leader);
+	bpf_core_read_str(vm.comm, sizeof(vm.comm), &leader->comm);
+	bpf_map_update_elem(&vms, &kvm, &vm, BPF_NOEXIST);
+}
+
 /* The thread's entry, made if missing; NULL if the map is full. */
-static __always_inline struct vxs_thread *thread_of(__u32 tid)
+static __always_inline struct vxs_thread *thread_of(__u32 tid,
+						    const struct vxs_exit_key *key)
 {
 	static const struct vxs_thread fresh;
 	struct vxs_thread *thread = bpf_map_lookup_elem(&threads, &tid);
 
 	if (thread)
 		return thread;
+	vm_seen(key->kvm, key->pid);
 	bpf_map_update_elem(&threads, &tid, &fresh, BPF_NOEXIST);
 	return bpf_map_lookup_elem(&threads, &tid);
 }
@@ -234,7 +274,7 @@ static __always_inline int count_exit(struct kvm_vcpu *vcpu, __u32 isa,
 			tot->map_full++;
 	}
 
-	thread = thread_of(tid);
+	thread = thread_of(tid, &key);
 	if (!thread) {
 		tot->threads_full++;
 		return 0;
@@ -244,6 +284,7 @@ static __always_inline int count_exit(struct kvm_vcpu *vcpu, __u32 isa,
 	thread->known = 1;
 	/* An exit not counted is not timed either, as in the module. */
 	thread->open_exit = value != NULL;
+	thread->detail_pending = value != NULL;
 	thread->open_user = 0;
 	thread->went_user = 0;
 	thread->exit_ns = bpf_ktime_get_ns();
@@ -410,15 +451,100 @@ int BPF_PROG(kvm_entry, struct kvm_vcpu *vcpu)
 	thread->open_exit = 0;
 	thread->open_user = 0;
 	thread->went_user = 0;
+	thread->detail_pending = 0;
 	return 0;
 }
 
-/* Fires in the exiting task itself (do_exit()). */
+/*
+ * The drill-down: what the thread's open exit was about, counted once
+ * per exit (the completion of an I/O or MMIO exit traces it again), per
+ * VM, as the module does.
+ */
+static __always_inline int count_detail(__u32 kind, __u64 key)
+{
+	static const __u64 fresh;
+	struct vxs_exit_totals *tot = this_cpu_totals();
+	__u32 tid = current_tid();
+	struct vxs_detail_key dkey;
+	struct vxs_thread *thread;
+	bool full = false;
+	__u64 *count;
+
+	thread = bpf_map_lookup_elem(&threads, &tid);
+	if (!tot || !thread || !thread->detail_pending)
+		return 0;
+	thread->detail_pending = 0;
+
+	__builtin_memset(&dkey, 0, sizeof(dkey));
+	dkey.kvm = thread->exit.kvm;
+	dkey.pid = thread->exit.pid;
+	dkey.kind = kind;
+	dkey.key = key;
+	count = counter_of(&details, &dkey, &fresh, &full);
+	if (!count) {
+		tot->details_dropped++;
+		return 0;
+	}
+	(*count)++;
+	return 0;
+}
+
+SEC("raw_tp/kvm_pio")
+int BPF_PROG(kvm_pio, unsigned int rw, unsigned int port)
+{
+	return count_detail(rw == VXS_KVM_PIO_OUT ? VMEXIT_STAT_DETAIL_PIO_OUT :
+						    VMEXIT_STAT_DETAIL_PIO_IN,
+			    port);
+}
+
+SEC("raw_tp/kvm_msr")
+int BPF_PROG(kvm_msr, unsigned int write, __u32 ecx)
+{
+	return count_detail(write ? VMEXIT_STAT_DETAIL_MSR_WRITE :
+				    VMEXIT_STAT_DETAIL_MSR_READ,
+			    ecx);
+}
+
+SEC("raw_tp/kvm_cpuid")
+int BPF_PROG(kvm_cpuid, unsigned int function, unsigned int index)
+{
+	return count_detail(VMEXIT_STAT_DETAIL_CPUID,
+			    vxs_cpuid_key(function, index));
+}
+
+SEC("raw_tp/kvm_mmio")
+int BPF_PROG(kvm_mmio, int type, int len, __u64 gpa)
+{
+	return count_detail(type == VXS_KVM_TRACE_MMIO_WRITE ?
+				    VMEXIT_STAT_DETAIL_MMIO_WRITE :
+				    VMEXIT_STAT_DETAIL_MMIO_READ,
+			    gpa & VXS_MMIO_PAGE_MASK);
+}
+
+SEC("raw_tp/kvm_fast_mmio")
+int BPF_PROG(kvm_fast_mmio, __u64 gpa)
+{
+	return count_detail(VMEXIT_STAT_DETAIL_MMIO_WRITE,
+			    gpa & VXS_MMIO_PAGE_MASK);
+}
+
+/*
+ * Fires in the exiting task itself (do_exit()).  The VM's end is when
+ * its last vCPU thread went; user space tells which was last.
+ */
 SEC("raw_tp/sched_process_exit")
 int BPF_PROG(sched_process_exit)
 {
 	__u32 tid = current_tid();
+	struct vxs_thread *thread;
+	struct vxs_vm_value *vm;
 
+	thread = bpf_map_lookup_elem(&threads, &tid);
+	if (!thread)
+		return 0;
+	vm = bpf_map_lookup_elem(&vms, &thread->exit.kvm);
+	if (vm)
+		vm->end_ns = bpf_ktime_get_boot_ns();
 	bpf_map_delete_elem(&threads, &tid);
 	return 0;
 }

@@ -69,6 +69,12 @@ struct kvm_vcpu {
 	int vcpu_id;
 };
 
+/* include/linux/sched.h */
+struct task_struct {
+	struct task_struct *group_leader;
+	char comm[16];
+};
+
 #pragma clang attribute pop
 
 #endif /* VMEXIT_STAT_BPF_VMLINUX_H */

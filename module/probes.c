@@ -59,6 +59,8 @@
 #include <asm/svm.h>
 #include <asm/vmx.h>
 
+#include <vmexit_stat/details.h>
+
 #include "compat.h"
 #include "vcpu_table.h"
 
@@ -71,10 +73,6 @@
 #else
 #define VXS_KVM_EXIT_PROTO VXS_KVM_EXIT_PROTO_VCPU_ISA
 #endif
-
-/* arch/x86/kvm/trace.h and include/trace/events/kvm.h, stable since 2.6. */
-#define VXS_KVM_PIO_OUT			1
-#define VXS_KVM_TRACE_MMIO_WRITE	2
 
 /*
  * The block of the vCPU thread that last counted on this CPU.  The probes
@@ -249,31 +247,11 @@ static void vxs_kvm_msr_probe(void *data, unsigned int write, u32 ecx)
 				       VMEXIT_STAT_DETAIL_MSR_READ, ecx);
 }
 
-/*
- * Whether CPUID's subleaf (ECX) selects anything in this leaf (the SDM's
- * and APM's leaves with subleaves).  Elsewhere ECX holds whatever the
- * guest left there, which would split one leaf into many keys.
- */
-static bool vxs_cpuid_has_subleaves(unsigned int function)
-{
-	switch (function) {
-	case 0x4: case 0x7: case 0xb: case 0xd: case 0xf: case 0x10:
-	case 0x12: case 0x14: case 0x17: case 0x18: case 0x1d: case 0x1e:
-	case 0x1f: case 0x20: case 0x23: case 0x24:
-	case 0x8000001d: case 0x80000020: case 0x80000026:
-		return true;
-	default:
-		return false;
-	}
-}
-
 static void vxs_kvm_cpuid_probe(void *data, unsigned int function,
 				unsigned int index)
 {
-	if (!vxs_cpuid_has_subleaves(function))
-		index = 0;
 	vxs_count_detail(data, VMEXIT_STAT_DETAIL_CPUID,
-			 (u64)function << 32 | index);
+			 vxs_cpuid_key(function, index));
 }
 
 static void vxs_kvm_mmio_probe(void *data, int type, int len, u64 gpa)
@@ -281,12 +259,13 @@ static void vxs_kvm_mmio_probe(void *data, int type, int len, u64 gpa)
 	vxs_count_detail(data, type == VXS_KVM_TRACE_MMIO_WRITE ?
 				       VMEXIT_STAT_DETAIL_MMIO_WRITE :
 				       VMEXIT_STAT_DETAIL_MMIO_READ,
-			 gpa & PAGE_MASK);
+			 gpa & VXS_MMIO_PAGE_MASK);
 }
 
 static void vxs_kvm_fast_mmio_probe(void *data, u64 gpa)
 {
-	vxs_count_detail(data, VMEXIT_STAT_DETAIL_MMIO_WRITE, gpa & PAGE_MASK);
+	vxs_count_detail(data, VMEXIT_STAT_DETAIL_MMIO_WRITE,
+			 gpa & VXS_MMIO_PAGE_MASK);
 }
 
 static void vxs_sched_process_exit_probe(void *data, struct task_struct *p)

@@ -398,6 +398,129 @@ static int read_user_counters(struct exits_bpf *skel, int nr_cpus,
 	return err;
 }
 
+static int read_details(struct exits_bpf *skel, int nr_cpus, uint64_t salt,
+			const struct vmexit_filter *filter,
+			struct vmexit_details *list)
+{
+	int fd = bpf_map__fd(skel->maps.details);
+	struct vxs_detail_key key, next, *prev = NULL;
+	__u64 *per_cpu;
+	int cpu, err = 0;
+
+	per_cpu = calloc(nr_cpus, sizeof(*per_cpu));
+	if (!per_cpu)
+		return -ENOMEM;
+
+	while (!bpf_map_get_next_key(fd, prev, &next)) {
+		struct vmexit_detail detail = {};
+
+		key = next;
+		prev = &key;
+		if (bpf_map_lookup_elem(fd, &key, per_cpu))
+			continue;
+		detail.vm_pid = key.pid;
+		detail.vm_id = vm_id_of(key.kvm, salt);
+		detail.kind = key.kind;
+		detail.key = key.key;
+		for (cpu = 0; cpu < nr_cpus; cpu++)
+			detail.count += per_cpu[cpu];
+		if (!detail.count ||
+		    !vmexit_filter_match_ids(filter, detail.vm_pid,
+					     detail.vm_id, false, 0))
+			continue;
+		err = vmexit_details_add(list, &detail);
+		if (err)
+			break;
+	}
+	free(per_cpu);
+	return err;
+}
+
+/* vCPU threads of the VM kvm that have not ended. */
+static uint32_t live_threads(struct exits_bpf *skel, __u64 kvm)
+{
+	int fd = bpf_map__fd(skel->maps.threads);
+	__u32 tid, next, *prev = NULL;
+	struct vxs_thread thread;
+	uint32_t live = 0;
+
+	while (!bpf_map_get_next_key(fd, prev, &next)) {
+		tid = next;
+		prev = &tid;
+		if (!bpf_map_lookup_elem(fd, &tid, &thread) && thread.known &&
+		    thread.exit.kvm == kvm)
+			live++;
+	}
+	return live;
+}
+
+/* vCPU ids counted apart; a VM has at most KVM_MAX_VCPU_IDS (4096). */
+#define VCPU_ID_BITS 4096
+
+/* The VM's totals and vCPUs, from the records already read. */
+static void vm_totals(struct vmexit_vm *vm, const struct bpf_collection *c)
+{
+	uint32_t seen[VCPU_ID_BITS / 32] = {};
+	size_t i;
+
+	for (i = 0; i < c->exits.nr; i++) {
+		const struct vmexit_record *rec = &c->exits.rec[i];
+		uint32_t id = rec->vcpu_id;
+
+		if (rec->vm_pid != vm->pid || rec->vm_id != vm->vm_id)
+			continue;
+		vm->exits += rec->count;
+		vm->exit_ns += rec->latency.sum_ns;
+		if (id < VCPU_ID_BITS && !(seen[id / 32] & (1U << (id % 32)))) {
+			seen[id / 32] |= 1U << (id % 32);
+			vm->vcpus_seen++;
+		}
+	}
+	for (i = 0; i < c->user_exits.nr; i++)
+		if (c->user_exits.rec[i].vm_pid == vm->pid &&
+		    c->user_exits.rec[i].vm_id == vm->vm_id)
+			vm->user_exits += c->user_exits.rec[i].count;
+}
+
+/* After the counters: every VM that made an exit while attached. */
+static int read_vms(struct exits_bpf *skel, uint64_t salt,
+		    const struct vmexit_filter *filter,
+		    struct bpf_collection *c)
+{
+	int fd = bpf_map__fd(skel->maps.vms);
+	__u64 kvm, next, *prev = NULL;
+	struct vxs_vm_value value;
+	int err = 0;
+
+	while (!bpf_map_get_next_key(fd, prev, &next)) {
+		struct vmexit_vm vm = {};
+
+		kvm = next;
+		prev = &kvm;
+		if (bpf_map_lookup_elem(fd, &kvm, &value))
+			continue;
+		vm.pid = value.pid;
+		vm.vm_id = vm_id_of(kvm, salt);
+		if (!vmexit_filter_match_ids(filter, vm.pid, vm.vm_id, false,
+					     0))
+			continue;
+		_Static_assert(sizeof(value.comm) <= sizeof(vm.comm),
+			       "a VMM's name fits");
+		memcpy(vm.comm, value.comm, sizeof(value.comm));
+		vm.comm[sizeof(value.comm) - 1] = 0;
+		vm.start_ns = value.start_ns;
+		vm.vcpus_live = live_threads(skel, kvm);
+		vm.state = vm.vcpus_live ? VMEXIT_STAT_VM_RUNNING :
+					   VMEXIT_STAT_VM_ENDED;
+		vm.end_ns = vm.vcpus_live ? 0 : value.end_ns;
+		vm_totals(&vm, c);
+		err = vmexit_vms_add(&c->vms, &vm);
+		if (err)
+			break;
+	}
+	return err;
+}
+
 /* 0, or the errno that ended the wait; sets *cmd_status for a command. */
 static int wait_while_attached(const struct bpf_collect *how, int *cmd_status)
 {
@@ -455,6 +578,7 @@ static void fill_info(struct vmexit_info *info, int proto,
 	info->entries_seen = totals->entries_seen;
 	info->user_exits_seen = totals->user_seen;
 	info->exits_dropped = totals->dropped;
+	info->details_dropped = totals->details_dropped;
 	info->lat_buckets = VXS_BPF_LAT_BUCKETS;
 	/* One map shared by all CPUs: its size is the nearest equivalent. */
 	info->slots_per_cpu = max_counters;
@@ -515,6 +639,12 @@ static void report_losses(const struct vxs_exit_totals *totals,
 			"counters) was full: %llu were not counted (raise "
 			"--max-counters)\n",
 			max_counters, (unsigned long long)totals->user_dropped);
+	if (totals->details_dropped)
+		fprintf(stderr,
+			"vmexit-stat: the BPF drill-down map (%u keys) was "
+			"full: %llu exits have no detail\n",
+			VXS_BPF_MAX_DETAILS,
+			(unsigned long long)totals->details_dropped);
 	if (totals->threads_full)
 		fprintf(stderr,
 			"vmexit-stat: more than %u vCPU threads at once: %llu "
@@ -526,21 +656,18 @@ static void report_losses(const struct vxs_exit_totals *totals,
 
 int bpf_backend_collect(const struct bpf_collect *how,
 			const struct vmexit_filter *filter,
-			struct vmexit_records *recs,
-			struct vmexit_user_records *users,
-			struct vmexit_info *info, int *cmd_status)
+			struct bpf_collection *out)
 {
 	uint32_t max_counters = how->max_counters ? how->max_counters :
 						    VXS_BPF_MAX_COUNTERS;
 	struct sigaction sa = { .sa_handler = on_signal };
 	struct sigaction old_int, old_term;
-	struct attach_point points[4];
 	struct vxs_exit_totals totals;
 	struct exits_bpf *skel;
 	int proto, nr_cpus, err;
 	uint64_t salt = 0;
 
-	*cmd_status = 0;
+	memset(out, 0, sizeof(*out));
 	libbpf_set_print(libbpf_print);
 
 	if (access("/sys/kernel/btf/vmlinux", F_OK)) {
@@ -575,26 +702,31 @@ int bpf_backend_collect(const struct bpf_collect *how,
 	if (!err)
 		err = bpf_map__set_max_entries(skel->maps.user_counters,
 					       max_counters);
-	points[0] = (struct attach_point){ "sched:sched_process_exit",
-					   skel->progs.sched_process_exit,
-					   &skel->links.sched_process_exit };
-	points[1] = (struct attach_point){ "kvm:kvm_userspace_exit",
-					   skel->progs.kvm_userspace_exit,
-					   &skel->links.kvm_userspace_exit };
-	points[2] = (struct attach_point){ "kvm:kvm_entry",
-					   skel->progs.kvm_entry,
-					   &skel->links.kvm_entry };
+	struct attach_point points[] = {
+		{ "sched:sched_process_exit", skel->progs.sched_process_exit,
+		  &skel->links.sched_process_exit },
+		{ "kvm:kvm_userspace_exit", skel->progs.kvm_userspace_exit,
+		  &skel->links.kvm_userspace_exit },
+		{ "kvm:kvm_entry", skel->progs.kvm_entry,
+		  &skel->links.kvm_entry },
+		{ "kvm:kvm_pio", skel->progs.kvm_pio, &skel->links.kvm_pio },
+		{ "kvm:kvm_msr", skel->progs.kvm_msr, &skel->links.kvm_msr },
+		{ "kvm:kvm_cpuid", skel->progs.kvm_cpuid,
+		  &skel->links.kvm_cpuid },
+		{ "kvm:kvm_mmio", skel->progs.kvm_mmio, &skel->links.kvm_mmio },
+		{ "kvm:kvm_fast_mmio", skel->progs.kvm_fast_mmio,
+		  &skel->links.kvm_fast_mmio },
+		/* last: one of the two programs, chosen just below */
+		{ "kvm:kvm_exit", skel->progs.kvm_exit_vcpu_isa,
+		  &skel->links.kvm_exit_vcpu_isa },
+	};
+	struct attach_point *exit_point = &points[ARRAY_SIZE(points) - 1];
+
 	if (proto == VXS_BPF_PROTO_REASON_VCPU_ISA) {
-		points[3] = (struct attach_point){
-			"kvm:kvm_exit", skel->progs.kvm_exit_reason_vcpu_isa,
-			&skel->links.kvm_exit_reason_vcpu_isa
-		};
+		exit_point->prog = skel->progs.kvm_exit_reason_vcpu_isa;
+		exit_point->link = &skel->links.kvm_exit_reason_vcpu_isa;
 		bpf_program__set_autoload(skel->progs.kvm_exit_vcpu_isa, false);
 	} else {
-		points[3] =
-			(struct attach_point){ "kvm:kvm_exit",
-					       skel->progs.kvm_exit_vcpu_isa,
-					       &skel->links.kvm_exit_vcpu_isa };
 		bpf_program__set_autoload(skel->progs.kvm_exit_reason_vcpu_isa,
 					  false);
 	}
@@ -614,7 +746,7 @@ int bpf_backend_collect(const struct bpf_collect *how,
 	if (!how->cmd && !how->interval)
 		fprintf(stderr,
 			"vmexit-stat: counting VM exits; Ctrl-C to stop\n");
-	err = -wait_while_attached(how, cmd_status);
+	err = -wait_while_attached(how, &out->cmd_status);
 	sigaction(SIGINT, &old_int, NULL);
 	sigaction(SIGTERM, &old_term, NULL);
 	/* Detached, the maps hold still while we read them. */
@@ -629,16 +761,21 @@ int bpf_backend_collect(const struct bpf_collect *how,
 		salt = (uint64_t)time(NULL) * 0x9e3779b97f4a7c15ULL;
 	err = read_totals(skel, nr_cpus, &totals);
 	if (!err)
-		err = read_counters(skel, nr_cpus, salt, filter, recs);
+		err = read_counters(skel, nr_cpus, salt, filter, &out->exits);
 	if (!err)
-		err = read_user_counters(skel, nr_cpus, salt, filter, users);
+		err = read_user_counters(skel, nr_cpus, salt, filter,
+					 &out->user_exits);
+	if (!err)
+		err = read_details(skel, nr_cpus, salt, filter, &out->details);
+	if (!err)
+		err = read_vms(skel, salt, filter, out);
 	if (err) {
 		fprintf(stderr,
 			"vmexit-stat: reading the BPF maps failed: %s\n",
 			strerror(-err));
 		goto destroy;
 	}
-	fill_info(info, proto, max_counters, &totals);
+	fill_info(&out->info, proto, max_counters, &totals);
 	report_losses(&totals, max_counters);
 
 destroy:

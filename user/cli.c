@@ -5,14 +5,22 @@
  */
 #include <ctype.h>
 #include <errno.h>
+#include <getopt.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <json-c/json.h>
 
 #include "cli.h"
 #include "json_out.h"
+
+/*
+ * Weak: the unit tests link the views without bpf_backend.c and libbpf;
+ * in such a build the BPF backend is absent and says so.
+ */
+#pragma weak bpf_backend_collect
 
 bool cli_parse_u32(const char *arg, uint32_t *value)
 {
@@ -108,4 +116,121 @@ int cli_print_json(struct json_object *doc)
 	json_doc_print(stdout, doc);
 	json_object_put(doc);
 	return 0;
+}
+
+void cli_source_usage(FILE *out)
+{
+	fprintf(out,
+		"  -b, --backend B     module, bpf, or auto (default): the "
+		"module when it\n"
+		"                      is loaded, else BPF when given "
+		"--interval or CMD\n"
+		"  -i, --interval SEC  BPF: count for SEC seconds\n"
+		"      --max-counters N  BPF: size of the counter maps "
+		"(default %u)\n"
+		"  -- CMD...           BPF: count while CMD runs\n",
+		BPF_BACKEND_MAX_COUNTERS);
+}
+
+int cli_source_option(struct cli_source *src, int opt, const char *arg,
+		      void (*usage)(FILE *out))
+{
+	switch (opt) {
+	case 'b':
+		if (!strcmp(arg, "module"))
+			src->backend = CLI_BACKEND_MODULE;
+		else if (!strcmp(arg, "bpf"))
+			src->backend = CLI_BACKEND_BPF;
+		else if (!strcmp(arg, "auto"))
+			src->backend = CLI_BACKEND_AUTO;
+		else
+			return cli_bad_usage(usage,
+					     "unknown backend '%s': module, "
+					     "bpf or auto",
+					     arg);
+		return 0;
+	case 'i':
+		if (!cli_parse_u32(arg, &src->how.interval) ||
+		    !src->how.interval)
+			return cli_bad_usage(usage,
+					     "--interval wants seconds, not "
+					     "'%s'",
+					     arg);
+		src->timed = true;
+		return 0;
+	case CLI_OPT_MAX_COUNTERS:
+		if (!cli_parse_u32(arg, &src->how.max_counters) ||
+		    !src->how.max_counters)
+			return cli_bad_usage(usage,
+					     "--max-counters wants a number, "
+					     "not '%s'",
+					     arg);
+		return 0;
+	}
+	return -1;
+}
+
+int cli_source_finish(struct cli_source *src, int argc, char **argv,
+		      const char *view, void (*usage)(FILE *out))
+{
+	/* getopt stops at "--": what follows is the command to run. */
+	if (optind < argc && optind > 0 && !strcmp(argv[optind - 1], "--")) {
+		src->how.cmd = argv + optind;
+		src->timed = true;
+	}
+	if (optind < argc && !src->how.cmd)
+		return cli_bad_usage(usage, "%s: unexpected '%s'", view,
+				     argv[optind]);
+	if (src->how.cmd && src->how.interval)
+		return cli_bad_usage(
+			usage, "%s: --interval or -- CMD, not both", view);
+
+	if (src->backend == CLI_BACKEND_AUTO) {
+		if (!access("/sys/module/vmexit_stat", F_OK)) {
+			src->backend = CLI_BACKEND_MODULE;
+		} else if (src->timed) {
+			src->backend = CLI_BACKEND_BPF;
+		} else {
+			/* keep the module's answer: how to load it */
+			src->backend = CLI_BACKEND_MODULE;
+			src->suggest_bpf = true;
+		}
+	}
+	if (src->backend == CLI_BACKEND_MODULE && src->timed)
+		return cli_bad_usage(usage,
+				     "%s: --interval and -- CMD are for "
+				     "--backend bpf; the module's counters "
+				     "run since it was loaded or reset",
+				     view);
+	return 0;
+}
+
+int cli_collect_bpf(const struct cli_source *src,
+		    const struct vmexit_filter *filter,
+		    struct bpf_collection *got)
+{
+	memset(got, 0, sizeof(*got));
+	if (!bpf_backend_collect) {
+		fprintf(stderr, "vmexit-stat: this build has no BPF backend\n");
+		return 1;
+	}
+	return bpf_backend_collect(&src->how, filter, got);
+}
+
+int cli_bpf_status(const struct cli_source *src,
+		   const struct bpf_collection *got, int status)
+{
+	if (status || !got->cmd_status)
+		return status;
+	fprintf(stderr, "vmexit-stat: '%s' exited with status %d\n",
+		src->how.cmd[0], got->cmd_status);
+	return 1;
+}
+
+void cli_suggest_bpf(const struct cli_source *src)
+{
+	if (src->suggest_bpf && bpf_backend_collect)
+		fprintf(stderr,
+			"vmexit-stat: or count without the module, with BPF: "
+			"add --interval SEC or -- CMD\n");
 }

@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "bpf_backend.h"
 #include "genl_client.h"
 
 /*
@@ -45,5 +46,66 @@ void cli_report_admin_error(const struct vmexit_client *client,
 
 /* Prints and frees doc; 0, or 1 when doc is NULL (out of memory). */
 int cli_print_json(struct json_object *doc);
+
+/*
+ * Where a view's numbers come from: the module, or the BPF backend
+ * counting for an interval or while a command runs.  Every view that
+ * reads counters (show, vms, details) takes the same options.
+ */
+enum cli_backend { CLI_BACKEND_AUTO, CLI_BACKEND_MODULE, CLI_BACKEND_BPF };
+
+struct cli_source {
+	enum cli_backend backend;
+	struct bpf_collect how;
+	bool timed; /* --interval or -- CMD */
+	/* auto found no module and no time to count for: say how to */
+	bool suggest_bpf;
+};
+
+#define CLI_OPT_MAX_COUNTERS 512
+
+#define CLI_SOURCE_SHORT_OPTIONS "b:i:"
+#define CLI_SOURCE_LONG_OPTIONS                                               \
+	{ "backend", required_argument, NULL, 'b' },                          \
+		{ "interval", required_argument, NULL, 'i' },                 \
+	{                                                                     \
+		"max-counters", required_argument, NULL, CLI_OPT_MAX_COUNTERS \
+	}
+
+/* The options' lines of a usage text. */
+void cli_source_usage(FILE *out);
+
+/*
+ * One of CLI_SOURCE_LONG_OPTIONS: 0 when taken, 2 after refusing its
+ * value (usage printed), -1 when opt is none of them.
+ */
+int cli_source_option(struct cli_source *src, int opt, const char *arg,
+		      void (*usage)(FILE *out));
+
+/*
+ * After getopt: what follows "--" is the command to count while it
+ * runs; anything else left is refused.  Resolves auto: the module when
+ * it is loaded, since its counters cover all the time since it was
+ * loaded or reset; otherwise BPF, when told for how long to count.
+ * 0, or 2 after refusing the command line.
+ */
+int cli_source_finish(struct cli_source *src, int argc, char **argv,
+		      const char *view, void (*usage)(FILE *out));
+
+/*
+ * Runs the BPF collection src asks for; 0, or 1 after saying why.  A
+ * command that failed makes it 1 too, once *got is read: the caller
+ * prints what was counted, then returns cli_bpf_status().
+ */
+int cli_collect_bpf(const struct cli_source *src,
+		    const struct vmexit_filter *filter,
+		    struct bpf_collection *got);
+
+/* status, or 1 (after saying so) when the counted command failed. */
+int cli_bpf_status(const struct cli_source *src,
+		   const struct bpf_collection *got, int status);
+
+/* After a module read failed with suggest_bpf set: the alternative. */
+void cli_suggest_bpf(const struct cli_source *src);
 
 #endif /* VMEXIT_STAT_CLI_H */

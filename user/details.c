@@ -23,6 +23,8 @@ static void details_usage(FILE *out)
 	fprintf(out,
 		"usage: vmexit-stat details [--json] [--vm PID] [--vm-id ID] "
 		"[--limit N]\n"
+		"                           [--backend module|bpf|auto] "
+		"[--interval SEC | -- CMD...]\n"
 		"\n"
 		"Prints, per VM, what its exits were about where the exit "
 		"reason alone\n"
@@ -32,15 +34,18 @@ static void details_usage(FILE *out)
 		"exits.  The\n"
 		"module keeps a bounded table per VM; what did not fit is "
 		"counted as\n"
-		"details_dropped (vmexit-stat vms, info).\n"
+		"details_dropped (vmexit-stat vms, info).  The BPF backend "
+		"keeps one\n"
+		"table for all VMs while it counts.\n"
 		"\n"
-		"  -j, --json      print JSON instead of tables\n"
-		"  -p, --vm PID    only the VMs of this VMM process\n"
-		"      --vm-id ID  only the VM with this vm_id\n"
-		"  -n, --limit N   at most N rows per VM and kind, 1 to %d "
-		"(default %d)\n"
-		"  -h, --help      show this help\n",
+		"  -j, --json          print JSON instead of tables\n"
+		"  -p, --vm PID        only the VMs of this VMM process\n"
+		"      --vm-id ID      only the VM with this vm_id\n"
+		"  -n, --limit N       at most N rows per VM and kind, 1 to "
+		"%d (default %d)\n",
 		DETAIL_LIMIT_MAX, VMEXIT_STAT_DETAIL_LIMIT_DEFAULT);
+	cli_source_usage(out);
+	fprintf(out, "  -h, --help          show this help\n");
 }
 
 const char *detail_kind_name(uint32_t kind)
@@ -261,6 +266,33 @@ void details_print(FILE *out, const struct vmexit_details *details,
 	}
 }
 
+static int print_details(struct vmexit_details *details,
+			 const struct vmexit_vms *vms, uint32_t limit,
+			 bool json)
+{
+	details_sort_and_limit(
+		details, limit ? limit : VMEXIT_STAT_DETAIL_LIMIT_DEFAULT);
+	if (json)
+		return cli_print_json(details_json(details, vms, "/proc"));
+	details_print(stdout, details, vms, "/proc");
+	return 0;
+}
+
+static int details_bpf(const struct cli_source *src,
+		       const struct vmexit_filter *filter, bool json)
+{
+	struct bpf_collection got;
+	int status;
+
+	status = cli_collect_bpf(src, filter, &got);
+	if (!status)
+		status = print_details(&got.details, &got.vms, filter->limit,
+				       json);
+	status = cli_bpf_status(src, &got, status);
+	bpf_collection_free(&got);
+	return status;
+}
+
 int cmd_details(int argc, char **argv)
 {
 	enum { OPT_VM_ID = 256 };
@@ -269,18 +301,27 @@ int cmd_details(int argc, char **argv)
 		{ "vm", required_argument, NULL, 'p' },
 		{ "vm-id", required_argument, NULL, OPT_VM_ID },
 		{ "limit", required_argument, NULL, 'n' },
+		CLI_SOURCE_LONG_OPTIONS,
 		{ "help", no_argument, NULL, 'h' },
 		{}
 	};
 	struct vmexit_filter filter = {};
 	struct vmexit_details details = {};
+	struct cli_source src = {};
 	struct vmexit_client client;
 	struct vmexit_vms vms = {};
 	bool json = false;
 	int opt, err, status = 1;
 
 	optind = 0;
-	while ((opt = getopt_long(argc, argv, "jp:n:h", options, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "jp:n:h" CLI_SOURCE_SHORT_OPTIONS,
+				  options, NULL)) != -1) {
+		status = cli_source_option(&src, opt, optarg, details_usage);
+		if (status >= 0) {
+			if (status)
+				return status;
+			continue;
+		}
 		switch (opt) {
 		case 'j':
 			json = true;
@@ -318,12 +359,17 @@ int cmd_details(int argc, char **argv)
 			return 2;
 		}
 	}
-	if (optind < argc)
-		return cli_bad_usage(details_usage, "details: unexpected '%s'",
-				     argv[optind]);
+	status = cli_source_finish(&src, argc, argv, "details", details_usage);
+	if (status)
+		return status;
+	if (src.backend == CLI_BACKEND_BPF)
+		return details_bpf(&src, &filter, json);
 
-	if (vmexit_connect(&client))
+	status = 1;
+	if (vmexit_connect(&client)) {
+		cli_suggest_bpf(&src);
 		return 1;
+	}
 	err = vmexit_dump_details(&client, &filter, &details);
 	if (err) {
 		cli_report_read_error(&client, "dump details", err);
@@ -332,15 +378,7 @@ int cmd_details(int argc, char **argv)
 	/* Only for the names of ended VMs: a failure costs just those. */
 	if (vmexit_dump_vms(&client, &filter, &vms))
 		vms.nr = 0;
-	details_sort_and_limit(&details,
-			       filter.limit ? filter.limit :
-					      VMEXIT_STAT_DETAIL_LIMIT_DEFAULT);
-	if (json) {
-		status = cli_print_json(details_json(&details, &vms, "/proc"));
-	} else {
-		details_print(stdout, &details, &vms, "/proc");
-		status = 0;
-	}
+	status = print_details(&details, &vms, filter.limit, json);
 out:
 	vmexit_details_free(&details);
 	vmexit_vms_free(&vms);

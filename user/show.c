@@ -19,14 +19,6 @@
 #include "exit_stats.h"
 #include "genl_client.h"
 
-/*
- * Weak: the unit tests link show.c without bpf_backend.c and libbpf; in
- * such a build the BPF backend is absent and says so.
- */
-#pragma weak bpf_backend_collect
-
-enum backend { BACKEND_AUTO, BACKEND_MODULE, BACKEND_BPF };
-
 static void show_usage(FILE *out)
 {
 	fprintf(out,
@@ -55,17 +47,9 @@ static void show_usage(FILE *out)
 		"  -p, --vm PID        only the VMs of this VMM process\n"
 		"      --vm-id ID      only the VM with this vm_id (hex, "
 		"as shown)\n"
-		"      --vcpu N        only vCPU N (of every VM shown)\n"
-		"  -b, --backend B     module, bpf, or auto (default): the "
-		"module when it\n"
-		"                      is loaded, else BPF when given "
-		"--interval or CMD\n"
-		"  -i, --interval SEC  BPF: count for SEC seconds\n"
-		"      --max-counters N  BPF: size of the counter map "
-		"(default %u)\n"
-		"  -- CMD...           BPF: count while CMD runs\n"
-		"  -h, --help          show this help\n",
-		BPF_BACKEND_MAX_COUNTERS);
+		"      --vcpu N        only vCPU N (of every VM shown)\n");
+	cli_source_usage(out);
+	fprintf(out, "  -h, --help          show this help\n");
 }
 
 static void reset_usage(FILE *out)
@@ -110,39 +94,29 @@ static int print_records(const struct exit_stats_input *in,
 	return status;
 }
 
-static int show_bpf(const struct bpf_collect *how,
+static int show_bpf(const struct cli_source *src,
 		    const struct vmexit_filter *filter, bool json,
 		    bool per_vcpu)
 {
-	struct vmexit_user_records users = {};
-	struct vmexit_records recs = {};
-	struct vmexit_info info;
-	int status, cmd_status;
+	struct bpf_collection got;
+	int status;
 
-	if (!bpf_backend_collect) {
-		fprintf(stderr, "vmexit-stat: this build has no BPF backend\n");
-		return 1;
-	}
-	status = bpf_backend_collect(how, filter, &recs, &users, &info,
-				     &cmd_status);
+	status = cli_collect_bpf(src, filter, &got);
 	if (!status) {
 		struct exit_stats_input in = {
-			.exits = recs.rec,
-			.nr_exits = recs.nr,
-			.user_exits = users.rec,
-			.nr_user_exits = users.nr,
+			.exits = got.exits.rec,
+			.nr_exits = got.exits.nr,
+			.user_exits = got.user_exits.rec,
+			.nr_user_exits = got.user_exits.nr,
+			.vms = got.vms.rec,
+			.nr_vms = got.vms.nr,
 		};
 
-		status =
-			print_records(&in, &info, filter, json, per_vcpu, true);
+		status = print_records(&in, &got.info, filter, json, per_vcpu,
+				       true);
 	}
-	vmexit_records_free(&recs);
-	vmexit_user_records_free(&users);
-	if (!status && cmd_status) {
-		fprintf(stderr, "vmexit-stat: '%s' exited with status %d\n",
-			how->cmd[0], cmd_status);
-		status = 1;
-	}
+	status = cli_bpf_status(src, &got, status);
+	bpf_collection_free(&got);
 	return status;
 }
 
@@ -218,57 +192,33 @@ static int show(const struct vmexit_filter *filter, bool json, bool per_vcpu)
 	return status;
 }
 
-/* auto without the module and without a time to count for. */
-static int show_without_module(const struct vmexit_filter *filter, bool json,
-			       bool per_vcpu)
-{
-	int status = show(filter, json, per_vcpu);
-
-	if (status && bpf_backend_collect)
-		fprintf(stderr,
-			"vmexit-stat: or count without the module, with BPF: "
-			"'vmexit-stat show --interval SEC' or "
-			"'vmexit-stat show -- CMD'\n");
-	return status;
-}
-
-static bool parse_backend(const char *arg, enum backend *backend)
-{
-	if (!strcmp(arg, "module"))
-		*backend = BACKEND_MODULE;
-	else if (!strcmp(arg, "bpf"))
-		*backend = BACKEND_BPF;
-	else if (!strcmp(arg, "auto"))
-		*backend = BACKEND_AUTO;
-	else
-		return false;
-	return true;
-}
-
 int cmd_show(int argc, char **argv)
 {
-	enum { OPT_VCPU = 256, OPT_VM_ID, OPT_MAX_COUNTERS };
+	enum { OPT_VCPU = 256, OPT_VM_ID };
 	static const struct option options[] = {
 		{ "json", no_argument, NULL, 'j' },
 		{ "vcpus", no_argument, NULL, 'c' },
 		{ "vm", required_argument, NULL, 'p' },
 		{ "vm-id", required_argument, NULL, OPT_VM_ID },
 		{ "vcpu", required_argument, NULL, OPT_VCPU },
-		{ "backend", required_argument, NULL, 'b' },
-		{ "interval", required_argument, NULL, 'i' },
-		{ "max-counters", required_argument, NULL, OPT_MAX_COUNTERS },
+		CLI_SOURCE_LONG_OPTIONS,
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct vmexit_filter filter = {};
-	enum backend backend = BACKEND_AUTO;
-	struct bpf_collect how = {};
-	bool json = false, per_vcpu = false, timed = false;
-	int opt;
+	struct cli_source src = {};
+	bool json = false, per_vcpu = false;
+	int opt, status;
 
 	optind = 0; /* a full getopt reset, for callers that run us twice */
-	while ((opt = getopt_long(argc, argv, "jcp:b:i:h", options, NULL)) !=
-	       -1) {
+	while ((opt = getopt_long(argc, argv, "jcp:h" CLI_SOURCE_SHORT_OPTIONS,
+				  options, NULL)) != -1) {
+		status = cli_source_option(&src, opt, optarg, show_usage);
+		if (status >= 0) {
+			if (status)
+				return status;
+			continue;
+		}
 		switch (opt) {
 		case 'j':
 			json = true;
@@ -301,30 +251,6 @@ int cmd_show(int argc, char **argv)
 						     optarg);
 			filter.by_vcpu = true;
 			break;
-		case 'b':
-			if (!parse_backend(optarg, &backend))
-				return cli_bad_usage(show_usage,
-						     "unknown backend '%s': "
-						     "module, bpf or auto",
-						     optarg);
-			break;
-		case 'i':
-			if (!cli_parse_u32(optarg, &how.interval) ||
-			    !how.interval)
-				return cli_bad_usage(show_usage,
-						     "--interval wants "
-						     "seconds, not '%s'",
-						     optarg);
-			timed = true;
-			break;
-		case OPT_MAX_COUNTERS:
-			if (!cli_parse_u32(optarg, &how.max_counters) ||
-			    !how.max_counters)
-				return cli_bad_usage(show_usage,
-						     "--max-counters wants a "
-						     "number, not '%s'",
-						     optarg);
-			break;
 		case 'h':
 			show_usage(stdout);
 			return 0;
@@ -333,40 +259,15 @@ int cmd_show(int argc, char **argv)
 			return 2;
 		}
 	}
-	/* getopt stops at "--": what follows is the command to run. */
-	if (optind < argc && optind > 0 && !strcmp(argv[optind - 1], "--")) {
-		how.cmd = argv + optind;
-		timed = true;
-	}
-	if (optind < argc && !how.cmd)
-		return cli_bad_usage(show_usage, "show: unexpected '%s'",
-				     argv[optind]);
-	if (how.cmd && how.interval)
-		return cli_bad_usage(show_usage,
-				     "show: --interval or -- CMD, not both");
-
-	/*
-	 * auto: the module when it is loaded, since its counters cover all
-	 * the time since it was loaded or reset.  Otherwise BPF, when told
-	 * for how long to count; a bare 'show' keeps the module's answer
-	 * (how to load it), plus a word on the alternative.
-	 */
-	if (backend == BACKEND_AUTO) {
-		if (!access("/sys/module/vmexit_stat", F_OK))
-			backend = BACKEND_MODULE;
-		else if (timed)
-			backend = BACKEND_BPF;
-		else
-			return show_without_module(&filter, json, per_vcpu);
-	}
-	if (backend == BACKEND_BPF)
-		return show_bpf(&how, &filter, json, per_vcpu);
-	if (timed)
-		return cli_bad_usage(show_usage,
-				     "show: --interval and -- CMD are for "
-				     "--backend bpf; the module's counters "
-				     "run since it was loaded or reset");
-	return show(&filter, json, per_vcpu);
+	status = cli_source_finish(&src, argc, argv, "show", show_usage);
+	if (status)
+		return status;
+	if (src.backend == CLI_BACKEND_BPF)
+		return show_bpf(&src, &filter, json, per_vcpu);
+	status = show(&filter, json, per_vcpu);
+	if (status)
+		cli_suggest_bpf(&src);
+	return status;
 }
 
 int cmd_reset(int argc, char **argv)

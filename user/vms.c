@@ -19,6 +19,8 @@ static void vms_usage(FILE *out)
 {
 	fprintf(out,
 		"usage: vmexit-stat vms [--json] [--vm PID] [--vm-id ID]\n"
+		"                       [--backend module|bpf|auto] "
+		"[--interval SEC | -- CMD...]\n"
 		"\n"
 		"Lists the VMs of the vmexit_stat module: running ones, and "
 		"ended ones\n"
@@ -27,11 +29,14 @@ static void vms_usage(FILE *out)
 		"(vmexit-stat config).  Per VM: its vCPU threads, how long it "
 		"ran, its\n"
 		"exits and returns to user space, and what was not counted.\n"
+		"With the BPF backend: the VMs that made exits while it "
+		"counted.\n"
 		"\n"
-		"  -j, --json      print JSON instead of a table\n"
-		"  -p, --vm PID    only the VMs of this VMM process\n"
-		"      --vm-id ID  only the VM with this vm_id\n"
-		"  -h, --help      show this help\n");
+		"  -j, --json          print JSON instead of a table\n"
+		"  -p, --vm PID        only the VMs of this VMM process\n"
+		"      --vm-id ID      only the VM with this vm_id\n");
+	cli_source_usage(out);
+	fprintf(out, "  -h, --help          show this help\n");
 }
 
 static struct json_object *vm_json(const struct vmexit_vm *vm,
@@ -152,6 +157,28 @@ static uint64_t boottime_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
+static int print_vms(const struct vmexit_vms *vms, bool json)
+{
+	if (json)
+		return cli_print_json(vms_json(vms, "/proc"));
+	vms_print(stdout, vms, "/proc", boottime_ns());
+	return 0;
+}
+
+static int vms_bpf(const struct cli_source *src,
+		   const struct vmexit_filter *filter, bool json)
+{
+	struct bpf_collection got;
+	int status;
+
+	status = cli_collect_bpf(src, filter, &got);
+	if (!status)
+		status = print_vms(&got.vms, json);
+	status = cli_bpf_status(src, &got, status);
+	bpf_collection_free(&got);
+	return status;
+}
+
 int cmd_vms(int argc, char **argv)
 {
 	enum { OPT_VM_ID = 256 };
@@ -159,17 +186,26 @@ int cmd_vms(int argc, char **argv)
 		{ "json", no_argument, NULL, 'j' },
 		{ "vm", required_argument, NULL, 'p' },
 		{ "vm-id", required_argument, NULL, OPT_VM_ID },
+		CLI_SOURCE_LONG_OPTIONS,
 		{ "help", no_argument, NULL, 'h' },
 		{}
 	};
 	struct vmexit_filter filter = {};
+	struct cli_source src = {};
 	struct vmexit_client client;
 	struct vmexit_vms vms = {};
 	bool json = false;
 	int opt, err, status = 1;
 
 	optind = 0;
-	while ((opt = getopt_long(argc, argv, "jp:h", options, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "jp:h" CLI_SOURCE_SHORT_OPTIONS,
+				  options, NULL)) != -1) {
+		status = cli_source_option(&src, opt, optarg, vms_usage);
+		if (status >= 0) {
+			if (status)
+				return status;
+			continue;
+		}
 		switch (opt) {
 		case 'j':
 			json = true;
@@ -199,21 +235,22 @@ int cmd_vms(int argc, char **argv)
 			return 2;
 		}
 	}
-	if (optind < argc)
-		return cli_bad_usage(vms_usage, "vms: unexpected '%s'",
-				     argv[optind]);
+	status = cli_source_finish(&src, argc, argv, "vms", vms_usage);
+	if (status)
+		return status;
+	if (src.backend == CLI_BACKEND_BPF)
+		return vms_bpf(&src, &filter, json);
 
-	if (vmexit_connect(&client))
+	status = 1;
+	if (vmexit_connect(&client)) {
+		cli_suggest_bpf(&src);
 		return 1;
-	err = vmexit_dump_vms(&client, &filter, &vms);
-	if (err) {
-		cli_report_read_error(&client, "dump VMs", err);
-	} else if (json) {
-		status = cli_print_json(vms_json(&vms, "/proc"));
-	} else {
-		vms_print(stdout, &vms, "/proc", boottime_ns());
-		status = 0;
 	}
+	err = vmexit_dump_vms(&client, &filter, &vms);
+	if (err)
+		cli_report_read_error(&client, "dump VMs", err);
+	else
+		status = print_vms(&vms, json);
 	vmexit_vms_free(&vms);
 	vmexit_client_close(&client);
 	return status;

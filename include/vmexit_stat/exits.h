@@ -89,6 +89,31 @@ struct vxs_thread {
 	__u8 open_user; /* a return to user space, no kvm_entry since */
 	__u8 went_user; /* the open exit's user_count has been counted */
 	__u8 known; /* exit holds this thread's vCPU */
+	__u8 detail_pending; /* the open exit's drill-down is still due */
+	__u8 pad[7];
+};
+
+/* Size of the map of VMs seen. */
+#define VXS_BPF_MAX_VMS 1024
+
+/* One VM, keyed by its struct kvm address: what the VM list shows. */
+struct vxs_vm_value {
+	__u32 pid;
+	__u32 pad;
+	__u64 start_ns; /* CLOCK_BOOTTIME: its first exit seen */
+	__u64 end_ns; /* its last vCPU thread seen ending, 0 while none */
+	char comm[16]; /* of the VMM's main thread */
+};
+
+/* Size of the drill-down map, all VMs together. */
+#define VXS_BPF_MAX_DETAILS 10240
+
+/* One drill-down counter, per VM: kind is enum vmexit_stat_detail_kind. */
+struct vxs_detail_key {
+	__u64 kvm;
+	__u32 pid;
+	__u32 kind;
+	__u64 key;
 };
 
 /* The one entry of the per-CPU "totals" array. */
@@ -100,6 +125,7 @@ struct vxs_exit_totals {
 	__u64 user_seen; /* every kvm_userspace_exit */
 	__u64 user_dropped; /* not counted: the user map was full */
 	__u64 threads_full; /* exits untimed: the thread map was full */
+	__u64 details_dropped; /* drill-down not counted: its map was full */
 };
 
 #endif /* VMEXIT_STAT_EXITS_H */

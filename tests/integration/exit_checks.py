@@ -161,3 +161,17 @@ def check_vm_sums(made, shown):
     assert summed == per_vcpu, vm["exits"]
     assert vm["total"] == sum(v["total"] for v in vm["vcpus"])
     assert vm["total"] == sum(c for c, _ in per_vcpu.values())
+
+
+def check_details(made, details):
+    """The drill-down is exactly the ports, MSR, CPUID leaf and MMIO page
+    the guest used, with exact counts."""
+    vms = [vm for vm in details["vms"] if vm["pid"] == made["pid"]]
+    assert len(vms) == 1, details
+    got = {(d["kind"], d["key"]): d for d in vms[0]["details"]}
+    want = {(d["kind"], d["key"]): d for d in made["details"] if d["count"]}
+    assert ({k: d["count"] for k, d in got.items()}
+            == {k: d["count"] for k, d in want.items()}), (
+        f"counted {vms[0]['details']}\nexitgen {made['details']}")
+    for k, d in want.items():
+        assert got[k]["label"] == d["label"], (got[k], d)

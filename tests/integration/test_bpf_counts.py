@@ -15,8 +15,9 @@ import json
 import pytest
 
 from conftest import KERNELS, LAB_OUT, REPO, LabRun, tool_for, vm_run
-from exit_checks import (assert_counts_equal_made, check_exit_latency,
-                         check_user_count, check_user_exits)
+from exit_checks import (assert_counts_equal_made, check_details,
+                         check_exit_latency, check_user_count,
+                         check_user_exits)
 
 MIXES = ["cpuid-only", "no-request", "io-hlt-msr-hypercall",
          "everything-4vcpus"]
@@ -108,6 +109,45 @@ def test_bpf_user_exits_equal_kvm_run_returns(bpf_run, mix):
 def test_bpf_user_count_of_hardware_exits(bpf_run, mix):
     made, shown = check_exact(bpf_run, mix, "bpf")
     check_user_count(made, shown)
+
+
+def ran_ok(run, name):
+    assert text(run, f"{name}.status").strip() == "0", text(
+        run, f"{name}.stderr")
+
+
+def test_bpf_details_exact(bpf_run):
+    ran_ok(bpf_run, "bpf-details")
+    check_details(load(bpf_run, "bpf-details.exitgen.json"),
+                  load(bpf_run, "bpf-details.show.json"))
+
+
+def test_bpf_vms_lists_the_vm(bpf_run):
+    ran_ok(bpf_run, "bpf-vms")
+    made = load(bpf_run, "bpf-vms.exitgen.json")
+    vms = [vm for vm in load(bpf_run, "bpf-vms.show.json")["vms"]
+           if vm["pid"] == made["pid"]]
+    assert len(vms) == 1, vms
+    vm = vms[0]
+    assert vm["comm"] == "vmexit-stat", vm
+    assert (vm["state"], vm["vcpus_live"]) == ("ended", 0), vm
+    assert vm["vcpus_seen"] == len(made["vcpus"]), vm
+    assert vm["exits"] >= sum(m["count"] for m in made["made"]), vm
+    assert vm["user_exits"] == sum(v["kvm_run_returns"]
+                                   for v in made["vcpus"]), vm
+    assert 0 < vm["start_ns"] <= vm["end_ns"], vm
+
+
+def test_module_and_bpf_details_identical(bpf_run):
+    ran_ok(bpf_run, "both-details")
+    made = load(bpf_run, "both-details.exitgen.json")
+    by_bpf = load(bpf_run, "both-details.show.json")
+    by_module = load(bpf_run, "both-details.module.json")
+    check_details(made, by_bpf)
+    rows = [{(d["kind"], d["key"]): d["count"] for d in vm["details"]}
+            for shown in (by_bpf, by_module) for vm in shown["vms"]
+            if vm["pid"] == made["pid"]]
+    assert len(rows) == 2 and rows[0] == rows[1], rows
 
 
 def test_bpf_reads_the_prototype_of_this_kernel(bpf_run):

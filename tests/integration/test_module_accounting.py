@@ -16,9 +16,10 @@ import os
 import pytest
 
 from conftest import KERNELS
-from exit_checks import (assert_counts_equal_made, check_exit_latency,
-                         check_user_count, check_user_exits, check_vm_sums,
-                         shown_vcpus, shown_vm, user_exits_of)
+from exit_checks import (assert_counts_equal_made, check_details,
+                         check_exit_latency, check_user_count,
+                         check_user_exits, check_vm_sums, shown_vcpus,
+                         shown_vm, user_exits_of)
 
 # The debug kernel too, unless VMEXIT_STAT_KERNELS names the kernels.
 ACCOUNTING_KERNELS = (KERNELS if "VMEXIT_STAT_KERNELS" in os.environ
@@ -57,20 +58,6 @@ def run(request, lab_runs):
 
 
 # --- checks, each also run on broken data below ------------------------------
-
-def check_details(made, details):
-    """The drill-down is exactly the ports, MSR, CPUID leaf and MMIO page
-    the guest used, with exact counts."""
-    vms = [vm for vm in details["vms"] if vm["pid"] == made["pid"]]
-    assert len(vms) == 1, details
-    got = {(d["kind"], d["key"]): d for d in vms[0]["details"]}
-    want = {(d["kind"], d["key"]): d for d in made["details"] if d["count"]}
-    assert ({k: d["count"] for k, d in got.items()}
-            == {k: d["count"] for k, d in want.items()}), (
-        f"module {vms[0]['details']}\nexitgen {made['details']}")
-    for k, d in want.items():
-        assert got[k]["label"] == d["label"], (got[k], d)
-
 
 # --- the tests ------------------------------------------------------------------
 
