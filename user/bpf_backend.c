@@ -529,6 +529,8 @@ static int wait_while_attached(const struct bpf_collect *how, int *cmd_status)
 	pid_t child;
 
 	*cmd_status = 0;
+	if (how->attach_only)
+		return 0;
 	if (!how->cmd) {
 		if (!how->interval) {
 			while (!stop)
@@ -743,7 +745,7 @@ int bpf_backend_collect(const struct bpf_collect *how,
 	stop = 0;
 	sigaction(SIGINT, &sa, &old_int);
 	sigaction(SIGTERM, &sa, &old_term);
-	if (!how->cmd && !how->interval)
+	if (!how->cmd && !how->interval && !how->attach_only)
 		fprintf(stderr,
 			"vmexit-stat: counting VM exits; Ctrl-C to stop\n");
 	err = -wait_while_attached(how, &out->cmd_status);

@@ -25,6 +25,7 @@ struct bpf_collect {
 	char **cmd; /* run this, NULL-terminated, while attached; or NULL */
 	unsigned int interval; /* seconds, when there is no cmd; 0: SIGINT */
 	uint32_t max_counters; /* size of the counter map; 0: default */
+	bool attach_only; /* detach at once: do the programs load here? */
 };
 
 /* What one collection counted, in the module's shapes. */

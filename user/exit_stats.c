@@ -776,6 +776,8 @@ static struct json_object *bpf_info_json(const struct vmexit_info *info)
 		       json_object_new_uint64(info->user_exits_seen));
 	ok &= json_add(obj, "exits_dropped",
 		       json_object_new_uint64(info->exits_dropped));
+	ok &= json_add(obj, "details_dropped",
+		       json_object_new_uint64(info->details_dropped));
 	ok &= json_add(obj, "lat_buckets",
 		       json_object_new_int64(info->lat_buckets));
 	ok &= json_add(obj, "slots_per_cpu",

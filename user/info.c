@@ -14,7 +14,8 @@
 static void info_usage(FILE *out)
 {
 	fprintf(out,
-		"usage: vmexit-stat info [--json]\n"
+		"usage: vmexit-stat info [--json] [--backend module|bpf|auto] "
+		"[--interval SEC | -- CMD...]\n"
 		"\n"
 		"Prints what the loaded vmexit_stat module says about itself: "
 		"its version,\n"
@@ -24,8 +25,16 @@ static void info_usage(FILE *out)
 		"dropped and why,\n"
 		"and the memory it reserved (the hard cap) and uses.\n"
 		"\n"
-		"  -j, --json  print JSON\n"
-		"  -h, --help  show this help\n");
+		"With --backend bpf: whether the BPF programs load and attach "
+		"on this\n"
+		"kernel, which kvm_exit prototype they read, and what they see "
+		"and drop\n"
+		"over SEC seconds or while CMD runs (nothing: attach, then "
+		"detach).\n"
+		"\n"
+		"  -j, --json          print JSON\n");
+	cli_source_usage(out);
+	fprintf(out, "  -h, --help          show this help\n");
 }
 
 void info_print(FILE *out, const struct vmexit_info *info)
@@ -70,20 +79,68 @@ void info_print(FILE *out, const struct vmexit_info *info)
 		info->lat_buckets);
 }
 
+static void bpf_info_print(FILE *out, const struct vmexit_info *info)
+{
+	fprintf(out, "%-20s %s\n", "backend", info->version);
+	fprintf(out, "%-20s %s\n", "kernel", info->kernel);
+	fprintf(out, "%-20s %" PRIu32 " (%s)\n", "kvm_exit prototype",
+		info->exit_proto,
+		info->exit_proto == 1 ? "reason, vcpu, isa: up to 5.15" :
+					"vcpu, isa: from 5.16");
+	fprintf(out, "%-20s %" PRIu64 "\n", "exits seen", info->exits_seen);
+	fprintf(out, "%-20s %" PRIu64 "\n", "entries seen", info->entries_seen);
+	fprintf(out, "%-20s %" PRIu64 "\n", "user exits seen",
+		info->user_exits_seen);
+	fprintf(out, "%-20s %" PRIu64 "\n", "exits dropped",
+		info->exits_dropped);
+	fprintf(out, "%-20s %" PRIu64 "\n", "details dropped",
+		info->details_dropped);
+	fprintf(out, "%-20s %" PRIu32 "\n", "counter map size",
+		info->slots_per_cpu);
+	fprintf(out, "%-20s %" PRIu32 "\n", "latency buckets",
+		info->lat_buckets);
+}
+
+static int info_bpf(struct cli_source *src, bool json)
+{
+	struct bpf_collection got;
+	int status;
+
+	src->how.attach_only = !src->timed;
+	status = cli_collect_bpf(src, NULL, &got);
+	if (!status && json) {
+		status = cli_print_json(info_json(&got.info, true));
+	} else if (!status) {
+		bpf_info_print(stdout, &got.info);
+	}
+	status = cli_bpf_status(src, &got, status);
+	bpf_collection_free(&got);
+	return status;
+}
+
 int cmd_info(int argc, char **argv)
 {
 	static const struct option options[] = {
 		{ "json", no_argument, NULL, 'j' },
+		CLI_SOURCE_LONG_OPTIONS,
 		{ "help", no_argument, NULL, 'h' },
 		{}
 	};
+	struct cli_source src = {};
 	struct vmexit_client client;
 	struct vmexit_info info;
 	bool json = false;
 	int opt, err, status = 1;
 
 	optind = 0;
-	while ((opt = getopt_long(argc, argv, "jh", options, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "jh" CLI_SOURCE_SHORT_OPTIONS,
+				  options, NULL)) != -1) {
+		status = cli_source_option(&src, opt, optarg, info_usage);
+		if (status >= 0) {
+			if (status)
+				return status;
+			continue;
+		}
 		switch (opt) {
 		case 'j':
 			json = true;
@@ -96,12 +153,17 @@ int cmd_info(int argc, char **argv)
 			return 2;
 		}
 	}
-	if (optind < argc)
-		return cli_bad_usage(info_usage, "info: unexpected '%s'",
-				     argv[optind]);
+	status = cli_source_finish(&src, argc, argv, "info", info_usage);
+	if (status)
+		return status;
+	if (src.backend == CLI_BACKEND_BPF)
+		return info_bpf(&src, json);
 
-	if (vmexit_connect(&client))
+	status = 1;
+	if (vmexit_connect(&client)) {
+		cli_suggest_bpf(&src);
 		return 1;
+	}
 	err = vmexit_get_info(&client, &info);
 	if (err) {
 		cli_report_read_error(&client, "get info", err);

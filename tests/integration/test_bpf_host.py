@@ -35,6 +35,21 @@ def tool(request):
     return request.param
 
 
+# Every tracepoint the backend attaches to, once each.
+TRACEPOINTS = ["kvm_exit", "kvm_entry", "kvm_userspace_exit", "kvm_pio",
+               "kvm_msr", "kvm_cpuid", "kvm_mmio", "kvm_fast_mmio",
+               "sched_process_exit"]
+
+
+def prog_ids_of_ours(links):
+    """The programs of the links on our tracepoints made by the same
+    process as the kvm_exit one: bpftool lists every link here."""
+    pids = {tuple(p["pid"] for p in link.get("pids", []))
+            for link in links if link.get("tp_name") == "kvm_exit"}
+    return {link["prog_id"] for link in links
+            if tuple(p["pid"] for p in link.get("pids", [])) in pids}
+
+
 def run(*argv):
     return subprocess.run([str(a) for a in argv], capture_output=True,
                           text=True, timeout=120, check=False)
@@ -50,15 +65,29 @@ def test_programs_load_and_attach(tool, tmp_path):
     assert shown["backend"] == "bpf"
     assert shown["info"]["exit_proto"] in (1, 2)
     assert shown["info"]["exits_dropped"] == 0
-    attached = [link for link in json.loads(links.read_text())
-                if link.get("tp_name") == "kvm_exit"]
+    listed = json.loads(links.read_text())
+    attached = [link for link in listed if link.get("tp_name") == "kvm_exit"]
     assert len(attached) == 1, links.read_text()
+    names = sorted(link.get("tp_name") for link in listed
+                   if link.get("prog_id") in prog_ids_of_ours(listed))
+    assert names == sorted(TRACEPOINTS), links.read_text()
 
     # Detached when the command is done.
     after = json.loads(run("bpftool", "-j", "link", "show").stdout or "[]")
     assert not [link for link in after
                 if link.get("tp_name") == "kvm_exit"
                 and link.get("prog_id") == attached[0]["prog_id"]]
+
+
+def test_info_says_the_programs_attach_here(tool):
+    proc = run(tool, "info", "--backend", "bpf", "--json")
+    assert proc.returncode == 0, proc.stderr
+    info = json.loads(proc.stdout)
+    assert info["version"].startswith("bpf (libbpf ")
+    assert info["exit_proto"] in (1, 2)
+    assert info["lat_buckets"] == 40
+    after = json.loads(run("bpftool", "-j", "link", "show").stdout or "[]")
+    assert not prog_ids_of_ours(after), after
 
 
 def test_interval_runs_and_exits_cleanly(tool):
