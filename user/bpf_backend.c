@@ -302,7 +302,7 @@ static void latency_merge_cpu(struct vmexit_latency *sum,
 
 /* The per-CPU counters as records, filtered; 0 or -errno. */
 static int read_counters(struct exits_bpf *skel, int nr_cpus, uint64_t salt,
-			 const struct vmexit_filter *filter,
+			 const struct vmexit_filter *filter, bool timed,
 			 struct vmexit_records *recs)
 {
 	int fd = bpf_map__fd(skel->maps.counters);
@@ -315,7 +315,7 @@ static int read_counters(struct exits_bpf *skel, int nr_cpus, uint64_t salt,
 		return -ENOMEM;
 
 	while (!bpf_map_get_next_key(fd, prev, &next)) {
-		struct vmexit_record rec = { .has_latency = true };
+		struct vmexit_record rec = { .has_latency = timed };
 		uint64_t busiest = 0;
 
 		key = next;
@@ -723,6 +723,10 @@ int bpf_backend_collect(const struct bpf_collect *how,
 		  &skel->links.kvm_exit_vcpu_isa },
 	};
 	struct attach_point *exit_point = &points[ARRAY_SIZE(points) - 1];
+	/* counts_only: sched_process_exit, for the thread map, and kvm_exit */
+	struct attach_point counting[2];
+	struct attach_point *attach = points;
+	int nr_attach = ARRAY_SIZE(points);
 
 	if (proto == VXS_BPF_PROTO_REASON_VCPU_ISA) {
 		exit_point->prog = skel->progs.kvm_exit_reason_vcpu_isa;
@@ -738,7 +742,13 @@ int bpf_backend_collect(const struct bpf_collect *how,
 		explain_load_error(err);
 		goto destroy;
 	}
-	err = attach_all(points, ARRAY_SIZE(points));
+	if (how->counts_only) {
+		counting[0] = points[0];
+		counting[1] = *exit_point;
+		attach = counting;
+		nr_attach = ARRAY_SIZE(counting);
+	}
+	err = attach_all(attach, nr_attach);
 	if (err)
 		goto destroy;
 
@@ -752,7 +762,7 @@ int bpf_backend_collect(const struct bpf_collect *how,
 	sigaction(SIGINT, &old_int, NULL);
 	sigaction(SIGTERM, &old_term, NULL);
 	/* Detached, the maps hold still while we read them. */
-	detach_all(points, ARRAY_SIZE(points));
+	detach_all(attach, nr_attach);
 	if (err) {
 		fprintf(stderr, "vmexit-stat: running the command failed: %s\n",
 			strerror(-err));
@@ -763,7 +773,8 @@ int bpf_backend_collect(const struct bpf_collect *how,
 		salt = (uint64_t)time(NULL) * 0x9e3779b97f4a7c15ULL;
 	err = read_totals(skel, nr_cpus, &totals);
 	if (!err)
-		err = read_counters(skel, nr_cpus, salt, filter, &out->exits);
+		err = read_counters(skel, nr_cpus, salt, filter,
+				    !how->counts_only, &out->exits);
 	if (!err)
 		err = read_user_counters(skel, nr_cpus, salt, filter,
 					 &out->user_exits);

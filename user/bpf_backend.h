@@ -26,6 +26,11 @@ struct bpf_collect {
 	unsigned int interval; /* seconds, when there is no cmd; 0: SIGINT */
 	uint32_t max_counters; /* size of the counter map; 0: default */
 	bool attach_only; /* detach at once: do the programs load here? */
+	/*
+	 * kvm_exit alone: counts by reason, no latency, returns to user
+	 * space or drill-down, for a third of the cost per exit.
+	 */
+	bool counts_only;
 };
 
 /* What one collection counted, in the module's shapes. */

@@ -128,6 +128,10 @@ void cli_source_usage(FILE *out)
 		"  -i, --interval SEC  BPF: count for SEC seconds\n"
 		"      --max-counters N  BPF: size of the counter maps "
 		"(default %u)\n"
+		"      --counts-only   BPF: exit counts alone (no latency, "
+		"user-space exits\n"
+		"                      or drill-down), for a third of the "
+		"cost per exit\n"
 		"  -- CMD...           BPF: count while CMD runs\n",
 		BPF_BACKEND_MAX_COUNTERS);
 }
@@ -157,6 +161,9 @@ int cli_source_option(struct cli_source *src, int opt, const char *arg,
 					     "'%s'",
 					     arg);
 		src->timed = true;
+		return 0;
+	case CLI_OPT_COUNTS_ONLY:
+		src->how.counts_only = true;
 		return 0;
 	case CLI_OPT_MAX_COUNTERS:
 		if (!cli_parse_u32(arg, &src->how.max_counters) ||
@@ -196,6 +203,13 @@ int cli_source_finish(struct cli_source *src, int argc, char **argv,
 			src->suggest_bpf = true;
 		}
 	}
+	if (src->backend == CLI_BACKEND_MODULE && src->how.counts_only)
+		return cli_bad_usage(
+			usage,
+			"%s: --counts-only is for --backend bpf; "
+			"the module's own switches are 'vmexit-stat "
+			"config --latency off --details off'",
+			view);
 	if (src->backend == CLI_BACKEND_MODULE && src->timed)
 		return cli_bad_usage(usage,
 				     "%s: --interval and -- CMD are for "

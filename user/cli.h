@@ -63,14 +63,17 @@ struct cli_source {
 };
 
 #define CLI_OPT_MAX_COUNTERS 512
+#define CLI_OPT_COUNTS_ONLY 513
 
 #define CLI_SOURCE_SHORT_OPTIONS "b:i:"
-#define CLI_SOURCE_LONG_OPTIONS                                               \
-	{ "backend", required_argument, NULL, 'b' },                          \
-		{ "interval", required_argument, NULL, 'i' },                 \
-	{                                                                     \
-		"max-counters", required_argument, NULL, CLI_OPT_MAX_COUNTERS \
-	}
+/* One option a line. */
+/* clang-format off */
+#define CLI_SOURCE_LONG_OPTIONS						\
+	{ "backend", required_argument, NULL, 'b' },			\
+	{ "interval", required_argument, NULL, 'i' },			\
+	{ "max-counters", required_argument, NULL, CLI_OPT_MAX_COUNTERS }, \
+	{ "counts-only", no_argument, NULL, CLI_OPT_COUNTS_ONLY }
+/* clang-format on */
 
 /* The options' lines of a usage text. */
 void cli_source_usage(FILE *out);

@@ -150,6 +150,17 @@ def test_module_and_bpf_details_identical(bpf_run):
     assert len(rows) == 2 and rows[0] == rows[1], rows
 
 
+def test_counts_only_counts_exactly_and_times_nothing(bpf_run):
+    made, shown = check_exact(bpf_run, "counts-only", "bpf")
+    vm = vm_of(shown, made)
+    for vcpu in vm["vcpus"]:
+        assert vcpu["user_exits"] == [], vcpu
+        for e in vcpu["exits"]:
+            assert "latency" not in e and "user_count" not in e, e
+    assert shown["info"]["entries_seen"] == 0, shown["info"]
+    assert shown["info"]["user_exits_seen"] == 0, shown["info"]
+
+
 def test_bpf_reads_the_prototype_of_this_kernel(bpf_run):
     shown = load(bpf_run, "cpuid-only.show.json")
     # 1 = (reason, vcpu, isa) up to 5.15; 2 = (vcpu, isa) from 5.16.
