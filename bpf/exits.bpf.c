@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Exit counts from the kvm:kvm_exit tracepoint, per (VM, vCPU, isa, exit
- * reason), into a per-CPU hash map that vmexit-stat reads and sums.
+ * The module's statistics without the module: exit counts from the
+ * kvm:kvm_exit tracepoint per (VM, vCPU, isa, exit reason), their
+ * latency, returns to user space, the drill-down and the VMs seen, in
+ * maps that vmexit-stat reads (and sums over CPUs) once detached.  See
+ * Documentation/bpf-backend.rst.
  *
  * The tracepoint's prototype changed in 5.16 (see
  * Documentation/exit-reason.rst), so there are two programs and
