@@ -439,6 +439,9 @@ int BPF_PROG(kvm_entry, struct kvm_vcpu *vcpu)
 	/* Another vCPU than the exit's: its next exit starts afresh. */
 	if (!thread || thread->vcpu != (__u64)vcpu)
 		return 0;
+	/* Nothing open: an exit not counted, or no exit since the last. */
+	if (!thread->open_exit && !thread->open_user)
+		return 0;
 
 	now = bpf_ktime_get_ns();
 	if (thread->open_exit)
@@ -476,17 +479,21 @@ int BPF_PROG(kvm_entry, struct kvm_vcpu *vcpu)
 static __always_inline int count_detail(__u32 kind, __u64 key)
 {
 	static const __u64 fresh;
-	struct vxs_exit_totals *tot = this_cpu_totals();
 	__u32 tid = current_tid();
+	struct vxs_exit_totals *tot;
 	struct vxs_detail_key dkey;
 	struct vxs_thread *thread;
 	bool full = false;
 	__u64 *count;
 
+	/* Completions of an exit trace again: most calls end here. */
 	thread = bpf_map_lookup_elem(&threads, &tid);
-	if (!tot || !thread || !thread->detail_pending)
+	if (!thread || !thread->detail_pending)
 		return 0;
 	thread->detail_pending = 0;
+	tot = this_cpu_totals();
+	if (!tot)
+		return 0;
 
 	__builtin_memset(&dkey, 0, sizeof(dkey));
 	dkey.kvm = thread->exit.kvm;
