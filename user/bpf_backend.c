@@ -27,6 +27,7 @@
 
 #include "bpf_backend.h"
 #include "exits.skel.h"
+#include "latency.h"
 
 #define VMX_BASIC_REASON_MASK 0xffffU
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
@@ -282,22 +283,22 @@ static int read_totals(struct exits_bpf *skel, int nr_cpus,
 	return err;
 }
 
-/* One CPU's latency into the sum of the CPUs. */
+/*
+ * One CPU's latency into the sum of the CPUs; latency_add() skips a CPU
+ * that timed nothing, whose min_ns means nothing.
+ */
 static void latency_merge_cpu(struct vmexit_latency *sum,
 			      const struct vxs_latency *cpu)
 {
-	unsigned int i;
+	struct vmexit_latency one = {
+		.count = cpu->count,
+		.sum_ns = cpu->sum_ns,
+		.min_ns = cpu->min_ns,
+		.max_ns = cpu->max_ns,
+	};
 
-	if (!cpu->count)
-		return;
-	if (!sum->count || cpu->min_ns < sum->min_ns)
-		sum->min_ns = cpu->min_ns;
-	if (cpu->max_ns > sum->max_ns)
-		sum->max_ns = cpu->max_ns;
-	sum->count += cpu->count;
-	sum->sum_ns += cpu->sum_ns;
-	for (i = 0; i < VXS_BPF_LAT_BUCKETS; i++)
-		sum->hist[i] += cpu->hist[i];
+	memcpy(one.hist, cpu->hist, sizeof(one.hist));
+	latency_add(sum, &one);
 }
 
 /* The per-CPU counters as records, filtered; 0 or -errno. */

@@ -210,6 +210,12 @@ int cli_source_finish(struct cli_source *src, int argc, char **argv,
 			"the module's own switches are 'vmexit-stat "
 			"config --latency off --details off'",
 			view);
+	if (src->backend == CLI_BACKEND_MODULE && src->how.max_counters)
+		return cli_bad_usage(usage,
+				     "%s: --max-counters is for --backend bpf; "
+				     "the module's memory is its max_memory_kb "
+				     "parameter",
+				     view);
 	if (src->backend == CLI_BACKEND_MODULE && src->timed)
 		return cli_bad_usage(usage,
 				     "%s: --interval and -- CMD are for "
@@ -219,26 +225,27 @@ int cli_source_finish(struct cli_source *src, int argc, char **argv,
 	return 0;
 }
 
-int cli_collect_bpf(const struct cli_source *src,
-		    const struct vmexit_filter *filter,
-		    struct bpf_collection *got)
+int cli_run_bpf(const struct cli_source *src,
+		const struct vmexit_filter *filter,
+		int (*print)(struct bpf_collection *got, void *ctx), void *ctx)
 {
-	memset(got, 0, sizeof(*got));
+	struct bpf_collection got = {};
+	int status;
+
 	if (!bpf_backend_collect) {
 		fprintf(stderr, "vmexit-stat: this build has no BPF backend\n");
 		return 1;
 	}
-	return bpf_backend_collect(&src->how, filter, got);
-}
-
-int cli_bpf_status(const struct cli_source *src,
-		   const struct bpf_collection *got, int status)
-{
-	if (status || !got->cmd_status)
-		return status;
-	fprintf(stderr, "vmexit-stat: '%s' exited with status %d\n",
-		src->how.cmd[0], got->cmd_status);
-	return 1;
+	status = bpf_backend_collect(&src->how, filter, &got);
+	if (!status)
+		status = print(&got, ctx);
+	if (!status && got.cmd_status) {
+		fprintf(stderr, "vmexit-stat: '%s' exited with status %d\n",
+			src->how.cmd[0], got.cmd_status);
+		status = 1;
+	}
+	bpf_collection_free(&got);
+	return status;
 }
 
 void cli_suggest_bpf(const struct cli_source *src)

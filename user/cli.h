@@ -96,17 +96,14 @@ int cli_source_finish(struct cli_source *src, int argc, char **argv,
 		      const char *view, void (*usage)(FILE *out));
 
 /*
- * Runs the BPF collection src asks for; 0, or 1 after saying why.  A
- * command that failed makes it 1 too, once *got is read: the caller
- * prints what was counted, then returns cli_bpf_status().
+ * Runs the BPF collection src asks for and hands what it counted to
+ * print (a view's printer, given ctx; it returns 0 or 1).  0, or 1 after
+ * saying why: the collection failed, the printer did, or the counted
+ * command did (what it counted is printed first).
  */
-int cli_collect_bpf(const struct cli_source *src,
-		    const struct vmexit_filter *filter,
-		    struct bpf_collection *got);
-
-/* status, or 1 (after saying so) when the counted command failed. */
-int cli_bpf_status(const struct cli_source *src,
-		   const struct bpf_collection *got, int status);
+int cli_run_bpf(const struct cli_source *src,
+		const struct vmexit_filter *filter,
+		int (*print)(struct bpf_collection *got, void *ctx), void *ctx);
 
 /* After a module read failed with suggest_bpf set: the alternative. */
 void cli_suggest_bpf(const struct cli_source *src);

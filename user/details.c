@@ -278,19 +278,16 @@ static int print_details(struct vmexit_details *details,
 	return 0;
 }
 
-static int details_bpf(const struct cli_source *src,
-		       const struct vmexit_filter *filter, bool json)
-{
-	struct bpf_collection got;
-	int status;
+struct details_view {
+	uint32_t limit;
+	bool json;
+};
 
-	status = cli_collect_bpf(src, filter, &got);
-	if (!status)
-		status = print_details(&got.details, &got.vms, filter->limit,
-				       json);
-	status = cli_bpf_status(src, &got, status);
-	bpf_collection_free(&got);
-	return status;
+static int print_bpf_details(struct bpf_collection *got, void *ctx)
+{
+	const struct details_view *view = ctx;
+
+	return print_details(&got->details, &got->vms, view->limit, view->json);
 }
 
 int cmd_details(int argc, char **argv)
@@ -363,7 +360,9 @@ int cmd_details(int argc, char **argv)
 	if (status)
 		return status;
 	if (src.backend == CLI_BACKEND_BPF)
-		return details_bpf(&src, &filter, json);
+		return cli_run_bpf(&src, &filter, print_bpf_details,
+				   &(struct details_view){ filter.limit,
+							   json });
 
 	status = 1;
 	if (vmexit_connect(&client)) {

@@ -101,21 +101,12 @@ static void bpf_info_print(FILE *out, const struct vmexit_info *info)
 		info->lat_buckets);
 }
 
-static int info_bpf(struct cli_source *src, bool json)
+static int print_bpf_info(struct bpf_collection *got, void *json)
 {
-	struct bpf_collection got;
-	int status;
-
-	src->how.attach_only = !src->timed;
-	status = cli_collect_bpf(src, NULL, &got);
-	if (!status && json) {
-		status = cli_print_json(info_json(&got.info, true));
-	} else if (!status) {
-		bpf_info_print(stdout, &got.info);
-	}
-	status = cli_bpf_status(src, &got, status);
-	bpf_collection_free(&got);
-	return status;
+	if (*(bool *)json)
+		return cli_print_json(info_json(&got->info, true));
+	bpf_info_print(stdout, &got->info);
+	return 0;
 }
 
 int cmd_info(int argc, char **argv)
@@ -156,8 +147,11 @@ int cmd_info(int argc, char **argv)
 	status = cli_source_finish(&src, argc, argv, "info", info_usage);
 	if (status)
 		return status;
-	if (src.backend == CLI_BACKEND_BPF)
-		return info_bpf(&src, json);
+	if (src.backend == CLI_BACKEND_BPF) {
+		/* Untimed: attach, then detach, to show that they load. */
+		src.how.attach_only = !src.timed;
+		return cli_run_bpf(&src, NULL, print_bpf_info, &json);
+	}
 
 	status = 1;
 	if (vmexit_connect(&client)) {

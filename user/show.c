@@ -94,30 +94,26 @@ static int print_records(const struct exit_stats_input *in,
 	return status;
 }
 
-static int show_bpf(const struct cli_source *src,
-		    const struct vmexit_filter *filter, bool json,
-		    bool per_vcpu)
+struct show_view {
+	const struct vmexit_filter *filter;
+	bool json;
+	bool per_vcpu;
+};
+
+static int print_bpf_show(struct bpf_collection *got, void *ctx)
 {
-	struct bpf_collection got;
-	int status;
+	const struct show_view *view = ctx;
+	struct exit_stats_input in = {
+		.exits = got->exits.rec,
+		.nr_exits = got->exits.nr,
+		.user_exits = got->user_exits.rec,
+		.nr_user_exits = got->user_exits.nr,
+		.vms = got->vms.rec,
+		.nr_vms = got->vms.nr,
+	};
 
-	status = cli_collect_bpf(src, filter, &got);
-	if (!status) {
-		struct exit_stats_input in = {
-			.exits = got.exits.rec,
-			.nr_exits = got.exits.nr,
-			.user_exits = got.user_exits.rec,
-			.nr_user_exits = got.user_exits.nr,
-			.vms = got.vms.rec,
-			.nr_vms = got.vms.nr,
-		};
-
-		status = print_records(&in, &got.info, filter, json, per_vcpu,
-				       true);
-	}
-	status = cli_bpf_status(src, &got, status);
-	bpf_collection_free(&got);
-	return status;
+	return print_records(&in, &got->info, view->filter, view->json,
+			     view->per_vcpu, true);
 }
 
 struct module_read {
@@ -263,7 +259,9 @@ int cmd_show(int argc, char **argv)
 	if (status)
 		return status;
 	if (src.backend == CLI_BACKEND_BPF)
-		return show_bpf(&src, &filter, json, per_vcpu);
+		return cli_run_bpf(&src, &filter, print_bpf_show,
+				   &(struct show_view){ &filter, json,
+							per_vcpu });
 	status = show(&filter, json, per_vcpu);
 	if (status)
 		cli_suggest_bpf(&src);

@@ -165,18 +165,9 @@ static int print_vms(const struct vmexit_vms *vms, bool json)
 	return 0;
 }
 
-static int vms_bpf(const struct cli_source *src,
-		   const struct vmexit_filter *filter, bool json)
+static int print_bpf_vms(struct bpf_collection *got, void *json)
 {
-	struct bpf_collection got;
-	int status;
-
-	status = cli_collect_bpf(src, filter, &got);
-	if (!status)
-		status = print_vms(&got.vms, json);
-	status = cli_bpf_status(src, &got, status);
-	bpf_collection_free(&got);
-	return status;
+	return print_vms(&got->vms, *(bool *)json);
 }
 
 int cmd_vms(int argc, char **argv)
@@ -239,7 +230,7 @@ int cmd_vms(int argc, char **argv)
 	if (status)
 		return status;
 	if (src.backend == CLI_BACKEND_BPF)
-		return vms_bpf(&src, &filter, json);
+		return cli_run_bpf(&src, &filter, print_bpf_vms, &json);
 
 	status = 1;
 	if (vmexit_connect(&client)) {
