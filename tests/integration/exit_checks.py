@@ -175,3 +175,19 @@ def check_details(made, details):
         f"counted {vms[0]['details']}\nexitgen {made['details']}")
     for k, d in want.items():
         assert got[k]["label"] == d["label"], (got[k], d)
+
+
+def check_ended_vm(made, vms_doc):
+    """exitgen's VM is listed once, ended, with all its vCPUs and every
+    return of KVM_RUN; returns it."""
+    vms = [vm for vm in vms_doc["vms"] if vm["pid"] == made["pid"]]
+    assert len(vms) == 1, vms
+    vm = vms[0]
+    assert vm["state"] == "ended", vm
+    assert vm["vcpus_live"] == 0, vm
+    assert vm["vcpus_seen"] == len(made["vcpus"]), vm
+    assert vm["end_ns"] >= vm["start_ns"] > 0, vm
+    assert vm["user_exits"] == sum(v["kvm_run_returns"]
+                                   for v in made["vcpus"]), vm
+    assert vm["dropped"] == 0 and vm["details_dropped"] == 0, vm
+    return vm
