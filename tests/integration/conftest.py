@@ -46,8 +46,11 @@ def vm_run(kernel, *cmd, timeout=600, lab_args=()):
     and off): QEMU's multi-threaded TCG can run a stale translation of
     code that another vCPU is patching, which real CPUs never do.
     So is one where exitgen found its guest's state lost beneath KVM
-    (seen in CI on 6.12: the real-mode guest's RIP was the L1 host's,
-    just past VMRUN, so QEMU's nested SVM had saved the wrong state).
+    (seen in CI on 6.12, and on 5.10 in a full run: the real-mode
+    guest's RIP was the L1 host's, just past VMRUN, so QEMU's nested SVM
+    had saved the wrong state), whether CMD failed on it or, as scripts
+    that record each step's status do, wrote it into its output
+    directory (CMD's first argument, by the guest scripts' convention).
     Any other failure after CMD started counts.
     """
     argv = [str(VM_RUN), "--kernel", kernel, "--timeout", str(timeout),
@@ -55,7 +58,8 @@ def vm_run(kernel, *cmd, timeout=600, lab_args=()):
     for _ in range(2):
         proc = subprocess.run(argv, cwd=REPO, capture_output=True,
                               text=True, timeout=timeout + 300, check=False)
-        if not emulator_fault(proc):
+        if not (emulator_fault(proc) or
+                state_lost_in_outputs(cmd[1] if len(cmd) > 1 else None)):
             break
     return proc
 
@@ -68,6 +72,19 @@ def emulator_fault(proc):
                 ("Oops: int3" in out and
                  "[vmexit_stat]" not in INT3_RIP.findall(out)))
     return proc.returncode != 0 and GUEST_STATE_LOST in out
+
+
+def state_lost_in_outputs(outdir):
+    """A file a guest script wrote into outdir (under .lab-out) tells of
+    guest state lost beneath KVM."""
+    if outdir is None:
+        return False
+    outdir = Path(outdir)
+    if LAB_OUT not in outdir.parents or not outdir.is_dir():
+        return False
+    return any(f.is_file() and
+               GUEST_STATE_LOST in f.read_text(errors="replace")
+               for f in outdir.iterdir())
 
 
 class LabRun:
