@@ -95,6 +95,52 @@ struct vmexit_vm {
 	uint64_t details_dropped;
 };
 
+/*
+ * One vCPU thread of GET_SCHED, or a VM's vCPUs summed (per_vm).  Times
+ * in ns; wait_ns is the run delay (steal), idle_ns time blocked.
+ */
+struct vmexit_sched {
+	uint32_t vm_pid;
+	uint64_t vm_id;
+	bool per_vm;
+	uint32_t vcpu_id;
+	uint32_t vcpu_tid;
+	uint32_t state; /* enum vmexit_stat_sched_state; 0 if not said */
+	bool has_cpu;
+	uint32_t cpu;
+	uint64_t run_ns;
+	uint64_t wait_ns;
+	uint64_t idle_ns;
+	uint64_t timeslices;
+	uint64_t preemptions;
+	uint64_t migrations;
+	struct vmexit_latency wakeup; /* woken until run */
+	struct vmexit_latency preempt; /* preempted until run again */
+};
+
+/* A task that ran on a CPU while a vCPU waited for it. */
+struct vmexit_thief {
+	uint32_t tid; /* 0: the idle task */
+	char comm[32];
+	uint64_t ns;
+	uint64_t over_ns; /* ns may be this much too high */
+	bool is_vcpu; /* then vm_pid and vcpu_id say whose */
+	uint32_t vm_pid;
+	uint32_t vcpu_id;
+};
+
+/* One physical CPU of GET_CPU_SCHED. */
+struct vmexit_cpu_sched {
+	uint32_t cpu;
+	uint64_t wait_ns; /* vCPU run delay that ended on this CPU */
+	uint64_t vcpu_run_ns;
+	uint64_t unattributed_ns; /* of wait_ns, no thief known */
+	struct vmexit_latency wakeup;
+	struct vmexit_latency preempt;
+	uint32_t nr_thieves; /* busiest first */
+	struct vmexit_thief thieves[VMEXIT_STAT_THIEVES];
+};
+
 /* A lifecycle notification. */
 struct vmexit_event {
 	uint8_t cmd; /* VMEXIT_STAT_CMD_VM_START ... VCPU_STOP */
@@ -110,6 +156,7 @@ struct vmexit_config {
 	bool details;
 	uint32_t ended_vm_ttl_s;
 	bool unprivileged_read;
+	bool sched;
 };
 
 /* What SET_CONFIG changes: only the set_* members are sent. */
@@ -117,9 +164,11 @@ struct vmexit_config_change {
 	bool set_latency;
 	bool set_details;
 	bool set_ended_vm_ttl;
+	bool set_sched;
 	bool latency;
 	bool details;
 	uint32_t ended_vm_ttl_s;
+	bool sched;
 };
 
 struct vmexit_info {
@@ -142,6 +191,8 @@ struct vmexit_info {
 	uint32_t lat_buckets;
 	uint32_t exit_proto;
 	uint32_t isas; /* 1 << VMEXIT_STAT_ISA_* */
+	uint64_t sched_switches_seen;
+	uint64_t sched_missed;
 	/* The BPF backend's counter map size; the module leaves it 0. */
 	uint32_t slots_per_cpu;
 	unsigned int family_version; /* from the controller, not GET_INFO */
@@ -155,10 +206,12 @@ struct vmexit_filter {
 	bool by_pid;
 	bool by_vm_id;
 	bool by_vcpu;
-	bool by_vm; /* GET_EXITS, GET_USER_EXITS: sum the vCPUs of a VM */
+	bool by_vm; /* GET_EXITS, GET_USER_EXITS, GET_SCHED: sum the vCPUs */
+	bool by_cpu; /* GET_CPU_SCHED */
 	uint32_t pid;
 	uint64_t vm_id;
 	uint32_t vcpu_id;
+	uint32_t cpu;
 	uint32_t limit; /* GET_DETAILS: per VM and kind; 0: the default */
 };
 
@@ -199,6 +252,18 @@ struct vmexit_vms {
 	size_t alloc;
 };
 
+struct vmexit_scheds {
+	struct vmexit_sched *rec;
+	size_t nr;
+	size_t alloc;
+};
+
+struct vmexit_cpu_scheds {
+	struct vmexit_cpu_sched *rec;
+	size_t nr;
+	size_t alloc;
+};
+
 /* -ENOENT: the vmexit_stat family is not registered (module not loaded). */
 int vmexit_client_open(struct vmexit_client *client);
 void vmexit_client_close(struct vmexit_client *client);
@@ -222,6 +287,12 @@ int vmexit_dump_details(struct vmexit_client *client,
 			struct vmexit_details *out);
 int vmexit_dump_vms(struct vmexit_client *client,
 		    const struct vmexit_filter *filter, struct vmexit_vms *out);
+int vmexit_dump_sched(struct vmexit_client *client,
+		      const struct vmexit_filter *filter,
+		      struct vmexit_scheds *out);
+int vmexit_dump_cpu_sched(struct vmexit_client *client,
+			  const struct vmexit_filter *filter,
+			  struct vmexit_cpu_scheds *out);
 int vmexit_get_config(struct vmexit_client *client,
 		      struct vmexit_config *config);
 int vmexit_set_config(struct vmexit_client *client,
@@ -260,6 +331,8 @@ int vmexit_parse_user_record(struct nl_msg *msg,
 			     struct vmexit_user_record *rec);
 int vmexit_parse_detail(struct nl_msg *msg, struct vmexit_detail *detail);
 int vmexit_parse_vm(struct nl_msg *msg, struct vmexit_vm *vm);
+int vmexit_parse_sched(struct nl_msg *msg, struct vmexit_sched *sched);
+int vmexit_parse_cpu_sched(struct nl_msg *msg, struct vmexit_cpu_sched *cpu);
 int vmexit_parse_config(struct nl_msg *msg, struct vmexit_config *config);
 int vmexit_parse_info(struct nl_msg *msg, struct vmexit_info *info);
 /* Also checks that the message is one of the four notifications. */
@@ -287,5 +360,11 @@ int vmexit_details_add(struct vmexit_details *list,
 void vmexit_details_free(struct vmexit_details *list);
 int vmexit_vms_add(struct vmexit_vms *list, const struct vmexit_vm *vm);
 void vmexit_vms_free(struct vmexit_vms *list);
+int vmexit_scheds_add(struct vmexit_scheds *list,
+		      const struct vmexit_sched *sched);
+void vmexit_scheds_free(struct vmexit_scheds *list);
+int vmexit_cpu_scheds_add(struct vmexit_cpu_scheds *list,
+			  const struct vmexit_cpu_sched *cpu);
+void vmexit_cpu_scheds_free(struct vmexit_cpu_scheds *list);
 
 #endif /* VMEXIT_STAT_GENL_CLIENT_H */

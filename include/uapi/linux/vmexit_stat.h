@@ -39,6 +39,16 @@
  *	totals.  VMs whose vCPU threads have all exited stay listed as ended
  *	until a reset or until they are older than the ended-VM age limit.
  *	Filters: VM_PID, VM_ID.
+ * GET_SCHED (dump): one message per vCPU thread: how long it ran, waited
+ *	runnable for a CPU (run delay, what the guest sees as steal) split
+ *	into wake-up latency and preemption wait, and was blocked (idle:
+ *	halted or otherwise asleep, which is not steal); preemptions,
+ *	migrations and timeslices.  Filters: VM_PID, VM_ID, VCPU_ID; with
+ *	BY_VM the vCPUs of a VM are summed.
+ * GET_CPU_SCHED (dump): one message per physical CPU: the vCPU run delay
+ *	that ended there, its latency distributions, and the tasks that ran
+ *	on that CPU while a vCPU waited for it (THIEF nests, busiest first,
+ *	at most VMEXIT_STAT_THIEVES).  Filter: PCPU_CPU.
  * GET_CONFIG (do), SET_CONFIG (do, admin): VMEXIT_STAT_A_CONFIG_*.
  * RESET (do, admin): forgets every counter and every ended VM.
  *
@@ -51,6 +61,16 @@
  * bits (bits 16-31 of the VMX exit reason) removed, so it indexes the
  * kernel's VMX_EXIT_REASONS and SVM_EXIT_REASONS tables.  The modifier bits
  * are reported apart in VMEXIT_STAT_A_EXIT_FLAGS.
+ *
+ * Scheduling
+ * ----------
+ * A vCPU thread is tracked from its first exit on.  Its run delay is
+ * counted as /proc/PID/task/TID/schedstat counts its second field: a wait
+ * is added when the thread gets a CPU, from when it was woken or
+ * preempted while runnable.  Times are in ns of the scheduler's clock.
+ * A wait is charged to the CPU the vCPU got, and to the tasks that ran on
+ * that CPU during the wait (a thief's time may be high by its OVER_NS:
+ * the bounded table gave it the place, and the time, of the least one).
  *
  * Latency
  * -------
@@ -70,11 +90,12 @@
 #define _UAPI_LINUX_VMEXIT_STAT_H
 
 #define VMEXIT_STAT_FAMILY_NAME		"vmexit_stat"
-#define VMEXIT_STAT_FAMILY_VERSION	2
+#define VMEXIT_STAT_FAMILY_VERSION	3
 #define VMEXIT_STAT_MCGRP_LIFECYCLE	"lifecycle"
 
 #define VMEXIT_STAT_LAT_BUCKETS		40
 #define VMEXIT_STAT_DETAIL_LIMIT_DEFAULT	16
+#define VMEXIT_STAT_THIEVES		8
 
 /* Same numbers as KVM's own KVM_ISA_VMX/SVM. */
 enum vmexit_stat_isa {
@@ -141,6 +162,10 @@ enum {
 	VMEXIT_STAT_A_INFO_VCPU_SLOTS_USED,	/* u32 */
 	VMEXIT_STAT_A_INFO_VMS,			/* u32: VMs listed by GET_VMS */
 	VMEXIT_STAT_A_INFO_LAT_BUCKETS,		/* u32 */
+	VMEXIT_STAT_A_INFO_SCHED_SWITCHES_SEEN,	/* u64: sched_switch events */
+	VMEXIT_STAT_A_INFO_SCHED_MISSED,	/* u64: events of vCPU threads
+						 * that could not be looked up
+						 */
 
 	__VMEXIT_STAT_A_INFO_MAX,
 	VMEXIT_STAT_A_INFO_MAX = __VMEXIT_STAT_A_INFO_MAX - 1
@@ -223,12 +248,76 @@ enum {
 	VMEXIT_STAT_A_VM_MAX = __VMEXIT_STAT_A_VM_MAX - 1
 };
 
+/* VMEXIT_STAT_A_SCHED_STATE: where the vCPU thread was when read. */
+enum vmexit_stat_sched_state {
+	VMEXIT_STAT_SCHED_RUNNING = 1,
+	VMEXIT_STAT_SCHED_RUNNABLE,		/* waiting for a CPU */
+	VMEXIT_STAT_SCHED_BLOCKED,		/* asleep: idle */
+	VMEXIT_STAT_SCHED_ENDED,		/* the thread has exited */
+};
+
+enum {
+	VMEXIT_STAT_A_SCHED_UNSPEC,
+	VMEXIT_STAT_A_SCHED_PAD,
+	VMEXIT_STAT_A_SCHED_VM_PID,		/* u32 */
+	VMEXIT_STAT_A_SCHED_VM_ID,		/* u64 */
+	VMEXIT_STAT_A_SCHED_VCPU_ID,		/* u32 */
+	VMEXIT_STAT_A_SCHED_VCPU_TID,		/* u32 */
+	VMEXIT_STAT_A_SCHED_BY_VM,		/* flag: sum the vCPUs */
+	VMEXIT_STAT_A_SCHED_STATE,		/* u32: enum ..._sched_state */
+	VMEXIT_STAT_A_SCHED_CPU,		/* u32: CPU it ran on last */
+	VMEXIT_STAT_A_SCHED_RUN_NS,		/* u64: on a CPU */
+	VMEXIT_STAT_A_SCHED_WAIT_NS,		/* u64: run delay (steal) */
+	VMEXIT_STAT_A_SCHED_IDLE_NS,		/* u64: blocked */
+	VMEXIT_STAT_A_SCHED_TIMESLICES,		/* u64: times it got a CPU */
+	VMEXIT_STAT_A_SCHED_PREEMPTIONS,	/* u64: left a CPU runnable */
+	VMEXIT_STAT_A_SCHED_MIGRATIONS,		/* u64: got another CPU */
+	VMEXIT_STAT_A_SCHED_WAKEUP_LAT,		/* nest: woken until run */
+	VMEXIT_STAT_A_SCHED_PREEMPT_LAT,	/* nest: preempted until run */
+
+	__VMEXIT_STAT_A_SCHED_MAX,
+	VMEXIT_STAT_A_SCHED_MAX = __VMEXIT_STAT_A_SCHED_MAX - 1
+};
+
+enum {
+	VMEXIT_STAT_A_PCPU_UNSPEC,
+	VMEXIT_STAT_A_PCPU_PAD,
+	VMEXIT_STAT_A_PCPU_CPU,			/* u32 */
+	VMEXIT_STAT_A_PCPU_WAIT_NS,		/* u64: vCPU run delay */
+	VMEXIT_STAT_A_PCPU_VCPU_RUN_NS,		/* u64: vCPU threads ran */
+	VMEXIT_STAT_A_PCPU_UNATTRIBUTED_NS,	/* u64: of WAIT_NS, no thief
+						 * known (waited elsewhere,
+						 * or too long ago)
+						 */
+	VMEXIT_STAT_A_PCPU_WAKEUP_LAT,		/* nest: VMEXIT_STAT_A_LAT_* */
+	VMEXIT_STAT_A_PCPU_PREEMPT_LAT,		/* nest: VMEXIT_STAT_A_LAT_* */
+	VMEXIT_STAT_A_PCPU_THIEF,		/* nest, repeated */
+
+	__VMEXIT_STAT_A_PCPU_MAX,
+	VMEXIT_STAT_A_PCPU_MAX = __VMEXIT_STAT_A_PCPU_MAX - 1
+};
+
+enum {
+	VMEXIT_STAT_A_THIEF_UNSPEC,
+	VMEXIT_STAT_A_THIEF_PAD,
+	VMEXIT_STAT_A_THIEF_TID,		/* u32: 0 is the idle task */
+	VMEXIT_STAT_A_THIEF_COMM,		/* string */
+	VMEXIT_STAT_A_THIEF_NS,			/* u64: vCPU wait it ran in */
+	VMEXIT_STAT_A_THIEF_OVER_NS,		/* u64: NS may be this high */
+	VMEXIT_STAT_A_THIEF_VM_PID,		/* u32: when it is a vCPU */
+	VMEXIT_STAT_A_THIEF_VCPU_ID,		/* u32: when it is a vCPU */
+
+	__VMEXIT_STAT_A_THIEF_MAX,
+	VMEXIT_STAT_A_THIEF_MAX = __VMEXIT_STAT_A_THIEF_MAX - 1
+};
+
 enum {
 	VMEXIT_STAT_A_CONFIG_UNSPEC,
 	VMEXIT_STAT_A_CONFIG_LATENCY,		/* u8: 0 or 1 */
 	VMEXIT_STAT_A_CONFIG_DETAILS,		/* u8: 0 or 1 */
 	VMEXIT_STAT_A_CONFIG_ENDED_VM_TTL_S,	/* u32: 0 keeps them */
 	VMEXIT_STAT_A_CONFIG_UNPRIVILEGED_READ,	/* u8: read only */
+	VMEXIT_STAT_A_CONFIG_SCHED,		/* u8: 0 or 1 */
 
 	__VMEXIT_STAT_A_CONFIG_MAX,
 	VMEXIT_STAT_A_CONFIG_MAX = __VMEXIT_STAT_A_CONFIG_MAX - 1
@@ -248,6 +337,8 @@ enum {
 	VMEXIT_STAT_CMD_VM_STOP,		/* notification */
 	VMEXIT_STAT_CMD_VCPU_START,		/* notification */
 	VMEXIT_STAT_CMD_VCPU_STOP,		/* notification */
+	VMEXIT_STAT_CMD_GET_SCHED,
+	VMEXIT_STAT_CMD_GET_CPU_SCHED,
 
 	__VMEXIT_STAT_CMD_MAX,
 	VMEXIT_STAT_CMD_MAX = __VMEXIT_STAT_CMD_MAX - 1
