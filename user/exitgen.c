@@ -45,6 +45,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -93,6 +94,19 @@
 /* What MMIO read n returns to the guest; the guest keeps the last. */
 #define EG_MMIO_ANSWER 0x4d4d494fU
 
+/*
+ * How often the main thread looks whether a busy loop should end, when
+ * asked to hurry (a signal does not end pthread_cond_timedwait).
+ */
+#define EG_HURRY_POLL_NS 100000000L
+
+static volatile sig_atomic_t hurry;
+
+void exitgen_hurry(void)
+{
+	hurry = 1;
+}
+
 struct eg_vm;
 
 struct eg_vcpu {
@@ -104,6 +118,7 @@ struct eg_vcpu {
 	bool started;
 
 	bool late; /* created once the first vCPUs made their exits */
+	int cpu; /* pinned to, or -1 */
 
 	/* Written by the vCPU thread, read by the main thread. */
 	pid_t tid;
@@ -122,6 +137,10 @@ struct eg_vcpu {
 	/* The watchdog's (main thread). */
 	unsigned long last_progress;
 	time_t last_change;
+
+	/* The main thread's: when the busy loop ends. */
+	struct timespec busy_end;
+	bool busy_stopped;
 };
 
 struct eg_vm {
@@ -133,6 +152,9 @@ struct eg_vm {
 	unsigned int nr_first; /* vCPUs started at once */
 	unsigned int nr_vcpus; /* and the late ones after them */
 	struct eg_vcpu *vcpus;
+	unsigned long busy_ms;
+	unsigned long hlt_wait_ms;
+	bool announce;
 
 	pthread_mutex_t lock;
 	pthread_cond_t cond; /* a vCPU finished */
@@ -155,6 +177,7 @@ static const char *const phase_names[] = {
 	[EG_PHASE_HYPERCALL] = "hypercall",
 	[EG_PHASE_MMIO] = "mmio",
 	[EG_PHASE_DONE] = "done",
+	[EG_PHASE_BUSY] = "busy",
 };
 
 static const char *const kind_options[EXITGEN_NR_KINDS] = {
@@ -447,6 +470,17 @@ static int vcpu_loop(struct eg_vcpu *vcpu)
 					vcpu,
 					"more HLT exits than the %u requested",
 					vm->count[EXITGEN_HLT]);
+			if (vm->hlt_wait_ms && !hurry) {
+				struct timespec wait = {
+					.tv_sec = vm->hlt_wait_ms / 1000,
+					.tv_nsec = vm->hlt_wait_ms % 1000 *
+						   1000000L,
+				};
+
+				while (nanosleep(&wait, &wait) &&
+				       errno == EINTR)
+					;
+			}
 			break;
 		default:
 			return unexpected_exit(vcpu);
@@ -460,6 +494,10 @@ static void *vcpu_thread(void *arg)
 	struct eg_vm *vm = vcpu->vm;
 
 	__atomic_store_n(&vcpu->tid, gettid(), __ATOMIC_RELAXED);
+	/* For tests that read the thread's /proc entries while it runs. */
+	if (vm->announce)
+		fprintf(stderr, "exitgen: pid %d vcpu %u tid %d\n", getpid(),
+			vcpu->id, vcpu->tid);
 	vcpu_loop(vcpu);
 	__atomic_store_n(&vcpu->finished, true, __ATOMIC_RELAXED);
 
@@ -540,6 +578,7 @@ static int create_vm(struct eg_vm *vm, unsigned int isa, char *err,
 	params[EG_P_MMIO / 4] = vm->count[EXITGEN_MMIO];
 	params[EG_P_CPUID_LEAF / 4] = EG_CPUID_LEAF;
 	params[EG_P_CPUID_SUBLEAF / 4] = EG_CPUID_SUBLEAF;
+	params[EG_P_BUSY / 4] = vm->busy_ms != 0;
 
 	memset(&region, 0, sizeof(region));
 	region.slot = 0;
@@ -583,7 +622,8 @@ static int setup_vcpu(struct eg_vcpu *vcpu, const void *sigmask, char *err,
 	return 0;
 }
 
-static int alloc_vcpus(struct eg_vm *vm, char *err, size_t errlen)
+static int alloc_vcpus(struct eg_vm *vm, const struct exitgen_request *req,
+		       char *err, size_t errlen)
 {
 	unsigned int i;
 
@@ -595,6 +635,7 @@ static int alloc_vcpus(struct eg_vm *vm, char *err, size_t errlen)
 		vm->vcpus[i].id = i;
 		vm->vcpus[i].fd = -1;
 		vm->vcpus[i].late = i >= vm->nr_first;
+		vm->vcpus[i].cpu = req->nr_pin ? req->pin[i % req->nr_pin] : -1;
 	}
 	return 0;
 }
@@ -643,6 +684,7 @@ static int create_vcpus(struct eg_vm *vm, unsigned int from, unsigned int to,
 static unsigned long vcpu_progress(const struct eg_vm *vm, struct eg_vcpu *vcpu)
 {
 	return status_read(vm, vcpu->id, EG_S_PROGRESS) +
+	       status_read(vm, vcpu->id, EG_S_SPINS) +
 	       __atomic_load_n(&vcpu->run_returns, __ATOMIC_RELAXED);
 }
 
@@ -677,6 +719,49 @@ static time_t monotonic_now(void)
 	return ts.tv_sec;
 }
 
+static bool time_before(const struct timespec *a, const struct timespec *b)
+{
+	return a->tv_sec < b->tv_sec ||
+	       (a->tv_sec == b->tv_sec && a->tv_nsec < b->tv_nsec);
+}
+
+static void time_add_ns(struct timespec *ts, long long ns)
+{
+	ns += ts->tv_nsec;
+	ts->tv_sec += ns / 1000000000LL;
+	ts->tv_nsec = ns % 1000000000LL;
+}
+
+/*
+ * Ends the busy loops that are due (or all when hurried); returns in
+ * *next when the main thread has to look again, if sooner.
+ */
+static void stop_busy(struct eg_vm *vm, struct timespec *next)
+{
+	struct timespec now, poll;
+	unsigned int i;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	poll = now;
+	time_add_ns(&poll, EG_HURRY_POLL_NS);
+	for (i = 0; i < vm->nr_vcpus; i++) {
+		struct eg_vcpu *vcpu = &vm->vcpus[i];
+
+		if (!vm->busy_ms || !vcpu->started || vcpu->busy_stopped)
+			continue;
+		if (hurry || !time_before(&now, &vcpu->busy_end)) {
+			__atomic_store_n(guest_status(vm, i, EG_S_STOP), 1,
+					 __ATOMIC_RELAXED);
+			vcpu->busy_stopped = true;
+			continue;
+		}
+		if (time_before(&vcpu->busy_end, next))
+			*next = vcpu->busy_end;
+		if (time_before(&poll, next))
+			*next = poll;
+	}
+}
+
 /* Starts the threads of vCPUs from to to - 1. */
 static int start_vcpus(struct eg_vm *vm, unsigned int from, unsigned int to,
 		       char *err, size_t errlen)
@@ -690,10 +775,29 @@ static int start_vcpus(struct eg_vm *vm, unsigned int from, unsigned int to,
 	pthread_sigmask(SIG_SETMASK, &all, &old);
 	for (i = from; i < to; i++) {
 		struct eg_vcpu *vcpu = &vm->vcpus[i];
+		pthread_attr_t attr;
+		cpu_set_t cpus;
 		int r;
 
 		vcpu->last_change = monotonic_now();
-		r = pthread_create(&vcpu->thread, NULL, vcpu_thread, vcpu);
+		clock_gettime(CLOCK_MONOTONIC, &vcpu->busy_end);
+		time_add_ns(&vcpu->busy_end, vm->busy_ms * 1000000LL);
+		pthread_attr_init(&attr);
+		/* Pinned from its first instruction, whatever the process's. */
+		if (vcpu->cpu >= 0) {
+			CPU_ZERO(&cpus);
+			CPU_SET(vcpu->cpu, &cpus);
+			pthread_attr_setaffinity_np(&attr, sizeof(cpus), &cpus);
+		}
+		r = pthread_create(&vcpu->thread, &attr, vcpu_thread, vcpu);
+		pthread_attr_destroy(&attr);
+		if (r && vcpu->cpu >= 0 && r == EINVAL) {
+			ret = fail(
+				err, errlen,
+				"vCPU %u: cannot run on CPU %d: it is not one this process may use",
+				i, vcpu->cpu);
+			break;
+		}
 		if (r) {
 			errno = r;
 			ret = fail(err, errlen, "vCPU %u: pthread_create: %m",
@@ -718,7 +822,9 @@ static bool wait_vcpus(struct eg_vm *vm)
 	while (vm->nr_finished < vm->nr_started) {
 		clock_gettime(CLOCK_MONOTONIC, &deadline);
 		deadline.tv_sec++;
+		stop_busy(vm, &deadline);
 		pthread_cond_timedwait(&vm->cond, &vm->lock, &deadline);
+		stop_busy(vm, &deadline);
 		watchdog(vm, monotonic_now());
 	}
 	for (i = 0; i < vm->nr_vcpus; i++)
@@ -869,6 +975,8 @@ static int fill_vcpu(struct exitgen_vcpu_result *result,
 	result->tid = vcpu->tid;
 	result->kvm_run_returns = vcpu->run_returns;
 	out->late = vcpu->late;
+	out->cpu = vcpu->cpu;
+	out->busy_spins = status_read(vcpu->vm, vcpu->id, EG_S_SPINS);
 	for (code = 0; code < EG_USER_EXIT_CODES; code++) {
 		struct exitgen_user_exit *ue;
 
@@ -914,6 +1022,21 @@ int exitgen_run(const struct exitgen_request *req, struct exitgen_result *res,
 	}
 	vm.nr_first = req->vcpus;
 	vm.nr_vcpus = req->vcpus + req->late_vcpus;
+	if (req->busy_ms > EXITGEN_MAX_BUSY_MS)
+		return fail(err, errlen, "busy for %lu ms: at most %lu",
+			    req->busy_ms, EXITGEN_MAX_BUSY_MS);
+	if (req->hlt_wait_ms > EXITGEN_MAX_HLT_WAIT_MS)
+		return fail(err, errlen, "HLT waits of %lu ms: at most %lu",
+			    req->hlt_wait_ms, EXITGEN_MAX_HLT_WAIT_MS);
+	if (req->nr_pin > EXITGEN_MAX_VCPUS)
+		return fail(err, errlen, "%u CPUs to pin to: at most %d",
+			    req->nr_pin, EXITGEN_MAX_VCPUS);
+	for (i = 0; i < req->nr_pin; i++)
+		if (req->pin[i] < 0 || req->pin[i] >= CPU_SETSIZE)
+			return fail(err, errlen, "no CPU %d", req->pin[i]);
+	vm.busy_ms = req->busy_ms;
+	vm.hlt_wait_ms = req->hlt_wait_ms;
+	vm.announce = req->announce;
 
 	isa = host_isa();
 	if (!isa)
@@ -933,7 +1056,7 @@ int exitgen_run(const struct exitgen_request *req, struct exitgen_result *res,
 	pthread_mutex_init(&vm.lock, NULL);
 
 	if (open_kvm(&vm, err, errlen) || create_vm(&vm, isa, err, errlen) ||
-	    alloc_vcpus(&vm, err, errlen) ||
+	    alloc_vcpus(&vm, req, err, errlen) ||
 	    create_vcpus(&vm, 0, vm.nr_first, err, errlen) ||
 	    run_vcpus(&vm, err, errlen))
 		goto out;
@@ -962,7 +1085,8 @@ static void usage(FILE *out)
 	fprintf(out,
 		"usage: vmexit-stat exitgen [--cpuid N] [--pio N] [--hlt N] [--msr N]\n"
 		"                           [--hypercall N] [--mmio N] [--vcpus K]\n"
-		"                           [--late-vcpus K] [--json]\n"
+		"                           [--late-vcpus K] [--busy-ms N]\n"
+		"                           [--hlt-wait-ms N] [--pin CPU[,CPU...]] [--json]\n"
 		"\n"
 		"Creates a VM through /dev/kvm whose real-mode guest makes exactly the\n"
 		"requested VM exits on every vCPU (one thread each), then prints what\n"
@@ -980,6 +1104,13 @@ static void usage(FILE *out)
 		"  --vcpus K       run K vCPUs, 1 to %d (default 1)\n"
 		"  --late-vcpus K  then K more, created once the first ones made all their\n"
 		"                  exits but before they stop (default 0)\n"
+		"  --busy-ms N     each vCPU's guest first spins N ms (from its thread's\n"
+		"                  start, 0 to %lu), making no exit of its own, so that its\n"
+		"                  thread stays runnable: a busy guest\n"
+		"  --hlt-wait-ms N after each requested HLT exit the vCPU thread sleeps N ms\n"
+		"                  (0 to %lu), as a VMM waits for an interrupt: a halted guest\n"
+		"  --pin LIST      vCPU i's thread runs only on CPU number i mod n of the\n"
+		"                  comma-separated LIST of n CPUs, from its start\n"
 		"  --json          print JSON instead of a table\n"
 		"  --help          print this help\n"
 		"\n"
@@ -987,9 +1118,14 @@ static void usage(FILE *out)
 		"makes one control exit of its own, the HLT it stops on; it is counted\n"
 		"in the output.  MMIO accesses leave KVM_RUN as KVM_EXIT_MMIO; the VM\n"
 		"exits they cause (nested page faults) are not listed among the exits\n"
-		"made, because touching guest memory the first time makes them too.\n",
+		"made, because touching guest memory the first time makes them too.\n"
+		"\n"
+		"With --busy-ms or --hlt-wait-ms, each vCPU thread's id goes to stderr as\n"
+		"it starts (\"exitgen: pid P vcpu I tid T\"), and SIGINT or SIGTERM ends\n"
+		"the busy loops and HLT waits early; the exits are all made still.\n",
 		EG_CPUID_LEAF, EG_CPUID_SUBLEAF, EG_PORT, EG_MSR,
 		EG_MMIO_GPA + EG_MMIO_OFFSET, EXITGEN_MAX_VCPUS,
+		EXITGEN_MAX_BUSY_MS, EXITGEN_MAX_HLT_WAIT_MS,
 		EXITGEN_MAX_COUNT);
 }
 
@@ -1022,6 +1158,51 @@ static int parse_number(const char *opt, const char *arg, unsigned long min,
 	}
 	*out = value;
 	return 0;
+}
+
+/* "0,1,1": CPU numbers for --pin; -1 with a message on bad input. */
+static int parse_cpu_list(const char *arg, struct exitgen_request *req)
+{
+	const char *p = arg;
+
+	req->nr_pin = 0;
+	for (;;) {
+		unsigned long cpu;
+		char *end;
+
+		if (!isdigit((unsigned char)*p))
+			break;
+		errno = 0;
+		cpu = strtoul(p, &end, 10);
+		if (errno == ERANGE || cpu >= CPU_SETSIZE) {
+			fprintf(stderr,
+				"vmexit-stat exitgen: --pin: CPU %.*s is out of range (0 to %d)\n",
+				(int)(end - p), p, CPU_SETSIZE - 1);
+			return -1;
+		}
+		if (req->nr_pin == EXITGEN_MAX_VCPUS) {
+			fprintf(stderr,
+				"vmexit-stat exitgen: --pin: more than %d CPUs\n",
+				EXITGEN_MAX_VCPUS);
+			return -1;
+		}
+		req->pin[req->nr_pin++] = cpu;
+		p = end;
+		if (!*p)
+			return 0;
+		if (*p++ != ',')
+			break;
+	}
+	fprintf(stderr,
+		"vmexit-stat exitgen: --pin: '%s' is not a list of CPU numbers like 0,1\n",
+		arg);
+	return -1;
+}
+
+static void on_hurry_signal(int sig)
+{
+	(void)sig;
+	exitgen_hurry();
 }
 
 static unsigned long made_count(const struct exitgen_made *made)
@@ -1081,6 +1262,12 @@ static struct json_object *vcpu_json(const struct exitgen_vcpu_result *v,
 			json_object_put(u);
 	}
 	ok = ok && add_int(o, "vcpu", v->vcpu_id) && add_int(o, "tid", v->tid);
+	/* null when not pinned */
+	ok = ok &&
+	     !json_object_object_add(
+		     o, "cpu",
+		     run->cpu >= 0 ? json_object_new_int(run->cpu) : NULL);
+	ok = ok && add_int(o, "busy_spins", run->busy_spins);
 	if (ok) {
 		struct json_object *late = json_object_new_boolean(run->late);
 
@@ -1243,6 +1430,9 @@ int cmd_exitgen(int argc, char **argv)
 		{ "mmio", required_argument, NULL, 'M' },
 		{ "vcpus", required_argument, NULL, 'v' },
 		{ "late-vcpus", required_argument, NULL, 'l' },
+		{ "busy-ms", required_argument, NULL, 'b' },
+		{ "hlt-wait-ms", required_argument, NULL, 'w' },
+		{ "pin", required_argument, NULL, 'P' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -1285,6 +1475,21 @@ int cmd_exitgen(int argc, char **argv)
 				return 2;
 			req.late_vcpus = number;
 			break;
+		case 'b':
+			if (parse_number("busy-ms", optarg, 0,
+					 EXITGEN_MAX_BUSY_MS, &req.busy_ms))
+				return 2;
+			break;
+		case 'w':
+			if (parse_number("hlt-wait-ms", optarg, 0,
+					 EXITGEN_MAX_HLT_WAIT_MS,
+					 &req.hlt_wait_ms))
+				return 2;
+			break;
+		case 'P':
+			if (parse_cpu_list(optarg, &req))
+				return 2;
+			break;
 		case 'j':
 			json = true;
 			break;
@@ -1308,6 +1513,15 @@ int cmd_exitgen(int argc, char **argv)
 			"vmexit-stat exitgen: --vcpus %u and --late-vcpus %u make more than %d vCPUs\n",
 			req.vcpus, req.late_vcpus, EXITGEN_MAX_VCPUS);
 		return 2;
+	}
+
+	req.announce = req.busy_ms || req.hlt_wait_ms;
+	if (req.announce) {
+		struct sigaction sa = { .sa_handler = on_hurry_signal };
+
+		sigemptyset(&sa.sa_mask);
+		sigaction(SIGINT, &sa, NULL);
+		sigaction(SIGTERM, &sa, NULL);
 	}
 
 	/* Large (64 vCPUs); keep it off the stack. */

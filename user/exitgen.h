@@ -36,7 +36,25 @@ struct exitgen_request {
 	 * exits, while those still live; they make the same mix.
 	 */
 	unsigned int late_vcpus;
+	/*
+	 * Each vCPU's guest first spins this long (from its thread's
+	 * start), making no exit of its own, then makes its exits.
+	 */
+	unsigned long busy_ms;
+	/*
+	 * After each requested HLT exit the vCPU thread sleeps this long,
+	 * as a VMM without an in-kernel irqchip waits for an interrupt.
+	 */
+	unsigned long hlt_wait_ms;
+	/* vCPU i's thread runs on CPU pin[i % nr_pin] only; none if 0. */
+	unsigned int nr_pin;
+	int pin[EXITGEN_MAX_VCPUS];
+	bool announce; /* each vCPU's thread id on stderr as it starts */
 };
+
+#define EXITGEN_MAX_BUSY_MS 86400000UL
+/* Below the stall limit, so that a sleeping vCPU never looks stuck. */
+#define EXITGEN_MAX_HLT_WAIT_MS 1000UL
 
 /* One exit code the guest made, the same on every vCPU. */
 struct exitgen_made {
@@ -65,6 +83,8 @@ struct exitgen_vcpu_result {
  */
 struct exitgen_vcpu_run {
 	bool late; /* one of the request's late_vcpus */
+	int cpu; /* the one CPU its thread was pinned to, or -1 */
+	unsigned long busy_spins; /* turns of the busy loop (--busy-ms) */
 	unsigned int nr_user_exits; /* by code, ascending; sum: returns */
 	struct exitgen_user_exit user_exit[EXITGEN_MAX_USER_EXITS];
 };
@@ -102,8 +122,13 @@ struct exitgen_result {
 /*
  * Runs the guest to completion in the calling process (one thread per
  * vCPU) and destroys the VM.  Returns 0, or -1 with a message in err.
+ * After exitgen_hurry() the busy loops and HLT waits end early; the
+ * exits are all made still.
  */
 int exitgen_run(const struct exitgen_request *req, struct exitgen_result *res,
 		char *err, size_t errlen);
+
+/* Async-signal-safe. */
+void exitgen_hurry(void);
 
 #endif /* VMEXIT_STAT_EXITGEN_H */

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * exitgen's guest: real-mode code that makes exactly the exits the
- * parameter block asks for, kind after kind, then stops on one HLT.
+ * parameter block asks for, kind after kind, then stops on one HLT;
+ * asked to, it spins busy before them.
  *
  * Entry: CS = DS = 0 with base 0, IF clear, %si = this vCPU's status
  * slot.  Copied to EG_CODE_GPA, so it only uses relative jumps and
@@ -17,7 +18,19 @@
 	.globl	exitgen_guest_end
 
 exitgen_guest_start:
-	movl	$EG_PHASE_CPUID, EG_S_PHASE(%si)
+	/*
+	 * Busy: spin with no exit of our own (host interrupts still make
+	 * some), so that the vCPU thread stays runnable, until the VMM
+	 * stores to our stop word.
+	 */
+	cmpl	$0, EG_PARAMS_GPA + EG_P_BUSY
+	je	0f
+	movl	$EG_PHASE_BUSY, EG_S_PHASE(%si)
+15:	incl	EG_S_SPINS(%si)
+	cmpl	$0, EG_S_STOP(%si)
+	je	15b
+
+0:	movl	$EG_PHASE_CPUID, EG_S_PHASE(%si)
 	movl	EG_PARAMS_GPA + EG_P_CPUID, %edi
 1:	testl	%edi, %edi
 	jz	2f

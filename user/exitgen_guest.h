@@ -17,7 +17,7 @@
 #define EG_MEM_SIZE 0x10000
 #define EG_PARAMS_GPA 0x1000
 #define EG_STATUS_GPA 0x2000
-#define EG_STATUS_SIZE 16 /* per vCPU, indexed by vCPU id */
+#define EG_STATUS_SIZE 32 /* per vCPU, indexed by vCPU id */
 #define EG_CODE_GPA 0x3000
 
 /*
@@ -40,13 +40,20 @@
 #define EG_P_MMIO 24
 #define EG_P_CPUID_LEAF 28 /* %eax of every CPUID */
 #define EG_P_CPUID_SUBLEAF 32 /* %ecx of every CPUID */
-#define EG_P_SIZE 36
+#define EG_P_BUSY 36 /* nonzero: spin first, until EG_S_STOP is set */
+#define EG_P_SIZE 40
 
 /* Status slot of one vCPU; the guest's %si points at it. */
 #define EG_S_PHASE 0 /* EG_PHASE_*, 0 before the guest ran */
 #define EG_S_PROGRESS 4 /* instructions done, all kinds */
 #define EG_S_HCRET 8 /* %eax after the last hypercall */
 #define EG_S_MMIO_READ 12 /* the value the last MMIO read returned */
+#define EG_S_SPINS 16 /* turns of the busy loop */
+/*
+ * Written by the VMM: the busy loop ends.  A plain store the guest polls,
+ * so that ending it takes no exit and no signal.
+ */
+#define EG_S_STOP 20
 
 #define EG_PHASE_CPUID 1
 #define EG_PHASE_PIO 2
@@ -55,6 +62,7 @@
 #define EG_PHASE_HYPERCALL 5
 #define EG_PHASE_MMIO 6
 #define EG_PHASE_DONE 7 /* set just before the final HLT */
+#define EG_PHASE_BUSY 8 /* before CPUID, with EG_P_BUSY only */
 
 /*
  * Port 0xe9 (the Bochs/QEMU debug console, always a user space device):
