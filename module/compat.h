@@ -14,6 +14,10 @@
 #define VXS_KVM_EXIT_PASSES_REASON \
 	(LINUX_VERSION_CODE < KERNEL_VERSION(5, 16, 0))
 
+/* 5.14 renamed task_struct.state to __state. */
+#define VXS_TASK_STATE_IS_DUNDER \
+	(LINUX_VERSION_CODE >= KERNEL_VERSION(5, 14, 0))
+
 /* 6.1 added genl_family.resv_start_op. */
 #define VXS_GENL_HAS_RESV_START_OP \
 	(LINUX_VERSION_CODE >= KERNEL_VERSION(6, 1, 0))

@@ -215,6 +215,97 @@ static int vxs_fill_vm(struct sk_buff *skb, const void *record, bool by_vm)
 	return 0;
 }
 
+static int vxs_fill_sched(struct sk_buff *skb, const void *record, bool by_vm)
+{
+	const struct vxs_sched_record *rec = record;
+	const struct vxs_sched_stats *stats = &rec->stats;
+	unsigned char *start = skb_tail_pointer(skb);
+
+	if (nla_put_u32(skb, VMEXIT_STAT_A_SCHED_VM_PID, rec->pid) ||
+	    nla_put_u64_64bit(skb, VMEXIT_STAT_A_SCHED_VM_ID, rec->vm_id,
+			      VMEXIT_STAT_A_SCHED_PAD) ||
+	    (!by_vm &&
+	     (nla_put_u32(skb, VMEXIT_STAT_A_SCHED_VCPU_ID, rec->vcpu_id) ||
+	      nla_put_u32(skb, VMEXIT_STAT_A_SCHED_VCPU_TID, rec->tid) ||
+	      (rec->state &&
+	       nla_put_u32(skb, VMEXIT_STAT_A_SCHED_STATE, rec->state)) ||
+	      nla_put_u32(skb, VMEXIT_STAT_A_SCHED_CPU, rec->cpu))) ||
+	    nla_put_u64_64bit(skb, VMEXIT_STAT_A_SCHED_RUN_NS, stats->run_ns,
+			      VMEXIT_STAT_A_SCHED_PAD) ||
+	    nla_put_u64_64bit(skb, VMEXIT_STAT_A_SCHED_WAIT_NS,
+			      stats->wakeup.sum_ns + stats->preempt.sum_ns,
+			      VMEXIT_STAT_A_SCHED_PAD) ||
+	    nla_put_u64_64bit(skb, VMEXIT_STAT_A_SCHED_IDLE_NS, stats->idle_ns,
+			      VMEXIT_STAT_A_SCHED_PAD) ||
+	    nla_put_u64_64bit(skb, VMEXIT_STAT_A_SCHED_TIMESLICES,
+			      stats->timeslices, VMEXIT_STAT_A_SCHED_PAD) ||
+	    nla_put_u64_64bit(skb, VMEXIT_STAT_A_SCHED_PREEMPTIONS,
+			      stats->preemptions, VMEXIT_STAT_A_SCHED_PAD) ||
+	    nla_put_u64_64bit(skb, VMEXIT_STAT_A_SCHED_MIGRATIONS,
+			      stats->migrations, VMEXIT_STAT_A_SCHED_PAD) ||
+	    vxs_fill_latency(skb, VMEXIT_STAT_A_SCHED_WAKEUP_LAT,
+			     &stats->wakeup) ||
+	    vxs_fill_latency(skb, VMEXIT_STAT_A_SCHED_PREEMPT_LAT,
+			     &stats->preempt)) {
+		nlmsg_trim(skb, start);
+		return -EMSGSIZE;
+	}
+	return 0;
+}
+
+static int vxs_fill_thief(struct sk_buff *skb,
+			  const struct vxs_thief_record *thief)
+{
+	struct nlattr *nest = nla_nest_start(skb, VMEXIT_STAT_A_PCPU_THIEF);
+
+	if (!nest)
+		return -EMSGSIZE;
+	if (nla_put_u32(skb, VMEXIT_STAT_A_THIEF_TID, thief->tid) ||
+	    vxs_put_comm(skb, VMEXIT_STAT_A_THIEF_COMM, thief->comm,
+			 sizeof(thief->comm)) ||
+	    nla_put_u64_64bit(skb, VMEXIT_STAT_A_THIEF_NS, thief->ns,
+			      VMEXIT_STAT_A_THIEF_PAD) ||
+	    nla_put_u64_64bit(skb, VMEXIT_STAT_A_THIEF_OVER_NS,
+			      thief->over_ns, VMEXIT_STAT_A_THIEF_PAD) ||
+	    (thief->vm_pid &&
+	     (nla_put_u32(skb, VMEXIT_STAT_A_THIEF_VM_PID, thief->vm_pid) ||
+	      nla_put_u32(skb, VMEXIT_STAT_A_THIEF_VCPU_ID, thief->vcpu_id)))) {
+		nla_nest_cancel(skb, nest);
+		return -EMSGSIZE;
+	}
+	nla_nest_end(skb, nest);
+	return 0;
+}
+
+static int vxs_fill_cpu_sched(struct sk_buff *skb, const void *record,
+			      bool by_vm)
+{
+	const struct vxs_cpu_sched_record *rec = record;
+	unsigned char *start = skb_tail_pointer(skb);
+	u32 i;
+
+	if (nla_put_u32(skb, VMEXIT_STAT_A_PCPU_CPU, rec->cpu) ||
+	    nla_put_u64_64bit(skb, VMEXIT_STAT_A_PCPU_WAIT_NS, rec->wait_ns,
+			      VMEXIT_STAT_A_PCPU_PAD) ||
+	    nla_put_u64_64bit(skb, VMEXIT_STAT_A_PCPU_VCPU_RUN_NS,
+			      rec->vcpu_run_ns, VMEXIT_STAT_A_PCPU_PAD) ||
+	    nla_put_u64_64bit(skb, VMEXIT_STAT_A_PCPU_UNATTRIBUTED_NS,
+			      rec->unattributed_ns, VMEXIT_STAT_A_PCPU_PAD) ||
+	    vxs_fill_latency(skb, VMEXIT_STAT_A_PCPU_WAKEUP_LAT,
+			     &rec->wakeup) ||
+	    vxs_fill_latency(skb, VMEXIT_STAT_A_PCPU_PREEMPT_LAT,
+			     &rec->preempt))
+		goto cancel;
+	for (i = 0; i < rec->nr_thieves && i < VMEXIT_STAT_THIEVES; i++)
+		if (vxs_fill_thief(skb, &rec->thieves[i]))
+			goto cancel;
+	return 0;
+
+cancel:
+	nlmsg_trim(skb, start);
+	return -EMSGSIZE;
+}
+
 static int vxs_fill_info(struct sk_buff *skb, const struct vxs_info *info)
 {
 	const struct {
@@ -239,6 +330,9 @@ static int vxs_fill_info(struct sk_buff *skb, const struct vxs_info *info)
 		{ VMEXIT_STAT_A_INFO_MEMORY_BYTES, info->memory_bytes },
 		{ VMEXIT_STAT_A_INFO_MEMORY_USED_BYTES,
 		  info->memory_used_bytes },
+		{ VMEXIT_STAT_A_INFO_SCHED_SWITCHES_SEEN,
+		  info->sched_switches_seen },
+		{ VMEXIT_STAT_A_INFO_SCHED_MISSED, info->sched_missed },
 	};
 	const struct {
 		u16 type;
@@ -282,7 +376,8 @@ static int vxs_fill_config(struct sk_buff *skb,
 	    nla_put_u32(skb, VMEXIT_STAT_A_CONFIG_ENDED_VM_TTL_S,
 			config->ended_vm_ttl_s) ||
 	    nla_put_u8(skb, VMEXIT_STAT_A_CONFIG_UNPRIVILEGED_READ,
-		       unprivileged_read)) {
+		       unprivileged_read) ||
+	    nla_put_u8(skb, VMEXIT_STAT_A_CONFIG_SCHED, config->sched)) {
 		nlmsg_trim(skb, start);
 		return -EMSGSIZE;
 	}
@@ -344,6 +439,18 @@ static const struct vxs_dump_kind vxs_dump_vms = {
 	.cmd = VMEXIT_STAT_CMD_GET_VMS,
 	.record_size = sizeof(struct vxs_vm_record),
 	.fill = vxs_fill_vm,
+};
+
+static const struct vxs_dump_kind vxs_dump_sched = {
+	.cmd = VMEXIT_STAT_CMD_GET_SCHED,
+	.record_size = sizeof(struct vxs_sched_record),
+	.fill = vxs_fill_sched,
+};
+
+static const struct vxs_dump_kind vxs_dump_cpu_sched = {
+	.cmd = VMEXIT_STAT_CMD_GET_CPU_SCHED,
+	.record_size = sizeof(struct vxs_cpu_sched_record),
+	.fill = vxs_fill_cpu_sched,
 };
 
 /* Lives in netlink_callback.ctx from .start to .done. */
@@ -423,6 +530,7 @@ struct vxs_filter_attrs {
 	u16 vcpu_id;
 	u16 by_vm;
 	u16 limit;
+	u16 cpu;
 };
 
 static int vxs_parse_filter(struct nlattr **attrs,
@@ -449,6 +557,10 @@ static int vxs_parse_filter(struct nlattr **attrs,
 		NL_SET_ERR_MSG_ATTR(extack, attrs[where->by_vm],
 				    "by-vm sums the vCPUs of a VM; it cannot be combined with a vcpu-id filter");
 		return -EINVAL;
+	}
+	if (where->cpu && attrs[where->cpu]) {
+		filter->by_cpu = true;
+		filter->cpu = nla_get_u32(attrs[where->cpu]);
 	}
 	filter->limit = VMEXIT_STAT_DETAIL_LIMIT_DEFAULT;
 	if (where->limit && attrs[where->limit])
@@ -488,6 +600,17 @@ static const struct vxs_filter_attrs vxs_detail_filter_attrs = {
 static const struct vxs_filter_attrs vxs_vm_filter_attrs = {
 	.pid = VMEXIT_STAT_A_VM_PID,
 	.vm_id = VMEXIT_STAT_A_VM_ID,
+};
+
+static const struct vxs_filter_attrs vxs_sched_filter_attrs = {
+	.pid = VMEXIT_STAT_A_SCHED_VM_PID,
+	.vm_id = VMEXIT_STAT_A_SCHED_VM_ID,
+	.vcpu_id = VMEXIT_STAT_A_SCHED_VCPU_ID,
+	.by_vm = VMEXIT_STAT_A_SCHED_BY_VM,
+};
+
+static const struct vxs_filter_attrs vxs_cpu_sched_filter_attrs = {
+	.cpu = VMEXIT_STAT_A_PCPU_CPU,
 };
 
 /* Permission and filter of a dump; the snapshot is the caller's. */
@@ -637,6 +760,56 @@ static int vxs_genl_get_vms_start(struct netlink_callback *cb)
 	return vxs_dump_start(cb, vxs_get_vms_begin);
 }
 
+static int vxs_get_sched_begin(struct netlink_callback *cb,
+			       struct netlink_ext_ack *extack)
+{
+	struct vxs_sched_snapshot *snap;
+	struct vxs_filter filter;
+	int err;
+
+	err = vxs_dump_prepare(cb, &vxs_sched_filter_attrs, &filter, extack);
+	if (err)
+		return err;
+	snap = vxs_sched_snapshot(&filter);
+	return vxs_dump_begin(cb, &vxs_dump_sched, snap,
+			      snap ? snap->rec : NULL, snap ? snap->nr : 0,
+			      filter.by_vm, extack);
+}
+
+static int vxs_genl_get_sched_start(struct netlink_callback *cb)
+{
+	return vxs_dump_start(cb, vxs_get_sched_begin);
+}
+
+static int vxs_get_cpu_sched_begin(struct netlink_callback *cb,
+				   struct netlink_ext_ack *extack)
+{
+	struct vxs_cpu_sched_snapshot *snap;
+	struct vxs_filter filter;
+	int err;
+
+	err = vxs_dump_prepare(cb, &vxs_cpu_sched_filter_attrs, &filter,
+			       extack);
+	if (err)
+		return err;
+	if (filter.by_cpu && (filter.cpu >= nr_cpu_ids ||
+			      !cpu_possible(filter.cpu))) {
+		NL_SET_ERR_MSG_ATTR(extack,
+				    vxs_dump_attrs(cb)[VMEXIT_STAT_A_PCPU_CPU],
+				    "no such CPU");
+		return -EINVAL;
+	}
+	snap = vxs_cpu_sched_snapshot(&filter);
+	return vxs_dump_begin(cb, &vxs_dump_cpu_sched, snap,
+			      snap ? snap->rec : NULL, snap ? snap->nr : 0,
+			      false, extack);
+}
+
+static int vxs_genl_get_cpu_sched_start(struct netlink_callback *cb)
+{
+	return vxs_dump_start(cb, vxs_get_cpu_sched_begin);
+}
+
 static int vxs_genl_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 {
 	struct vxs_dump_ctx *ctx = (struct vxs_dump_ctx *)cb->ctx;
@@ -746,9 +919,10 @@ static int vxs_genl_set_config(struct sk_buff *skb, struct genl_info *info)
 
 	if (!attrs[VMEXIT_STAT_A_CONFIG_LATENCY] &&
 	    !attrs[VMEXIT_STAT_A_CONFIG_DETAILS] &&
-	    !attrs[VMEXIT_STAT_A_CONFIG_ENDED_VM_TTL_S]) {
+	    !attrs[VMEXIT_STAT_A_CONFIG_ENDED_VM_TTL_S] &&
+	    !attrs[VMEXIT_STAT_A_CONFIG_SCHED]) {
 		GENL_SET_ERR_MSG(info,
-				 "set-config needs latency, details or ended-vm-ttl-s");
+				 "set-config needs latency, details, ended-vm-ttl-s or sched");
 		return -EINVAL;
 	}
 
@@ -763,6 +937,9 @@ static int vxs_genl_set_config(struct sk_buff *skb, struct genl_info *info)
 	nla = attrs[VMEXIT_STAT_A_CONFIG_ENDED_VM_TTL_S];
 	if (nla)
 		config.ended_vm_ttl_s = nla_get_u32(nla);
+	nla = attrs[VMEXIT_STAT_A_CONFIG_SCHED];
+	if (nla)
+		config.sched = nla_get_u8(nla);
 	vxs_config_set(&config);
 	mutex_unlock(&vxs_config_lock);
 	return 0;
@@ -819,6 +996,18 @@ static const struct nla_policy vxs_set_config_policy[] = {
 		.type = NLA_REJECT,
 		.reject_message = "unprivileged_read is a module parameter (/sys/module/vmexit_stat/parameters/unprivileged_read)",
 	},
+	[VMEXIT_STAT_A_CONFIG_SCHED] = NLA_POLICY_MAX(NLA_U8, 1),
+};
+
+static const struct nla_policy vxs_get_sched_policy[] = {
+	[VMEXIT_STAT_A_SCHED_VM_PID] = { .type = NLA_U32 },
+	[VMEXIT_STAT_A_SCHED_VM_ID] = { .type = NLA_U64 },
+	[VMEXIT_STAT_A_SCHED_VCPU_ID] = { .type = NLA_U32 },
+	[VMEXIT_STAT_A_SCHED_BY_VM] = { .type = NLA_FLAG },
+};
+
+static const struct nla_policy vxs_get_cpu_sched_policy[] = {
+	[VMEXIT_STAT_A_PCPU_CPU] = { .type = NLA_U32 },
 };
 
 /*
@@ -884,6 +1073,22 @@ static const struct genl_ops vxs_genl_ops[] = {
 		.flags = GENL_ADMIN_PERM,
 		.policy = vxs_set_config_policy,
 		.maxattr = ARRAY_SIZE(vxs_set_config_policy) - 1,
+	},
+	{
+		.cmd = VMEXIT_STAT_CMD_GET_SCHED,
+		.start = vxs_genl_get_sched_start,
+		.dumpit = vxs_genl_dumpit,
+		.done = vxs_genl_dump_done,
+		.policy = vxs_get_sched_policy,
+		.maxattr = ARRAY_SIZE(vxs_get_sched_policy) - 1,
+	},
+	{
+		.cmd = VMEXIT_STAT_CMD_GET_CPU_SCHED,
+		.start = vxs_genl_get_cpu_sched_start,
+		.dumpit = vxs_genl_dumpit,
+		.done = vxs_genl_dump_done,
+		.policy = vxs_get_cpu_sched_policy,
+		.maxattr = ARRAY_SIZE(vxs_get_cpu_sched_policy) - 1,
 	},
 };
 

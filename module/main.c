@@ -34,6 +34,11 @@ module_param(details, bool, 0444);
 MODULE_PARM_DESC(details,
 		 "count ports, MSRs, CPUID leaves and MMIO pages at load (default yes)");
 
+static bool sched = true;
+module_param(sched, bool, 0444);
+MODULE_PARM_DESC(sched,
+		 "measure the scheduling of vCPU threads (steal) at load (default yes)");
+
 static unsigned int ended_vm_ttl_s = 3600;
 module_param(ended_vm_ttl_s, uint, 0444);
 MODULE_PARM_DESC(ended_vm_ttl_s,
@@ -92,6 +97,17 @@ struct vxs_vm_snapshot *vxs_vms_snapshot(const struct vxs_filter *filter)
 	return vxs_core_vms(&vxs_core, filter);
 }
 
+struct vxs_sched_snapshot *vxs_sched_snapshot(const struct vxs_filter *filter)
+{
+	return vxs_core_sched(&vxs_core, filter);
+}
+
+struct vxs_cpu_sched_snapshot *
+vxs_cpu_sched_snapshot(const struct vxs_filter *filter)
+{
+	return vxs_core_cpu_sched(&vxs_core, filter);
+}
+
 void vxs_info_get(struct vxs_info *info)
 {
 	vxs_core_info(&vxs_core, info);
@@ -101,6 +117,7 @@ void vxs_config_get(struct vxs_config *config)
 {
 	config->latency = READ_ONCE(vxs_core.latency);
 	config->details = READ_ONCE(vxs_core.details);
+	config->sched = READ_ONCE(vxs_core.sched);
 	config->ended_vm_ttl_s = READ_ONCE(vxs_core.ended_vm_ttl_s);
 }
 
@@ -108,6 +125,13 @@ void vxs_config_set(const struct vxs_config *config)
 {
 	WRITE_ONCE(vxs_core.latency, config->latency);
 	WRITE_ONCE(vxs_core.details, config->details);
+	if (config->sched && !READ_ONCE(vxs_core.sched)) {
+		/* Where each thread is was not followed while it was off. */
+		WRITE_ONCE(vxs_core.sched_epoch, vxs_core.sched_epoch + 1);
+		/* Probes see the new epoch before they run again. */
+		smp_wmb();
+	}
+	WRITE_ONCE(vxs_core.sched, config->sched);
 	WRITE_ONCE(vxs_core.ended_vm_ttl_s, config->ended_vm_ttl_s);
 	/* A new age limit may free ended VMs now. */
 	mod_delayed_work(system_wq, &vxs_housekeeping, 0);
@@ -130,7 +154,8 @@ static u32 vxs_blocks_for(u64 bytes)
 	u64 per_block = sizeof(struct vxs_block) + sizeof(struct vxs_vm) +
 			4 * sizeof(struct vxs_block *);
 	u64 fixed = 4096 + num_possible_cpus() *
-			   sizeof(struct vxs_cpu_counters);
+			   (sizeof(struct vxs_cpu_counters) +
+			    sizeof(struct vxs_cpu_sched));
 
 	if (bytes <= fixed)
 		return 0;
@@ -153,6 +178,7 @@ static int __init vxs_init(void)
 		return err;
 	vxs_core.latency = latency;
 	vxs_core.details = details;
+	vxs_core.sched = sched;
 	vxs_core.ended_vm_ttl_s = ended_vm_ttl_s;
 	vxs_core.events_queued = vxs_events_queued;
 

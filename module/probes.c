@@ -8,6 +8,8 @@
  * kvm_pio, kvm_msr, kvm_cpuid, kvm_mmio and kvm_fast_mmio tell what an
  * exit was about (the drill-down).  sched_process_exit ends a vCPU thread.
  * All of them fire in the vCPU thread itself, with preemption disabled.
+ * sched_switch and sched_wakeup, which fire for every task of the host,
+ * measure the scheduling of vCPU threads (sched.c).
  *
  * Reading the exit reason from 5.16 on
  * ------------------------------------
@@ -39,7 +41,8 @@
  * Probe prototypes
  * ----------------
  * Where a tracepoint gained trailing arguments over the kernels we support
- * (kvm_entry: (vcpu) up to 6.1.y's backport of (vcpu, force_immediate_exit))
+ * (kvm_entry: (vcpu) up to 6.1.y's backport of (vcpu, force_immediate_exit);
+ * sched_switch: prev_state added in 5.18)
  * or where only the leading ones matter (kvm_cpuid has eight), the probe
  * declares the leading arguments only.  On x86-64 the caller passes every
  * argument in registers or its own stack area, so a callee that ignores
@@ -268,6 +271,33 @@ static void vxs_kvm_fast_mmio_probe(void *data, u64 gpa)
 			 gpa & VXS_MMIO_PAGE_MASK);
 }
 
+/*
+ * TASK_RUNNING as sched_info_depart() tests it, not the preempt flag: a
+ * thread preempted while it was going to sleep does not wait for a CPU
+ * in the scheduler's own run delay either.  prev_state (5.18 on) would be
+ * the state before a pending signal made the thread runnable again.
+ */
+static bool vxs_task_running(const struct task_struct *task)
+{
+#if VXS_TASK_STATE_IS_DUNDER
+	return READ_ONCE(task->__state) == TASK_RUNNING;
+#else
+	return READ_ONCE(task->state) == TASK_RUNNING;
+#endif
+}
+
+static void vxs_sched_switch_probe(void *data, bool preempt,
+				   struct task_struct *prev,
+				   struct task_struct *next)
+{
+	vxs_sched_switch(data, prev, next, vxs_task_running(prev));
+}
+
+static void vxs_sched_wakeup_probe(void *data, struct task_struct *p)
+{
+	vxs_sched_wakeup(data, p);
+}
+
 static void vxs_sched_process_exit_probe(void *data, struct task_struct *p)
 {
 	struct vxs_core *core = data;
@@ -290,6 +320,8 @@ struct vxs_probe {
 static struct vxs_probe vxs_probes[] = {
 	/* First, so that no vCPU thread can end unseen once it is counted. */
 	{ "sched_process_exit", vxs_sched_process_exit_probe },
+	{ "sched_wakeup", vxs_sched_wakeup_probe },
+	{ "sched_switch", vxs_sched_switch_probe },
 	{ "kvm_pio", vxs_kvm_pio_probe, .optional = true },
 	{ "kvm_msr", vxs_kvm_msr_probe, .optional = true },
 	{ "kvm_cpuid", vxs_kvm_cpuid_probe, .optional = true },

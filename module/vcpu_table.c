@@ -62,10 +62,15 @@ static void vxs_block_clear_stats(struct vxs_block *block)
 		block->exit_slots[i].lat.min_ns = U64_MAX;
 	for (i = 0; i < VXS_USER_SLOTS; i++)
 		block->user_slots[i].round_trip.min_ns = U64_MAX;
+	/* Its place in the scheduler stays: only the totals start again. */
+	memset(&block->sched, 0, sizeof(block->sched));
+	block->sched.wakeup.min_ns = U64_MAX;
+	block->sched.preempt.min_ns = U64_MAX;
 }
 
 int vxs_core_alloc(struct vxs_core *core, u32 nr_blocks)
 {
+	unsigned int cpu;
 	u32 index_size;
 
 	if (WARN_ON_ONCE(!nr_blocks || nr_blocks > (1U << 20)))
@@ -83,6 +88,8 @@ int vxs_core_alloc(struct vxs_core *core, u32 nr_blocks)
 	core->generation = 1;
 	core->latency = true;
 	core->details = true;
+	core->sched = true;
+	core->sched_epoch = 1;
 	get_random_bytes(&core->vm_id_key, sizeof(core->vm_id_key));
 
 	core->blocks = kvcalloc(nr_blocks, sizeof(*core->blocks), GFP_KERNEL);
@@ -91,10 +98,17 @@ int vxs_core_alloc(struct vxs_core *core, u32 nr_blocks)
 	core->events = kcalloc(core->events_cap, sizeof(*core->events),
 			       GFP_KERNEL);
 	core->cpu = alloc_percpu(struct vxs_cpu_counters);
+	core->cpu_sched = alloc_percpu(struct vxs_cpu_sched);
 	if (!core->blocks || !core->vms || !core->index || !core->events ||
-	    !core->cpu) {
+	    !core->cpu || !core->cpu_sched) {
 		vxs_core_free(core);
 		return -ENOMEM;
+	}
+	for_each_possible_cpu(cpu) {
+		struct vxs_cpu_sched *cs = per_cpu_ptr(core->cpu_sched, cpu);
+
+		vxs_cpu_sched_clear(cs);
+		cs->generation = core->generation;
 	}
 
 	core->memory_bytes = (u64)nr_blocks * sizeof(*core->blocks) +
@@ -102,17 +116,20 @@ int vxs_core_alloc(struct vxs_core *core, u32 nr_blocks)
 			     (u64)index_size * sizeof(*core->index) +
 			     (u64)core->events_cap * sizeof(*core->events) +
 			     (u64)num_possible_cpus() *
-				     sizeof(struct vxs_cpu_counters);
+				     (sizeof(struct vxs_cpu_counters) +
+				      sizeof(struct vxs_cpu_sched));
 	return 0;
 }
 
 void vxs_core_free(struct vxs_core *core)
 {
+	free_percpu(core->cpu_sched);
 	free_percpu(core->cpu);
 	kfree(core->events);
 	kvfree(core->index);
 	kvfree(core->vms);
 	kvfree(core->blocks);
+	core->cpu_sched = NULL;
 	core->cpu = NULL;
 	core->events = NULL;
 	core->index = NULL;
@@ -167,6 +184,26 @@ struct vxs_block *vxs_block_lookup(struct vxs_core *core,
 	block = vxs_index_scan(core, task);
 	raw_spin_unlock_irqrestore(&core->lock, flags);
 	return block;
+}
+
+struct vxs_block *vxs_block_lookup_nolock(struct vxs_core *core,
+					  const struct task_struct *task,
+					  bool *missed)
+{
+	struct vxs_block *block;
+	u32 seq;
+
+	/* As vxs_block_lookup(), without falling back to the lock. */
+	seq = smp_load_acquire(&core->index_seq);
+	if (likely(!(seq & 1))) {
+		block = vxs_index_scan(core, task);
+		/* The scan happens before the check that no rebuild ran. */
+		smp_rmb();
+		if (likely(READ_ONCE(core->index_seq) == seq))
+			return block;
+	}
+	*missed = true;
+	return NULL;
 }
 
 static void vxs_index_put(struct vxs_core *core, struct vxs_block *block)
@@ -443,6 +480,7 @@ vxs_block_claim(struct vxs_core *core, struct task_struct *task,
 	block->isa = isa;
 	block->generation = core->generation;
 	vxs_block_clear_stats(block);
+	vxs_sched_block_init(core, block);
 	WRITE_ONCE(block->state, VXS_BLOCK_LIVE);
 	vxs_seq_end(block);
 	core->blocks_used++;
@@ -484,7 +522,7 @@ void vxs_block_release(struct vxs_core *core, struct vxs_block *block)
 
 /* --- The hot path: the owning thread on its own block ----------------- */
 
-static void vxs_block_sync(struct vxs_core *core, struct vxs_block *block)
+void vxs_block_sync(struct vxs_core *core, struct vxs_block *block)
 {
 	unsigned long generation = READ_ONCE(core->generation);
 
@@ -846,6 +884,47 @@ static u32 vxs_copy_details(const struct vxs_block *block,
 	return n;
 }
 
+static u32 vxs_sched_state_of(const struct vxs_block *block)
+{
+	if (READ_ONCE(block->state) == VXS_BLOCK_ENDED)
+		return VMEXIT_STAT_SCHED_ENDED;
+	switch (READ_ONCE(block->sched_state)) {
+	case VXS_SCHED_RUNNING:
+		return VMEXIT_STAT_SCHED_RUNNING;
+	case VXS_SCHED_WOKEN:
+	case VXS_SCHED_PREEMPTED:
+		return VMEXIT_STAT_SCHED_RUNNABLE;
+	case VXS_SCHED_BLOCKED:
+		return VMEXIT_STAT_SCHED_BLOCKED;
+	}
+	return 0;
+}
+
+static u32 vxs_copy_sched(const struct vxs_block *block,
+			  const struct vxs_block_id *id,
+			  const struct vxs_filter *filter, void *out, u32 room)
+{
+	const struct vxs_sched_stats *stats = &block->sched;
+	struct vxs_sched_record *rec = out;
+
+	if (!room)
+		return 0;
+	rec->vm_id = id->vm_id;
+	rec->pid = id->pid;
+	rec->vcpu_id = filter && filter->by_vm ? 0 : id->vcpu_id;
+	rec->tid = filter && filter->by_vm ? 0 : id->tid;
+	rec->state = vxs_sched_state_of(block);
+	rec->cpu = READ_ONCE(block->sched_cpu);
+	rec->stats.run_ns = READ_ONCE(stats->run_ns);
+	rec->stats.idle_ns = READ_ONCE(stats->idle_ns);
+	rec->stats.timeslices = READ_ONCE(stats->timeslices);
+	rec->stats.preemptions = READ_ONCE(stats->preemptions);
+	rec->stats.migrations = READ_ONCE(stats->migrations);
+	vxs_latency_copy(&rec->stats.wakeup, &stats->wakeup);
+	vxs_latency_copy(&rec->stats.preempt, &stats->preempt);
+	return 1;
+}
+
 /* Copies every block's records into one array of nr_blocks * per_block. */
 static void *vxs_collect(struct vxs_core *core,
 			 const struct vxs_filter *filter, vxs_copy_fn copy,
@@ -907,6 +986,44 @@ static int vxs_detail_rank_cmp(const void *lhs, const void *rhs)
 	return vxs_cmp(a->pid, b->pid) ?: vxs_cmp(a->vm_id, b->vm_id) ?:
 	       vxs_cmp(a->kind, b->kind) ?: vxs_cmp(b->count, a->count) ?:
 	       vxs_cmp(a->key, b->key);
+}
+
+/* Per thread, not per vCPU: a thread is what the scheduler runs. */
+static int vxs_sched_record_cmp(const void *lhs, const void *rhs)
+{
+	const struct vxs_sched_record *a = lhs, *b = rhs;
+
+	return vxs_cmp(a->pid, b->pid) ?: vxs_cmp(a->vm_id, b->vm_id) ?:
+	       vxs_cmp(a->vcpu_id, b->vcpu_id) ?: vxs_cmp(a->tid, b->tid);
+}
+
+/* With by_vm, tid and vcpu_id are 0: the records of a VM become one. */
+static u32 vxs_sched_records_merge(struct vxs_sched_record *recs, u32 n)
+{
+	u32 i, out = 0;
+
+	for (i = 0; i < n; i++) {
+		struct vxs_sched_record *last = out ? &recs[out - 1] : NULL;
+
+		if (last && !vxs_sched_record_cmp(last, &recs[i])) {
+			struct vxs_sched_stats *sum = &last->stats;
+			const struct vxs_sched_stats *add = &recs[i].stats;
+
+			sum->run_ns += add->run_ns;
+			sum->idle_ns += add->idle_ns;
+			sum->timeslices += add->timeslices;
+			sum->preemptions += add->preemptions;
+			sum->migrations += add->migrations;
+			vxs_latency_merge(&sum->wakeup, &add->wakeup);
+			vxs_latency_merge(&sum->preempt, &add->preempt);
+			last->state = 0;
+			continue;
+		}
+		if (out != i)
+			recs[out] = recs[i];
+		out++;
+	}
+	return out;
 }
 
 /*
@@ -1075,6 +1192,25 @@ struct vxs_detail_snapshot *vxs_core_details(struct vxs_core *core,
 	return snap;
 }
 
+struct vxs_sched_snapshot *vxs_core_sched(struct vxs_core *core,
+					  const struct vxs_filter *filter)
+{
+	struct vxs_sched_record *recs;
+	struct vxs_sched_snapshot *snap;
+	u32 n;
+
+	recs = vxs_collect(core, filter, vxs_copy_sched, sizeof(*recs), 1, &n);
+	if (!recs)
+		return NULL;
+	sort(recs, n, sizeof(*recs), vxs_sched_record_cmp, NULL);
+	if (filter && filter->by_vm)
+		n = vxs_sched_records_merge(recs, n);
+	snap = vxs_snapshot_pack(recs, n, sizeof(*recs),
+				 offsetof(struct vxs_sched_snapshot, rec));
+	kvfree(recs);
+	return snap;
+}
+
 /* Adds what a block counted to the totals of its VM's record. */
 static void vxs_vm_add_block(struct vxs_vm_record *rec,
 			     const struct vxs_block *block)
@@ -1160,6 +1296,8 @@ static void vxs_cpu_counters_sum(struct vxs_core *core,
 		sum->user_exits_seen += READ_ONCE(c->user_exits_seen);
 		sum->dropped_no_vcpu_slot += READ_ONCE(c->dropped_no_vcpu_slot);
 		sum->dropped_unreadable += READ_ONCE(c->dropped_unreadable);
+		sum->sched_switches_seen += READ_ONCE(c->sched_switches_seen);
+		sum->sched_missed += READ_ONCE(c->sched_missed);
 	}
 }
 
@@ -1181,6 +1319,9 @@ void vxs_core_info(struct vxs_core *core, struct vxs_info *info)
 				     core->base.dropped_no_vcpu_slot;
 	info->dropped_unreadable = sum.dropped_unreadable -
 				   core->base.dropped_unreadable;
+	info->sched_switches_seen = sum.sched_switches_seen -
+				    core->base.sched_switches_seen;
+	info->sched_missed = sum.sched_missed - core->base.sched_missed;
 	for (i = 0; i < core->nr_blocks; i++) {
 		const struct vxs_block *block = &core->blocks[i];
 

@@ -64,6 +64,20 @@ struct vxs_detail_slot {
 	u64 count;
 };
 
+/*
+ * Scheduling of a vCPU thread (sched.c).  The scheduler serializes its
+ * writers: the thread itself when it leaves a CPU, the CPU that switches
+ * it in (under that run queue's lock, while it runs nowhere), and the
+ * waker (under the target run queue's lock, while it is asleep).
+ */
+enum vxs_sched_state {
+	VXS_SCHED_UNKNOWN,	/* not seen by the scheduler probes yet */
+	VXS_SCHED_RUNNING,
+	VXS_SCHED_WOKEN,	/* runnable since a wake-up */
+	VXS_SCHED_PREEMPTED,	/* runnable since it left a CPU */
+	VXS_SCHED_BLOCKED,
+};
+
 enum vxs_block_state {
 	VXS_BLOCK_FREE,
 	VXS_BLOCK_LIVE,		/* its thread runs */
@@ -92,6 +106,13 @@ struct vxs_block {
 	bool exit_timed;	/* exit_ns belongs to last_exit */
 	bool exit_went_user;
 	bool detail_pending;
+
+	/* Scheduling: see enum vxs_sched_state for who writes it. */
+	u32 sched_state;
+	u32 sched_cpu;
+	u64 sched_since;	/* local_clock() of the last change */
+	unsigned long sched_epoch;
+	struct vxs_sched_stats sched;
 
 	/* Counters, read by snapshots. */
 	u64 exits;
@@ -128,6 +149,45 @@ struct vxs_cpu_counters {
 	u64 user_exits_seen;
 	u64 dropped_no_vcpu_slot;
 	u64 dropped_unreadable;
+	u64 sched_switches_seen;
+	u64 sched_missed;
+};
+
+/* The tasks that ran last on a CPU, to know who ran while a vCPU waited. */
+#define VXS_SCHED_HISTORY	16
+
+struct vxs_ran {
+	u64 start_ns;
+	u64 end_ns;		/* 0: an unused entry */
+	u32 tid;
+	u32 vm_pid;		/* a vCPU thread's VMM, else 0 */
+	u32 vcpu_id;
+	char comm[TASK_COMM_LEN];
+};
+
+struct vxs_thief_slot {
+	u32 used;
+	u32 tid;
+	u32 vm_pid;
+	u32 vcpu_id;
+	char comm[TASK_COMM_LEN];
+	u64 ns;
+	u64 over_ns;
+};
+
+/* Per physical CPU, written only by that CPU's sched_switch probe. */
+struct vxs_cpu_sched {
+	u32 seq;		/* odd while a thief slot changes hands */
+	unsigned long generation;
+	u64 curr_since;		/* when the running task got this CPU */
+	u32 history_next;
+	struct vxs_ran history[VXS_SCHED_HISTORY];
+	u64 wait_ns;
+	u64 vcpu_run_ns;
+	u64 unattributed_ns;
+	struct vxs_latency wakeup;
+	struct vxs_latency preempt;
+	struct vxs_thief_slot thieves[VMEXIT_STAT_THIEVES];
 };
 
 /*
@@ -145,13 +205,17 @@ struct vxs_core {
 	struct vxs_vm *vms;
 	struct vxs_block **index;
 	struct vxs_cpu_counters __percpu *cpu;
+	struct vxs_cpu_sched __percpu *cpu_sched;
 	unsigned long generation;
+	/* Bumped when sched tracking is switched on: old states are stale. */
+	unsigned long sched_epoch;
 	u64 next_vm_serial;
 	siphash_key_t vm_id_key;
 	u32 blocks_used;
 	u32 tombstones;
 	bool latency;
 	bool details;
+	bool sched;
 	u32 ended_vm_ttl_s;
 	u64 memory_bytes;
 	/* Lifecycle events for the multicast group, drained by a work item. */
@@ -183,6 +247,18 @@ struct vxs_block *vxs_block_get(struct vxs_core *core,
 struct vxs_block *vxs_block_lookup(struct vxs_core *core,
 				   const struct task_struct *task);
 
+/*
+ * The same without ever taking the lock, for the scheduler's probes that
+ * run under a run queue lock: NULL too while the index is rebuilt, and
+ * then *missed is set.
+ */
+struct vxs_block *vxs_block_lookup_nolock(struct vxs_core *core,
+					  const struct task_struct *task,
+					  bool *missed);
+
+/* Wipes a block's counters if a reset happened since it last counted. */
+void vxs_block_sync(struct vxs_core *core, struct vxs_block *block);
+
 /* Called when a vCPU thread exits. */
 void vxs_block_release(struct vxs_core *core, struct vxs_block *block);
 
@@ -196,6 +272,14 @@ void vxs_block_count_user_exit(struct vxs_core *core, struct vxs_block *block,
 void vxs_block_count_detail(struct vxs_core *core, struct vxs_block *block,
 			    u32 kind, u64 key);
 
+/* sched.c: the scheduler's probes, preemption and interrupts disabled. */
+void vxs_sched_switch(struct vxs_core *core, struct task_struct *prev,
+		      struct task_struct *next, bool prev_runnable);
+void vxs_sched_wakeup(struct vxs_core *core, struct task_struct *p);
+/* A block just claimed by its running thread. */
+void vxs_sched_block_init(struct vxs_core *core, struct vxs_block *block);
+void vxs_cpu_sched_clear(struct vxs_cpu_sched *cs);
+
 /* Snapshots and control, in process context. */
 struct vxs_exit_snapshot *vxs_core_exits(struct vxs_core *core,
 					 const struct vxs_filter *filter);
@@ -205,6 +289,10 @@ struct vxs_detail_snapshot *vxs_core_details(struct vxs_core *core,
 					     const struct vxs_filter *filter);
 struct vxs_vm_snapshot *vxs_core_vms(struct vxs_core *core,
 				     const struct vxs_filter *filter);
+struct vxs_sched_snapshot *vxs_core_sched(struct vxs_core *core,
+					  const struct vxs_filter *filter);
+struct vxs_cpu_sched_snapshot *
+vxs_core_cpu_sched(struct vxs_core *core, const struct vxs_filter *filter);
 void vxs_core_info(struct vxs_core *core, struct vxs_info *info);
 void vxs_core_reset(struct vxs_core *core);
 

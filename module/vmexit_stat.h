@@ -31,9 +31,11 @@ struct vxs_filter {
 	bool by_vm_id;
 	bool by_vcpu;
 	bool by_vm;		/* sum the vCPUs of a VM */
+	bool by_cpu;
 	u32 pid;
 	u64 vm_id;
 	u32 vcpu_id;
+	u32 cpu;
 	u32 limit;		/* details: per VM and kind; 0 = default */
 };
 
@@ -88,6 +90,59 @@ struct vxs_vm_record {
 	u64 details_dropped;
 };
 
+/* A vCPU thread's scheduling; its wait (steal) is wakeup + preempt. */
+struct vxs_sched_stats {
+	u64 run_ns;
+	u64 idle_ns;
+	u64 timeslices;
+	u64 preemptions;
+	u64 migrations;
+	struct vxs_latency wakeup;
+	struct vxs_latency preempt;
+};
+
+/* GET_SCHED: vcpu_id, tid, state and cpu are meaningless with by_vm. */
+struct vxs_sched_record {
+	u64 vm_id;
+	u32 pid;
+	u32 vcpu_id;
+	u32 tid;
+	u32 state;		/* enum vmexit_stat_sched_state, 0 unknown */
+	u32 cpu;
+	struct vxs_sched_stats stats;
+};
+
+struct vxs_thief_record {
+	u32 tid;
+	u32 vm_pid;		/* 0: not a vCPU thread */
+	u32 vcpu_id;
+	char comm[16];
+	u64 ns;
+	u64 over_ns;
+};
+
+/* GET_CPU_SCHED: thieves busiest first. */
+struct vxs_cpu_sched_record {
+	u32 cpu;
+	u32 nr_thieves;
+	u64 wait_ns;
+	u64 vcpu_run_ns;
+	u64 unattributed_ns;
+	struct vxs_latency wakeup;
+	struct vxs_latency preempt;
+	struct vxs_thief_record thieves[VMEXIT_STAT_THIEVES];
+};
+
+struct vxs_sched_snapshot {
+	u32 nr;
+	struct vxs_sched_record rec[];
+};
+
+struct vxs_cpu_sched_snapshot {
+	u32 nr;
+	struct vxs_cpu_sched_record rec[];
+};
+
 struct vxs_exit_snapshot {
 	u32 nr;
 	struct vxs_exit_record rec[];
@@ -119,6 +174,8 @@ struct vxs_info {
 	u64 events_dropped;
 	u64 memory_bytes;
 	u64 memory_used_bytes;
+	u64 sched_switches_seen;
+	u64 sched_missed;
 	u32 vcpu_slots;
 	u32 vcpu_slots_used;
 	u32 vms;
@@ -127,6 +184,7 @@ struct vxs_info {
 struct vxs_config {
 	bool latency;
 	bool details;
+	bool sched;
 	u32 ended_vm_ttl_s;
 };
 
@@ -147,6 +205,9 @@ struct vxs_user_snapshot *vxs_user_snapshot(const struct vxs_filter *filter);
 struct vxs_detail_snapshot *
 vxs_details_snapshot(const struct vxs_filter *filter);
 struct vxs_vm_snapshot *vxs_vms_snapshot(const struct vxs_filter *filter);
+struct vxs_sched_snapshot *vxs_sched_snapshot(const struct vxs_filter *filter);
+struct vxs_cpu_sched_snapshot *
+vxs_cpu_sched_snapshot(const struct vxs_filter *filter);
 void vxs_info_get(struct vxs_info *info);
 void vxs_config_get(struct vxs_config *config);
 void vxs_config_set(const struct vxs_config *config);

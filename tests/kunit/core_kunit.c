@@ -17,6 +17,7 @@
 
 #include "../../module/decode.c"
 #include "../../module/vcpu_table.c"
+#include "../../module/sched.c"
 
 #define TEST_PID	4242
 
@@ -702,8 +703,284 @@ static struct kunit_suite vmexit_stat_lifecycle_suite = {
 	.test_cases = vmexit_stat_lifecycle_cases,
 };
 
+/* --- vmexit_stat_sched --------------------------------------------------- */
+
+/*
+ * A vCPU thread claimed on CPU 0 at time 0: claiming reads the real clock
+ * and CPU, which the tests replace with their own.
+ */
+static struct vxs_block *test_sched_claim(struct kunit *test,
+					  struct test_ctx *ctx,
+					  unsigned int thread, u32 vcpu_id)
+{
+	struct vxs_block *block = test_claim(test, ctx, thread, &test_kvm_a,
+					     vcpu_id);
+
+	block->sched_since = 0;
+	block->sched_cpu = 0;
+	return block;
+}
+
+static struct vxs_sched_snapshot *test_sched_snap(struct kunit *test,
+						  struct test_ctx *ctx,
+						  const struct vxs_filter *f)
+{
+	struct vxs_sched_snapshot *snap = vxs_core_sched(&ctx->core, f);
+
+	KUNIT_ASSERT_NOT_NULL(test, snap);
+	return snap;
+}
+
+static struct vxs_cpu_sched_record *test_cpu_rec(struct kunit *test,
+						 struct test_ctx *ctx,
+						 unsigned int cpu)
+{
+	const struct vxs_filter filter = { .by_cpu = true, .cpu = cpu };
+	struct vxs_cpu_sched_snapshot *snap;
+	struct vxs_cpu_sched_record *rec;
+
+	snap = vxs_core_cpu_sched(&ctx->core, &filter);
+	KUNIT_ASSERT_NOT_NULL(test, snap);
+	KUNIT_ASSERT_EQ(test, snap->nr, 1U);
+	rec = kunit_kmalloc(test, sizeof(*rec), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, rec);
+	*rec = snap->rec[0];
+	kvfree(snap);
+	return rec;
+}
+
+static void vmexit_stat_sched_waits_split_by_cause(struct kunit *test)
+{
+	struct test_ctx *ctx = test_ctx_new(test, 4);
+	struct task_struct *vcpu = ctx->tasks[0], *other = ctx->tasks[5];
+	const struct vxs_sched_record *rec;
+	struct vxs_sched_snapshot *snap;
+
+	test_sched_claim(test, ctx, 0, 0);
+	/* Runs 100, sleeps 50, waits 30 after its wake-up. */
+	vxs_sched_switch_at(&ctx->core, 0, vcpu, other, false, 100);
+	vxs_sched_wakeup_at(&ctx->core, vcpu, 150);
+	vxs_sched_switch_at(&ctx->core, 0, other, vcpu, false, 180);
+	/* Runs 120, preempted, waits 50 and gets CPU 1. */
+	vxs_sched_switch_at(&ctx->core, 0, vcpu, other, true, 300);
+	vxs_sched_switch_at(&ctx->core, 1, other, vcpu, false, 350);
+
+	snap = test_sched_snap(test, ctx, NULL);
+	KUNIT_ASSERT_EQ(test, snap->nr, 1U);
+	rec = &snap->rec[0];
+	KUNIT_EXPECT_EQ(test, rec->state, (u32)VMEXIT_STAT_SCHED_RUNNING);
+	KUNIT_EXPECT_EQ(test, rec->cpu, 1U);
+	KUNIT_EXPECT_EQ(test, rec->stats.run_ns, 220ULL);
+	KUNIT_EXPECT_EQ(test, rec->stats.idle_ns, 50ULL);
+	KUNIT_EXPECT_EQ(test, rec->stats.wakeup.count, 1ULL);
+	KUNIT_EXPECT_EQ(test, rec->stats.wakeup.sum_ns, 30ULL);
+	KUNIT_EXPECT_EQ(test, rec->stats.preempt.count, 1ULL);
+	KUNIT_EXPECT_EQ(test, rec->stats.preempt.sum_ns, 50ULL);
+	KUNIT_EXPECT_EQ(test, rec->stats.preemptions, 1ULL);
+	KUNIT_EXPECT_EQ(test, rec->stats.migrations, 1ULL);
+	KUNIT_EXPECT_EQ(test, rec->stats.timeslices, 2ULL);
+	kvfree(snap);
+
+	/* Each wait is charged to the CPU the vCPU then got. */
+	KUNIT_EXPECT_EQ(test, test_cpu_rec(test, ctx, 0)->wait_ns, 30ULL);
+	KUNIT_EXPECT_EQ(test, test_cpu_rec(test, ctx, 0)->vcpu_run_ns, 220ULL);
+	KUNIT_EXPECT_EQ(test, test_cpu_rec(test, ctx, 1)->wait_ns, 50ULL);
+	KUNIT_EXPECT_EQ(test, test_cpu_rec(test, ctx, 1)->preempt.count, 1ULL);
+}
+
+/* A wake-up of a thread on a CPU or already runnable changes nothing. */
+static void vmexit_stat_sched_wakeup_of_runnable_ignored(struct kunit *test)
+{
+	struct test_ctx *ctx = test_ctx_new(test, 4);
+	struct task_struct *vcpu = ctx->tasks[0], *other = ctx->tasks[5];
+	struct vxs_sched_snapshot *snap;
+
+	test_sched_claim(test, ctx, 0, 0);
+	vxs_sched_wakeup_at(&ctx->core, vcpu, 50);
+	vxs_sched_switch_at(&ctx->core, 0, vcpu, other, true, 100);
+	vxs_sched_wakeup_at(&ctx->core, vcpu, 120);
+	vxs_sched_switch_at(&ctx->core, 0, other, vcpu, false, 150);
+
+	snap = test_sched_snap(test, ctx, NULL);
+	KUNIT_ASSERT_EQ(test, snap->nr, 1U);
+	KUNIT_EXPECT_EQ(test, snap->rec[0].stats.wakeup.count, 0ULL);
+	KUNIT_EXPECT_EQ(test, snap->rec[0].stats.preempt.sum_ns, 50ULL);
+	KUNIT_EXPECT_EQ(test, snap->rec[0].stats.run_ns, 100ULL);
+	KUNIT_EXPECT_EQ(test, snap->rec[0].stats.idle_ns, 0ULL);
+	kvfree(snap);
+}
+
+/* Who ran on the CPU while the vCPU waited for it, and for how long. */
+static void vmexit_stat_sched_thieves_named(struct kunit *test)
+{
+	struct test_ctx *ctx = test_ctx_new(test, 4);
+	struct task_struct *a = ctx->tasks[0], *b = ctx->tasks[1];
+	struct task_struct *x = ctx->tasks[5];
+	const struct vxs_cpu_sched_record *cpu;
+
+	strscpy(x->comm, "hog", sizeof(x->comm));
+	test_sched_claim(test, ctx, 0, 0);
+	test_sched_claim(test, ctx, 1, 1);
+	/* b sleeps from 0; a runs to 100, x to 160, b to 200; a waited. */
+	vxs_sched_switch_at(&ctx->core, 0, b, a, false, 0);
+	vxs_sched_switch_at(&ctx->core, 0, a, x, true, 100);
+	vxs_sched_wakeup_at(&ctx->core, b, 110);
+	vxs_sched_switch_at(&ctx->core, 0, x, b, true, 160);
+	vxs_sched_switch_at(&ctx->core, 0, b, a, true, 200);
+
+	cpu = test_cpu_rec(test, ctx, 0);
+	/* a waited 100 (x 60, b 40); b waited 50, all of it x's. */
+	KUNIT_EXPECT_EQ(test, cpu->wait_ns, 150ULL);
+	KUNIT_EXPECT_EQ(test, cpu->unattributed_ns, 0ULL);
+	KUNIT_ASSERT_EQ(test, cpu->nr_thieves, 2U);
+	KUNIT_EXPECT_EQ(test, cpu->thieves[0].tid, (u32)x->pid);
+	KUNIT_EXPECT_STREQ(test, cpu->thieves[0].comm, "hog");
+	KUNIT_EXPECT_EQ(test, cpu->thieves[0].ns, 110ULL);
+	KUNIT_EXPECT_EQ(test, cpu->thieves[0].vm_pid, 0U);
+	KUNIT_EXPECT_EQ(test, cpu->thieves[1].tid, (u32)b->pid);
+	KUNIT_EXPECT_EQ(test, cpu->thieves[1].ns, 40ULL);
+	/* The competing vCPU thread is named as one. */
+	KUNIT_EXPECT_EQ(test, cpu->thieves[1].vm_pid, (u32)TEST_PID);
+	KUNIT_EXPECT_EQ(test, cpu->thieves[1].vcpu_id, 1U);
+	KUNIT_EXPECT_EQ(test, cpu->thieves[1].over_ns, 0ULL);
+}
+
+/* More thieves than places: the least one's place and time are taken. */
+static void vmexit_stat_sched_thieves_bounded(struct kunit *test)
+{
+	struct test_ctx *ctx = test_ctx_new(test, 4);
+	struct task_struct *vcpu = ctx->tasks[0];
+	struct task_struct *thieves[VMEXIT_STAT_THIEVES + 1];
+	const struct vxs_cpu_sched_record *cpu;
+	struct task_struct *prev = vcpu;
+	u64 now = 100, ns = 0;
+	unsigned int i;
+
+	test_sched_claim(test, ctx, 0, 0);
+	for (i = 0; i < ARRAY_SIZE(thieves); i++) {
+		thieves[i] = kunit_kzalloc(test, sizeof(*thieves[i]),
+					   GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, thieves[i]);
+		thieves[i]->pid = 3000 + i;
+	}
+	/* Thief i runs 10 * (i + 1) while the vCPU waits, one wait each. */
+	for (i = 0; i < ARRAY_SIZE(thieves); i++) {
+		vxs_sched_switch_at(&ctx->core, 0, prev, thieves[i], true, now);
+		now += 10 * (i + 1);
+		ns += 10 * (i + 1);
+		vxs_sched_switch_at(&ctx->core, 0, thieves[i], vcpu, true, now);
+		prev = vcpu;
+	}
+	cpu = test_cpu_rec(test, ctx, 0);
+	KUNIT_EXPECT_EQ(test, cpu->wait_ns, ns);
+	KUNIT_ASSERT_EQ(test, cpu->nr_thieves, (u32)VMEXIT_STAT_THIEVES);
+	/* The last took the first one's place (10) and added its 90. */
+	KUNIT_EXPECT_EQ(test, cpu->thieves[0].tid, 3000U + VMEXIT_STAT_THIEVES);
+	KUNIT_EXPECT_EQ(test, cpu->thieves[0].ns, 100ULL);
+	KUNIT_EXPECT_EQ(test, cpu->thieves[0].over_ns, 10ULL);
+	for (i = 1; i < VMEXIT_STAT_THIEVES; i++)
+		KUNIT_EXPECT_GE(test, cpu->thieves[i - 1].ns,
+				cpu->thieves[i].ns);
+}
+
+/* Reset: totals start again, where each thread is stays known. */
+static void vmexit_stat_sched_reset_keeps_state(struct kunit *test)
+{
+	struct test_ctx *ctx = test_ctx_new(test, 4);
+	struct task_struct *vcpu = ctx->tasks[0], *other = ctx->tasks[5];
+	struct vxs_sched_snapshot *snap;
+
+	test_sched_claim(test, ctx, 0, 0);
+	vxs_sched_switch_at(&ctx->core, 0, vcpu, other, true, 100);
+	vxs_sched_switch_at(&ctx->core, 0, other, vcpu, false, 150);
+	vxs_sched_switch_at(&ctx->core, 0, vcpu, other, true, 200);
+	vxs_core_reset(&ctx->core);
+	KUNIT_EXPECT_EQ(test, test_cpu_rec(test, ctx, 0)->wait_ns, 0ULL);
+	vxs_sched_switch_at(&ctx->core, 0, other, vcpu, false, 230);
+
+	snap = test_sched_snap(test, ctx, NULL);
+	KUNIT_ASSERT_EQ(test, snap->nr, 1U);
+	KUNIT_EXPECT_EQ(test, snap->rec[0].stats.preempt.count, 1ULL);
+	KUNIT_EXPECT_EQ(test, snap->rec[0].stats.preempt.sum_ns, 30ULL);
+	KUNIT_EXPECT_EQ(test, snap->rec[0].stats.run_ns, 0ULL);
+	kvfree(snap);
+	KUNIT_EXPECT_EQ(test, test_cpu_rec(test, ctx, 0)->wait_ns, 30ULL);
+}
+
+/* Switched off and on: a wait that began unseen is not made up. */
+static void vmexit_stat_sched_off_and_on(struct kunit *test)
+{
+	struct test_ctx *ctx = test_ctx_new(test, 4);
+	struct task_struct *vcpu = ctx->tasks[0], *other = ctx->tasks[5];
+	struct vxs_sched_snapshot *snap;
+
+	test_sched_claim(test, ctx, 0, 0);
+	vxs_sched_switch_at(&ctx->core, 0, vcpu, other, false, 100);
+	/* Off: the wake-up at 150 is missed; on again at 200. */
+	ctx->core.sched_epoch++;
+	vxs_sched_switch_at(&ctx->core, 0, other, vcpu, false, 300);
+	vxs_sched_switch_at(&ctx->core, 0, vcpu, other, true, 400);
+	vxs_sched_switch_at(&ctx->core, 0, other, vcpu, false, 420);
+
+	snap = test_sched_snap(test, ctx, NULL);
+	KUNIT_ASSERT_EQ(test, snap->nr, 1U);
+	KUNIT_EXPECT_EQ(test, snap->rec[0].stats.idle_ns, 0ULL);
+	KUNIT_EXPECT_EQ(test, snap->rec[0].stats.wakeup.count, 0ULL);
+	KUNIT_EXPECT_EQ(test, snap->rec[0].stats.preempt.sum_ns, 20ULL);
+	KUNIT_EXPECT_EQ(test, snap->rec[0].stats.run_ns, 200ULL);
+	kvfree(snap);
+}
+
+/* Per VM: the vCPUs summed, ended threads included. */
+static void vmexit_stat_sched_by_vm(struct kunit *test)
+{
+	struct test_ctx *ctx = test_ctx_new(test, 4);
+	struct task_struct *a = ctx->tasks[0], *b = ctx->tasks[1];
+	struct task_struct *other = ctx->tasks[5];
+	const struct vxs_filter by_vm = { .by_vm = true };
+	struct vxs_sched_snapshot *snap;
+	struct vxs_block *block_b;
+
+	test_sched_claim(test, ctx, 0, 0);
+	block_b = test_sched_claim(test, ctx, 1, 1);
+	vxs_sched_switch_at(&ctx->core, 0, a, other, true, 100);
+	vxs_sched_switch_at(&ctx->core, 0, other, a, false, 110);
+	vxs_sched_switch_at(&ctx->core, 1, b, other, true, 200);
+	vxs_sched_switch_at(&ctx->core, 1, other, b, false, 230);
+	vxs_block_release(&ctx->core, block_b);
+
+	snap = test_sched_snap(test, ctx, NULL);
+	KUNIT_ASSERT_EQ(test, snap->nr, 2U);
+	KUNIT_EXPECT_EQ(test, snap->rec[1].state, (u32)VMEXIT_STAT_SCHED_ENDED);
+	kvfree(snap);
+	snap = test_sched_snap(test, ctx, &by_vm);
+	KUNIT_ASSERT_EQ(test, snap->nr, 1U);
+	KUNIT_EXPECT_EQ(test, snap->rec[0].stats.preempt.sum_ns, 40ULL);
+	KUNIT_EXPECT_EQ(test, snap->rec[0].stats.preemptions, 2ULL);
+	KUNIT_EXPECT_EQ(test, snap->rec[0].stats.run_ns, 300ULL);
+	kvfree(snap);
+}
+
+static struct kunit_case vmexit_stat_sched_cases[] = {
+	KUNIT_CASE(vmexit_stat_sched_waits_split_by_cause),
+	KUNIT_CASE(vmexit_stat_sched_wakeup_of_runnable_ignored),
+	KUNIT_CASE(vmexit_stat_sched_thieves_named),
+	KUNIT_CASE(vmexit_stat_sched_thieves_bounded),
+	KUNIT_CASE(vmexit_stat_sched_reset_keeps_state),
+	KUNIT_CASE(vmexit_stat_sched_off_and_on),
+	KUNIT_CASE(vmexit_stat_sched_by_vm),
+	{}
+};
+
+static struct kunit_suite vmexit_stat_sched_suite = {
+	.name = "vmexit_stat_sched",
+	.exit = test_ctx_exit,
+	.test_cases = vmexit_stat_sched_cases,
+};
+
 kunit_test_suites(&vmexit_stat_decode_suite, &vmexit_stat_latency_suite,
-		  &vmexit_stat_aggregation_suite, &vmexit_stat_lifecycle_suite);
+		  &vmexit_stat_aggregation_suite, &vmexit_stat_lifecycle_suite,
+		  &vmexit_stat_sched_suite);
 
 MODULE_DESCRIPTION("KUnit tests of the vmexit_stat core");
 MODULE_LICENSE("GPL");

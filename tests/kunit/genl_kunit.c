@@ -43,6 +43,17 @@ struct vxs_vm_snapshot *vxs_vms_snapshot(const struct vxs_filter *filter)
 	return NULL;
 }
 
+struct vxs_sched_snapshot *vxs_sched_snapshot(const struct vxs_filter *filter)
+{
+	return NULL;
+}
+
+struct vxs_cpu_sched_snapshot *
+vxs_cpu_sched_snapshot(const struct vxs_filter *filter)
+{
+	return NULL;
+}
+
 void vxs_info_get(struct vxs_info *info)
 {
 	memset(info, 0, sizeof(*info));
@@ -468,7 +479,8 @@ static const struct vxs_info test_info = {
 	.dropped_no_vcpu_slot = 4, .dropped_no_reason_slot = 5,
 	.dropped_unreadable = 6, .details_dropped = 7, .events_dropped = 8,
 	.memory_bytes = 9, .memory_used_bytes = 10, .vcpu_slots = 11,
-	.vcpu_slots_used = 12, .vms = 13,
+	.vcpu_slots_used = 12, .vms = 13, .sched_switches_seen = 14,
+	.sched_missed = 15,
 };
 
 static void vxs_genl_fills_info(struct kunit *test)
@@ -488,6 +500,8 @@ static void vxs_genl_fills_info(struct kunit *test)
 		VMEXIT_STAT_A_INFO_MEMORY_USED_BYTES,
 		VMEXIT_STAT_A_INFO_VCPU_SLOTS_USED, VMEXIT_STAT_A_INFO_VMS,
 		VMEXIT_STAT_A_INFO_LAT_BUCKETS,
+		VMEXIT_STAT_A_INFO_SCHED_SWITCHES_SEEN,
+		VMEXIT_STAT_A_INFO_SCHED_MISSED,
 	};
 	static const struct {
 		int type;
@@ -505,6 +519,8 @@ static void vxs_genl_fills_info(struct kunit *test)
 		{ VMEXIT_STAT_A_INFO_EVENTS_DROPPED, 8 },
 		{ VMEXIT_STAT_A_INFO_MEMORY_BYTES, 9 },
 		{ VMEXIT_STAT_A_INFO_MEMORY_USED_BYTES, 10 },
+		{ VMEXIT_STAT_A_INFO_SCHED_SWITCHES_SEEN, 14 },
+		{ VMEXIT_STAT_A_INFO_SCHED_MISSED, 15 },
 	};
 	const struct {
 		int type;
@@ -549,6 +565,7 @@ static int test_fill_config(struct sk_buff *skb, const void *config,
 
 static const struct vxs_config test_config_values = {
 	.latency = false, .details = true, .ended_vm_ttl_s = 600,
+	.sched = true,
 };
 
 static void vxs_genl_fills_config(struct kunit *test)
@@ -557,6 +574,7 @@ static void vxs_genl_fills_config(struct kunit *test)
 		VMEXIT_STAT_A_CONFIG_LATENCY, VMEXIT_STAT_A_CONFIG_DETAILS,
 		VMEXIT_STAT_A_CONFIG_ENDED_VM_TTL_S,
 		VMEXIT_STAT_A_CONFIG_UNPRIVILEGED_READ,
+		VMEXIT_STAT_A_CONFIG_SCHED,
 	};
 	const struct vxs_msg msg = test_msg(VMEXIT_STAT_CMD_GET_CONFIG);
 	struct sk_buff *skb = test_skb(test, NLMSG_GOODSIZE);
@@ -575,6 +593,188 @@ static void vxs_genl_fills_config(struct kunit *test)
 	KUNIT_EXPECT_EQ(test,
 			nla_get_u8(tb[VMEXIT_STAT_A_CONFIG_UNPRIVILEGED_READ]),
 			1);
+	KUNIT_EXPECT_EQ(test, nla_get_u8(tb[VMEXIT_STAT_A_CONFIG_SCHED]), 1);
+}
+
+static struct vxs_sched_record test_sched_record(void)
+{
+	struct vxs_sched_record rec = {
+		.vm_id = 0x1122334455667788ULL,
+		.pid = 1000,
+		.vcpu_id = 3,
+		.tid = 1003,
+		.state = VMEXIT_STAT_SCHED_RUNNABLE,
+		.cpu = 1,
+		.stats = {
+			.run_ns = 11, .idle_ns = 12, .timeslices = 13,
+			.preemptions = 14, .migrations = 15,
+		},
+	};
+
+	test_fill_lat(&rec.stats.wakeup, 2);
+	test_fill_lat(&rec.stats.preempt, 3);
+	return rec;
+}
+
+static void vxs_genl_fills_sched(struct kunit *test)
+{
+	static const int want[] = {
+		VMEXIT_STAT_A_SCHED_VM_PID, VMEXIT_STAT_A_SCHED_VM_ID,
+		VMEXIT_STAT_A_SCHED_VCPU_ID, VMEXIT_STAT_A_SCHED_VCPU_TID,
+		VMEXIT_STAT_A_SCHED_STATE, VMEXIT_STAT_A_SCHED_CPU,
+		VMEXIT_STAT_A_SCHED_RUN_NS, VMEXIT_STAT_A_SCHED_WAIT_NS,
+		VMEXIT_STAT_A_SCHED_IDLE_NS, VMEXIT_STAT_A_SCHED_TIMESLICES,
+		VMEXIT_STAT_A_SCHED_PREEMPTIONS,
+		VMEXIT_STAT_A_SCHED_MIGRATIONS,
+		VMEXIT_STAT_A_SCHED_WAKEUP_LAT,
+		VMEXIT_STAT_A_SCHED_PREEMPT_LAT,
+	};
+	/* Summed over a VM: no vCPU, thread, state or CPU. */
+	static const int want_by_vm[] = {
+		VMEXIT_STAT_A_SCHED_VM_PID, VMEXIT_STAT_A_SCHED_VM_ID,
+		VMEXIT_STAT_A_SCHED_RUN_NS, VMEXIT_STAT_A_SCHED_WAIT_NS,
+		VMEXIT_STAT_A_SCHED_IDLE_NS, VMEXIT_STAT_A_SCHED_TIMESLICES,
+		VMEXIT_STAT_A_SCHED_PREEMPTIONS,
+		VMEXIT_STAT_A_SCHED_MIGRATIONS,
+		VMEXIT_STAT_A_SCHED_WAKEUP_LAT,
+		VMEXIT_STAT_A_SCHED_PREEMPT_LAT,
+	};
+	struct vxs_sched_record rec = test_sched_record();
+	const struct vxs_msg msg = test_msg(VMEXIT_STAT_CMD_GET_SCHED);
+	struct sk_buff *skb = test_skb(test, NLMSG_GOODSIZE);
+	const struct nlattr *tb[TEST_MAX_ATTR + 1];
+
+	KUNIT_ASSERT_EQ(test, vxs_put_record(skb, &msg, vxs_fill_sched, &rec,
+					     false), 0);
+	test_msg_attrs(test, skb, VMEXIT_STAT_CMD_GET_SCHED,
+		       VMEXIT_STAT_A_SCHED_PAD, want, ARRAY_SIZE(want), tb);
+	KUNIT_EXPECT_EQ(test, nla_get_u32(tb[VMEXIT_STAT_A_SCHED_VCPU_TID]),
+			1003);
+	KUNIT_EXPECT_EQ(test, nla_get_u32(tb[VMEXIT_STAT_A_SCHED_STATE]),
+			VMEXIT_STAT_SCHED_RUNNABLE);
+	KUNIT_EXPECT_EQ(test, nla_get_u32(tb[VMEXIT_STAT_A_SCHED_CPU]), 1);
+	KUNIT_EXPECT_EQ(test, nla_get_u64(tb[VMEXIT_STAT_A_SCHED_RUN_NS]), 11);
+	/* The wait is the two latencies' sum, not a counter of its own. */
+	KUNIT_EXPECT_EQ(test, nla_get_u64(tb[VMEXIT_STAT_A_SCHED_WAIT_NS]),
+			rec.stats.wakeup.sum_ns + rec.stats.preempt.sum_ns);
+	KUNIT_EXPECT_EQ(test, nla_get_u64(tb[VMEXIT_STAT_A_SCHED_IDLE_NS]), 12);
+	KUNIT_EXPECT_EQ(test,
+			nla_get_u64(tb[VMEXIT_STAT_A_SCHED_TIMESLICES]), 13);
+	KUNIT_EXPECT_EQ(test,
+			nla_get_u64(tb[VMEXIT_STAT_A_SCHED_PREEMPTIONS]), 14);
+	KUNIT_EXPECT_EQ(test,
+			nla_get_u64(tb[VMEXIT_STAT_A_SCHED_MIGRATIONS]), 15);
+	test_check_lat(test, tb[VMEXIT_STAT_A_SCHED_WAKEUP_LAT],
+		       &rec.stats.wakeup);
+	test_check_lat(test, tb[VMEXIT_STAT_A_SCHED_PREEMPT_LAT],
+		       &rec.stats.preempt);
+
+	skb = test_skb(test, NLMSG_GOODSIZE);
+	KUNIT_ASSERT_EQ(test, vxs_put_record(skb, &msg, vxs_fill_sched, &rec,
+					     true), 0);
+	test_msg_attrs(test, skb, VMEXIT_STAT_CMD_GET_SCHED,
+		       VMEXIT_STAT_A_SCHED_PAD, want_by_vm,
+		       ARRAY_SIZE(want_by_vm), tb);
+}
+
+/* On the heap: with its histograms it is too big for a KASAN stack. */
+static struct vxs_cpu_sched_record *
+test_cpu_sched_record(struct kunit *test, u32 nr_thieves)
+{
+	struct vxs_cpu_sched_record *rec;
+	u32 i;
+
+	rec = kunit_kzalloc(test, sizeof(*rec), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, rec);
+	rec->cpu = 1;
+	rec->wait_ns = 100;
+	rec->vcpu_run_ns = 200;
+	rec->unattributed_ns = 5;
+	rec->nr_thieves = nr_thieves;
+	test_fill_lat(&rec->wakeup, 4);
+	test_fill_lat(&rec->preempt, 5);
+	for (i = 0; i < nr_thieves; i++) {
+		struct vxs_thief_record *thief = &rec->thieves[i];
+
+		thief->tid = 2000 + i;
+		/* Every other one a vCPU thread. */
+		thief->vm_pid = i % 2 ? 1000 : 0;
+		thief->vcpu_id = i;
+		snprintf(thief->comm, sizeof(thief->comm), "thief-%u", i);
+		thief->ns = 1000 - i;
+		thief->over_ns = i;
+	}
+	return rec;
+}
+
+static void vxs_genl_fills_cpu_sched_with_thieves(struct kunit *test)
+{
+	static const int want[] = {
+		VMEXIT_STAT_A_PCPU_CPU, VMEXIT_STAT_A_PCPU_WAIT_NS,
+		VMEXIT_STAT_A_PCPU_VCPU_RUN_NS,
+		VMEXIT_STAT_A_PCPU_UNATTRIBUTED_NS,
+		VMEXIT_STAT_A_PCPU_WAKEUP_LAT, VMEXIT_STAT_A_PCPU_PREEMPT_LAT,
+	};
+	static const int want_thief[] = {
+		VMEXIT_STAT_A_THIEF_TID, VMEXIT_STAT_A_THIEF_COMM,
+		VMEXIT_STAT_A_THIEF_NS, VMEXIT_STAT_A_THIEF_OVER_NS,
+		/* Only for a vCPU thread: */
+		VMEXIT_STAT_A_THIEF_VM_PID, VMEXIT_STAT_A_THIEF_VCPU_ID,
+	};
+	struct vxs_cpu_sched_record *rec =
+		test_cpu_sched_record(test, VMEXIT_STAT_THIEVES);
+	const struct vxs_msg msg = test_msg(VMEXIT_STAT_CMD_GET_CPU_SCHED);
+	struct sk_buff *skb = test_skb(test, NLMSG_GOODSIZE);
+	const struct nlattr *tb[TEST_MAX_ATTR + 1];
+	struct nlmsghdr *nlh;
+	const struct nlattr *nla;
+	u32 thieves = 0;
+	int rem;
+
+	KUNIT_ASSERT_EQ(test, vxs_put_record(skb, &msg, vxs_fill_cpu_sched,
+					     rec, false), 0);
+	nlh = (struct nlmsghdr *)skb->data;
+	/* The thief nests repeat; check the rest, then each of them. */
+	nla_for_each_attr(nla, nlmsg_attrdata(nlh, GENL_HDRLEN),
+			  nlmsg_attrlen(nlh, GENL_HDRLEN), rem) {
+		const struct vxs_thief_record *thief = &rec->thieves[thieves];
+		const struct nlattr *ttb[TEST_MAX_ATTR + 1];
+		int nr = ARRAY_SIZE(want_thief);
+
+		if (nla_type(nla) != VMEXIT_STAT_A_PCPU_THIEF)
+			continue;
+		KUNIT_ASSERT_LT(test, thieves, (u32)VMEXIT_STAT_THIEVES);
+		KUNIT_EXPECT_TRUE(test, nla->nla_type & NLA_F_NESTED);
+		if (!thief->vm_pid)
+			nr -= 2;
+		test_attrs(test, nla_data(nla), nla_len(nla),
+			   VMEXIT_STAT_A_THIEF_PAD, want_thief, nr, ttb);
+		KUNIT_EXPECT_EQ(test, nla_get_u32(ttb[VMEXIT_STAT_A_THIEF_TID]),
+				thief->tid);
+		KUNIT_EXPECT_STREQ(test,
+				   nla_data(ttb[VMEXIT_STAT_A_THIEF_COMM]),
+				   thief->comm);
+		KUNIT_EXPECT_EQ(test, nla_get_u64(ttb[VMEXIT_STAT_A_THIEF_NS]),
+				thief->ns);
+		KUNIT_EXPECT_EQ(test,
+				nla_get_u64(ttb[VMEXIT_STAT_A_THIEF_OVER_NS]),
+				thief->over_ns);
+		thieves++;
+	}
+	KUNIT_EXPECT_EQ(test, thieves, (u32)VMEXIT_STAT_THIEVES);
+
+	/* Without the nests, exactly the spec's other attributes. */
+	rec = test_cpu_sched_record(test, 0);
+	skb = test_skb(test, NLMSG_GOODSIZE);
+	KUNIT_ASSERT_EQ(test, vxs_put_record(skb, &msg, vxs_fill_cpu_sched,
+					     rec, false), 0);
+	test_msg_attrs(test, skb, VMEXIT_STAT_CMD_GET_CPU_SCHED,
+		       VMEXIT_STAT_A_PCPU_PAD, want, ARRAY_SIZE(want), tb);
+	KUNIT_EXPECT_EQ(test, nla_get_u64(tb[VMEXIT_STAT_A_PCPU_WAIT_NS]), 100);
+	KUNIT_EXPECT_EQ(test,
+			nla_get_u64(tb[VMEXIT_STAT_A_PCPU_UNATTRIBUTED_NS]),
+			5);
+	test_check_lat(test, tb[VMEXIT_STAT_A_PCPU_WAKEUP_LAT], &rec->wakeup);
 }
 
 static int test_fill_event(struct sk_buff *skb, const void *event,
@@ -653,6 +853,19 @@ static const struct vxs_vm_record test_vm_rec = {
 	.end_ns = 3,
 };
 
+static const struct vxs_sched_record test_sched_rec = {
+	.vm_id = 1, .pid = 2, .vcpu_id = 3, .tid = 4,
+	.state = VMEXIT_STAT_SCHED_BLOCKED, .stats = { .run_ns = 5 },
+};
+
+static const struct vxs_cpu_sched_record test_cpu_sched_rec = {
+	.cpu = 1, .wait_ns = 2, .nr_thieves = 2,
+	.thieves = {
+		{ .tid = 7, .comm = "kworker/1:1", .ns = 2 },
+		{ .tid = 8, .vm_pid = 2, .vcpu_id = 1, .comm = "vmm", .ns = 1 },
+	},
+};
+
 static const struct test_kind test_kinds[] = {
 	{ "exit", VMEXIT_STAT_CMD_GET_EXITS, vxs_fill_exit, &test_exit_rec },
 	{ "exit-by-vm", VMEXIT_STAT_CMD_GET_EXITS, vxs_fill_exit,
@@ -662,6 +875,12 @@ static const struct test_kind test_kinds[] = {
 	{ "detail", VMEXIT_STAT_CMD_GET_DETAILS, vxs_fill_detail,
 	  &test_detail_rec },
 	{ "vm", VMEXIT_STAT_CMD_GET_VMS, vxs_fill_vm, &test_vm_rec },
+	{ "sched", VMEXIT_STAT_CMD_GET_SCHED, vxs_fill_sched,
+	  &test_sched_rec },
+	{ "sched-by-vm", VMEXIT_STAT_CMD_GET_SCHED, vxs_fill_sched,
+	  &test_sched_rec, true },
+	{ "cpu-sched", VMEXIT_STAT_CMD_GET_CPU_SCHED, vxs_fill_cpu_sched,
+	  &test_cpu_sched_rec },
 	{ "info", VMEXIT_STAT_CMD_GET_INFO, test_fill_info, &test_info },
 	{ "config", VMEXIT_STAT_CMD_GET_CONFIG, test_fill_config,
 	  &test_config_values },
@@ -926,6 +1145,24 @@ static const struct test_request test_requests[] = {
 	  VMEXIT_STAT_A_CONFIG_ENDED_VM_TTL_S, 1, 1, false },
 	{ "set-config-unprivileged-read", VMEXIT_STAT_CMD_SET_CONFIG,
 	  VMEXIT_STAT_A_CONFIG_UNPRIVILEGED_READ, 1, 1, false },
+	{ "set-config-sched-0", VMEXIT_STAT_CMD_SET_CONFIG,
+	  VMEXIT_STAT_A_CONFIG_SCHED, 1, 0, true },
+	{ "set-config-sched-2", VMEXIT_STAT_CMD_SET_CONFIG,
+	  VMEXIT_STAT_A_CONFIG_SCHED, 1, 2, false },
+	{ "sched-vcpu", VMEXIT_STAT_CMD_GET_SCHED, VMEXIT_STAT_A_SCHED_VCPU_ID,
+	  4, 1, true },
+	{ "sched-by-vm", VMEXIT_STAT_CMD_GET_SCHED, VMEXIT_STAT_A_SCHED_BY_VM,
+	  0, 0, true },
+	{ "sched-vm-id-as-u32", VMEXIT_STAT_CMD_GET_SCHED,
+	  VMEXIT_STAT_A_SCHED_VM_ID, 4, 1, false },
+	{ "sched-reply-attr", VMEXIT_STAT_CMD_GET_SCHED,
+	  VMEXIT_STAT_A_SCHED_WAIT_NS, 8, 1, false },
+	{ "cpu-sched-cpu", VMEXIT_STAT_CMD_GET_CPU_SCHED,
+	  VMEXIT_STAT_A_PCPU_CPU, 4, 1, true },
+	{ "cpu-sched-cpu-as-u8", VMEXIT_STAT_CMD_GET_CPU_SCHED,
+	  VMEXIT_STAT_A_PCPU_CPU, 1, 1, false },
+	{ "cpu-sched-thief", VMEXIT_STAT_CMD_GET_CPU_SCHED,
+	  VMEXIT_STAT_A_PCPU_THIEF, 4, 1, false },
 };
 
 static void test_request_desc(const struct test_request *req, char *desc)
@@ -1058,6 +1295,8 @@ static void vxs_genl_operations_match_the_spec(struct kunit *test)
 		{ VMEXIT_STAT_CMD_GET_VMS, true, false },
 		{ VMEXIT_STAT_CMD_GET_CONFIG, false, false },
 		{ VMEXIT_STAT_CMD_SET_CONFIG, false, true },
+		{ VMEXIT_STAT_CMD_GET_SCHED, true, false },
+		{ VMEXIT_STAT_CMD_GET_CPU_SCHED, true, false },
 	};
 	int i;
 
@@ -1094,6 +1333,8 @@ static struct kunit_case vxs_genl_test_cases[] = {
 	KUNIT_CASE(vxs_genl_fills_info),
 	KUNIT_CASE(vxs_genl_fills_config),
 	KUNIT_CASE(vxs_genl_fills_events),
+	KUNIT_CASE(vxs_genl_fills_sched),
+	KUNIT_CASE(vxs_genl_fills_cpu_sched_with_thieves),
 	KUNIT_CASE_PARAM(vxs_genl_message_that_does_not_fit,
 			 test_kinds_gen_params),
 	KUNIT_CASE(vxs_genl_dump_resumed_many_times),
