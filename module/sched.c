@@ -113,11 +113,11 @@ static void vxs_history_add(struct vxs_cpu_sched *cs, struct task_struct *prev,
 	cs->curr_since = now;
 }
 
+/* A vCPU thread ran before its first exit too: the same thief. */
 static bool vxs_thief_is(const struct vxs_thief_slot *slot,
 			 const struct vxs_ran *ran)
 {
 	return slot->used && slot->tid == ran->tid &&
-	       slot->vm_pid == ran->vm_pid &&
 	       !memcmp(slot->comm, ran->comm, sizeof(slot->comm));
 }
 
@@ -135,6 +135,10 @@ static void vxs_thief_charge(struct vxs_cpu_sched *cs,
 	for (i = 0; i < VMEXIT_STAT_THIEVES; i++) {
 		slot = &cs->thieves[i];
 		if (vxs_thief_is(slot, ran)) {
+			if (unlikely(ran->vm_pid && !slot->vm_pid)) {
+				WRITE_ONCE(slot->vcpu_id, ran->vcpu_id);
+				WRITE_ONCE(slot->vm_pid, ran->vm_pid);
+			}
 			WRITE_ONCE(slot->ns, slot->ns + ns);
 			return;
 		}
