@@ -51,6 +51,8 @@
 #include <vmexit_stat/details.h>
 #include <vmexit_stat/exits.h>
 
+#include "latency.h"
+
 #define KVM_ISA_VMX 1
 #define KVM_ISA_SVM 2
 #define E2BIG 7
@@ -137,50 +139,6 @@ static __always_inline struct vxs_exit_totals *this_cpu_totals(void)
 static __always_inline __u32 current_tid(void)
 {
 	return (__u32)bpf_get_current_pid_tgid();
-}
-
-/* fls64(ns) - 1, 0 for 0, capped at the last bucket: as the module's. */
-static __always_inline __u32 lat_bucket(__u64 ns)
-{
-	__u32 bucket = 0;
-
-	if (ns >> 32) {
-		ns >>= 32;
-		bucket += 32;
-	}
-	if (ns >> 16) {
-		ns >>= 16;
-		bucket += 16;
-	}
-	if (ns >> 8) {
-		ns >>= 8;
-		bucket += 8;
-	}
-	if (ns >> 4) {
-		ns >>= 4;
-		bucket += 4;
-	}
-	if (ns >> 2) {
-		ns >>= 2;
-		bucket += 2;
-	}
-	if (ns >> 1)
-		bucket += 1;
-	return bucket < VXS_BPF_LAT_BUCKETS ? bucket : VXS_BPF_LAT_BUCKETS - 1;
-}
-
-static __always_inline void lat_add(struct vxs_latency *lat, __u64 ns)
-{
-	__u32 bucket = lat_bucket(ns);
-
-	if (!lat->count || ns < lat->min_ns)
-		lat->min_ns = ns;
-	if (ns > lat->max_ns)
-		lat->max_ns = ns;
-	lat->sum_ns += ns;
-	lat->count++;
-	if (bucket < VXS_BPF_LAT_BUCKETS)
-		lat->hist[bucket]++;
 }
 
 /*
