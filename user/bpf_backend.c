@@ -163,24 +163,34 @@ static int kvm_exit_proto(void)
 			"CONFIG_DEBUG_INFO_BTF_MODULES=y on 5.16 and later\n");
 	}
 
-	/*
-	 * From 5.16 the reason is read from kvm_amd's or kvm_intel's private
-	 * types; without their BTF the programs load but count every exit as
-	 * dropped.  Say so now rather than leave a puzzle.
-	 */
-	if (proto == VXS_BPF_PROTO_VCPU_ISA &&
-	    ((is_loaded("kvm_amd") &&
-	      !module_has_type(vmlinux, "kvm_amd", "vcpu_svm")) ||
-	     (is_loaded("kvm_intel") &&
-	      !module_has_type(vmlinux, "kvm_intel", "vcpu_vmx"))))
+	btf__free(kvm);
+	btf__free(vmlinux);
+	return proto;
+}
+
+/*
+ * From 5.16 the reason is read from kvm_amd's or kvm_intel's private
+ * types; without their BTF the programs load but count every exit as
+ * dropped.  Say so now rather than leave a puzzle.
+ */
+static void warn_if_reasons_unreadable(int proto)
+{
+	struct btf *vmlinux;
+
+	if (proto != VXS_BPF_PROTO_VCPU_ISA)
+		return;
+	vmlinux = btf__load_vmlinux_btf();
+	if (!vmlinux)
+		return;
+	if ((is_loaded("kvm_amd") &&
+	     !module_has_type(vmlinux, "kvm_amd", "vcpu_svm")) ||
+	    (is_loaded("kvm_intel") &&
+	     !module_has_type(vmlinux, "kvm_intel", "vcpu_vmx")))
 		fprintf(stderr,
 			"vmexit-stat: warning: no BTF for kvm_amd/kvm_intel "
 			"(CONFIG_DEBUG_INFO_BTF_MODULES): exit reasons cannot "
 			"be read, every exit will count as dropped\n");
-
-	btf__free(kvm);
 	btf__free(vmlinux);
-	return proto;
 }
 
 static bool lockdown_confidential(void)
@@ -219,7 +229,7 @@ static bool may_load_bpf(void)
 	       (has_cap(data, CAP_BPF) && has_cap(data, CAP_PERFMON));
 }
 
-static void explain_load_error(int err)
+void bpf_backend_explain_load_error(int err)
 {
 	if (err == -EACCES) {
 		/* the verifier's answer, while EPERM is the capability check */
@@ -244,8 +254,7 @@ static void explain_load_error(int err)
 		strerror(-err));
 }
 
-/* The kvm address is a kernel pointer: report an opaque id instead. */
-static uint64_t vm_id_of(uint64_t kvm, uint64_t salt)
+uint64_t bpf_backend_vm_id(uint64_t kvm, uint64_t salt)
 {
 	uint64_t z = kvm ^ salt;
 
@@ -283,12 +292,9 @@ static int read_totals(struct exits_bpf *skel, int nr_cpus,
 	return err;
 }
 
-/*
- * One CPU's latency into the sum of the CPUs; latency_add() skips a CPU
- * that timed nothing, whose min_ns means nothing.
- */
-static void latency_merge_cpu(struct vmexit_latency *sum,
-			      const struct vxs_latency *cpu)
+/* latency_add() skips a CPU that timed nothing: its min_ns means nothing. */
+void bpf_backend_latency_merge(struct vmexit_latency *sum,
+			       const struct vxs_latency *cpu)
 {
 	struct vmexit_latency one = {
 		.count = cpu->count,
@@ -324,7 +330,7 @@ static int read_counters(struct exits_bpf *skel, int nr_cpus, uint64_t salt,
 		if (bpf_map_lookup_elem(fd, &key, per_cpu))
 			continue; /* cannot vanish: we are detached */
 		rec.vm_pid = key.pid;
-		rec.vm_id = vm_id_of(key.kvm, salt);
+		rec.vm_id = bpf_backend_vm_id(key.kvm, salt);
 		rec.vcpu_id = key.vcpu_id;
 		rec.isa = key.isa;
 		rec.code = key.reason;
@@ -336,7 +342,8 @@ static int read_counters(struct exits_bpf *skel, int nr_cpus, uint64_t salt,
 			rec.count += per_cpu[cpu].count;
 			rec.user_count += per_cpu[cpu].user_count;
 			rec.user_ns += per_cpu[cpu].user_ns;
-			latency_merge_cpu(&rec.latency, &per_cpu[cpu].lat);
+			bpf_backend_latency_merge(&rec.latency,
+						  &per_cpu[cpu].lat);
 			/* the thread of the busiest CPU, as the module does */
 			if (per_cpu[cpu].tid && per_cpu[cpu].count > busiest) {
 				rec.vcpu_tid = per_cpu[cpu].tid;
@@ -375,13 +382,13 @@ static int read_user_counters(struct exits_bpf *skel, int nr_cpus,
 		if (bpf_map_lookup_elem(fd, &key, per_cpu))
 			continue;
 		rec.vm_pid = key.pid;
-		rec.vm_id = vm_id_of(key.kvm, salt);
+		rec.vm_id = bpf_backend_vm_id(key.kvm, salt);
 		rec.vcpu_id = key.vcpu_id;
 		rec.reason = key.reason;
 		for (cpu = 0; cpu < nr_cpus; cpu++) {
 			rec.count += per_cpu[cpu].count;
-			latency_merge_cpu(&rec.round_trip,
-					  &per_cpu[cpu].round_trip);
+			bpf_backend_latency_merge(&rec.round_trip,
+						  &per_cpu[cpu].round_trip);
 			if (per_cpu[cpu].tid && per_cpu[cpu].count > busiest) {
 				rec.vcpu_tid = per_cpu[cpu].tid;
 				busiest = per_cpu[cpu].count;
@@ -420,7 +427,7 @@ static int read_details(struct exits_bpf *skel, int nr_cpus, uint64_t salt,
 		if (bpf_map_lookup_elem(fd, &key, per_cpu))
 			continue;
 		detail.vm_pid = key.pid;
-		detail.vm_id = vm_id_of(key.kvm, salt);
+		detail.vm_id = bpf_backend_vm_id(key.kvm, salt);
 		detail.kind = key.kind;
 		detail.key = key.key;
 		for (cpu = 0; cpu < nr_cpus; cpu++)
@@ -501,7 +508,7 @@ static int read_vms(struct exits_bpf *skel, uint64_t salt,
 		if (bpf_map_lookup_elem(fd, &kvm, &value))
 			continue;
 		vm.pid = value.pid;
-		vm.vm_id = vm_id_of(kvm, salt);
+		vm.vm_id = bpf_backend_vm_id(kvm, salt);
 		if (!vmexit_filter_match_ids(filter, vm.pid, vm.vm_id, false,
 					     0))
 			continue;
@@ -588,19 +595,7 @@ static void fill_info(struct vmexit_info *info, int proto,
 	info->exit_proto = proto;
 }
 
-/*
- * Attached in this order, detached in the reverse one, as the module
- * registers its probes: sched_process_exit first, so that no thread's
- * entry outlives it, and kvm_exit last, so that every counted exit
- * meets the programs that end it.
- */
-struct attach_point {
-	const char *tracepoint;
-	struct bpf_program *prog;
-	struct bpf_link **link;
-};
-
-static void detach_all(struct attach_point *points, int nr)
+void bpf_backend_detach(struct bpf_attach_point *points, int nr)
 {
 	while (nr--) {
 		bpf_link__destroy(*points[nr].link);
@@ -608,8 +603,7 @@ static void detach_all(struct attach_point *points, int nr)
 	}
 }
 
-/* 0, or -errno after saying which tracepoint refused. */
-static int attach_all(struct attach_point *points, int nr)
+int bpf_backend_attach(struct bpf_attach_point *points, int nr)
 {
 	int i, err;
 
@@ -620,7 +614,7 @@ static int attach_all(struct attach_point *points, int nr)
 			fprintf(stderr,
 				"vmexit-stat: attaching to %s failed: %s\n",
 				points[i].tracepoint, strerror(-err));
-			detach_all(points, i);
+			bpf_backend_detach(points, i);
 			return err;
 		}
 	}
@@ -657,6 +651,40 @@ static void report_losses(const struct vxs_exit_totals *totals,
 			(unsigned long long)totals->threads_full);
 }
 
+int bpf_backend_preflight(void)
+{
+	int nr_cpus;
+
+	libbpf_set_print(libbpf_print);
+	if (access("/sys/kernel/btf/vmlinux", F_OK)) {
+		fprintf(stderr,
+			"vmexit-stat: the BPF backend needs kernel BTF, and "
+			"/sys/kernel/btf/vmlinux is missing (a kernel built "
+			"with CONFIG_DEBUG_INFO_BTF=y)\n");
+		return 0;
+	}
+	nr_cpus = libbpf_num_possible_cpus();
+	if (nr_cpus <= 0) {
+		fprintf(stderr, "vmexit-stat: cannot count the CPUs: %s\n",
+			strerror(-nr_cpus));
+		return 0;
+	}
+	if (!may_load_bpf()) {
+		bpf_backend_explain_load_error(-EPERM);
+		return 0;
+	}
+	return kvm_exit_proto();
+}
+
+uint64_t bpf_backend_salt(void)
+{
+	uint64_t salt;
+
+	if (getrandom(&salt, sizeof(salt), 0) != sizeof(salt))
+		salt = (uint64_t)time(NULL) * 0x9e3779b97f4a7c15ULL;
+	return salt;
+}
+
 int bpf_backend_collect(const struct bpf_collect *how,
 			const struct vmexit_filter *filter,
 			struct bpf_collection *out)
@@ -671,28 +699,11 @@ int bpf_backend_collect(const struct bpf_collect *how,
 	uint64_t salt = 0;
 
 	memset(out, 0, sizeof(*out));
-	libbpf_set_print(libbpf_print);
-
-	if (access("/sys/kernel/btf/vmlinux", F_OK)) {
-		fprintf(stderr,
-			"vmexit-stat: the BPF backend needs kernel BTF, and "
-			"/sys/kernel/btf/vmlinux is missing (a kernel built "
-			"with CONFIG_DEBUG_INFO_BTF=y)\n");
-		return 1;
-	}
-	nr_cpus = libbpf_num_possible_cpus();
-	if (nr_cpus <= 0) {
-		fprintf(stderr, "vmexit-stat: cannot count the CPUs: %s\n",
-			strerror(-nr_cpus));
-		return 1;
-	}
-	if (!may_load_bpf()) {
-		explain_load_error(-EPERM);
-		return 1;
-	}
-	proto = kvm_exit_proto();
+	proto = bpf_backend_preflight();
 	if (!proto)
 		return 1;
+	warn_if_reasons_unreadable(proto);
+	nr_cpus = libbpf_num_possible_cpus();
 
 	skel = exits_bpf__open();
 	if (!skel) {
@@ -705,7 +716,12 @@ int bpf_backend_collect(const struct bpf_collect *how,
 	if (!err)
 		err = bpf_map__set_max_entries(skel->maps.user_counters,
 					       max_counters);
-	struct attach_point points[] = {
+	/*
+	 * As the module registers its probes: sched_process_exit first, so
+	 * that no thread's entry outlives it, and kvm_exit last, so that
+	 * every counted exit meets the programs that end it.
+	 */
+	struct bpf_attach_point points[] = {
 		{ "sched:sched_process_exit", skel->progs.sched_process_exit,
 		  &skel->links.sched_process_exit },
 		{ "kvm:kvm_userspace_exit", skel->progs.kvm_userspace_exit,
@@ -723,10 +739,10 @@ int bpf_backend_collect(const struct bpf_collect *how,
 		{ "kvm:kvm_exit", skel->progs.kvm_exit_vcpu_isa,
 		  &skel->links.kvm_exit_vcpu_isa },
 	};
-	struct attach_point *exit_point = &points[ARRAY_SIZE(points) - 1];
+	struct bpf_attach_point *exit_point = &points[ARRAY_SIZE(points) - 1];
 	/* counts_only: sched_process_exit, for the thread map, and kvm_exit */
-	struct attach_point counting[2];
-	struct attach_point *attach = points;
+	struct bpf_attach_point counting[2];
+	struct bpf_attach_point *attach = points;
 	int nr_attach = ARRAY_SIZE(points);
 
 	if (proto == VXS_BPF_PROTO_REASON_VCPU_ISA) {
@@ -740,7 +756,7 @@ int bpf_backend_collect(const struct bpf_collect *how,
 	if (!err)
 		err = exits_bpf__load(skel);
 	if (err) {
-		explain_load_error(err);
+		bpf_backend_explain_load_error(err);
 		goto destroy;
 	}
 	if (how->counts_only) {
@@ -749,7 +765,7 @@ int bpf_backend_collect(const struct bpf_collect *how,
 		attach = counting;
 		nr_attach = ARRAY_SIZE(counting);
 	}
-	err = attach_all(attach, nr_attach);
+	err = bpf_backend_attach(attach, nr_attach);
 	if (err)
 		goto destroy;
 
@@ -763,15 +779,14 @@ int bpf_backend_collect(const struct bpf_collect *how,
 	sigaction(SIGINT, &old_int, NULL);
 	sigaction(SIGTERM, &old_term, NULL);
 	/* Detached, the maps hold still while we read them. */
-	detach_all(attach, nr_attach);
+	bpf_backend_detach(attach, nr_attach);
 	if (err) {
 		fprintf(stderr, "vmexit-stat: running the command failed: %s\n",
 			strerror(-err));
 		goto destroy;
 	}
 
-	if (getrandom(&salt, sizeof(salt), 0) != sizeof(salt))
-		salt = (uint64_t)time(NULL) * 0x9e3779b97f4a7c15ULL;
+	salt = bpf_backend_salt();
 	err = read_totals(skel, nr_cpus, &totals);
 	if (!err)
 		err = read_counters(skel, nr_cpus, salt, filter,

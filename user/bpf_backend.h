@@ -61,4 +61,44 @@ static inline void bpf_collection_free(struct bpf_collection *c)
 	vmexit_vms_free(&c->vms);
 }
 
+/*
+ * For the other BPF views (user/sched_bpf.c), so that they check, fail
+ * and name VMs as bpf_backend_collect() does.
+ */
+struct bpf_link;
+struct bpf_program;
+struct vxs_latency;
+
+/*
+ * Sets libbpf's output and checks BTF, the CPUs, permission and kvm:
+ * which kvm_exit prototype to load for (VXS_BPF_PROTO_*), or 0 after
+ * saying on stderr what is missing.
+ */
+int bpf_backend_preflight(void);
+
+/* A load's -errno in one line (the verifier's log is libbpf's, above). */
+void bpf_backend_explain_load_error(int err);
+
+/*
+ * The kvm address is a kernel pointer: vm ids are an opaque bijection of
+ * it, salted with bpf_backend_salt() once per collection.
+ */
+uint64_t bpf_backend_salt(void);
+uint64_t bpf_backend_vm_id(uint64_t kvm, uint64_t salt);
+
+/* One CPU's latency into the sum of the CPUs. */
+void bpf_backend_latency_merge(struct vmexit_latency *sum,
+			       const struct vxs_latency *cpu);
+
+/* Attached in array order, detached in the reverse one. */
+struct bpf_attach_point {
+	const char *tracepoint;
+	struct bpf_program *prog;
+	struct bpf_link **link;
+};
+
+/* 0, or -errno after saying which tracepoint refused. */
+int bpf_backend_attach(struct bpf_attach_point *points, int nr);
+void bpf_backend_detach(struct bpf_attach_point *points, int nr);
+
 #endif /* VMEXIT_STAT_BPF_BACKEND_H */
