@@ -3,8 +3,8 @@
 #define VMEXIT_STAT_BPF_VMLINUX_H
 
 /*
- * The few kernel types exits.bpf.c needs, written by hand instead of
- * `bpftool btf dump file /sys/kernel/btf/vmlinux format c`.
+ * The few kernel types exits.bpf.c and sched.bpf.c need, written by hand
+ * instead of `bpftool btf dump file /sys/kernel/btf/vmlinux format c`.
  *
  * Why: a generated vmlinux.h describes the build machine's kernel, and
  * the types we need are not reliably there.  KVM is a module on the
@@ -71,8 +71,15 @@ struct kvm_vcpu {
 
 /* include/linux/sched.h */
 struct task_struct {
+	unsigned int __state; /* from 5.14 */
+	pid_t pid;
 	struct task_struct *group_leader;
 	char comm[16];
+};
+
+/* task_struct before 5.14, as libbpf-tools' runqslower reads it */
+struct task_struct___o {
+	long state;
 };
 
 #pragma clang attribute pop
