@@ -133,3 +133,37 @@ def test_without_permission_fails_clearly(tool):
     assert proc.returncode == 1
     assert "not permitted" in proc.stderr and "CAP_BPF" in proc.stderr
     assert "libbpf" not in proc.stderr, proc.stderr
+
+
+# The sched view's programs (bpf/sched.bpf.c), once each.
+SCHED_TRACEPOINTS = ["kvm_exit", "sched_switch", "sched_wakeup",
+                     "sched_process_exit"]
+
+
+def link_ids():
+    proc = run("bpftool", "-j", "link", "show")
+    assert proc.returncode == 0, proc.stderr
+    return {link["id"]: link.get("tp_name")
+            for link in json.loads(proc.stdout or "[]")}
+
+
+def test_sched_programs_load_and_attach(tool):
+    # Other collections may be attached meanwhile: ours are the new links.
+    before = link_ids()
+    with subprocess.Popen([str(tool), "sched", "--backend", "bpf", "--json"],
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                          text=True) as proc:
+        line = proc.stderr.readline()
+        attached = {i: name for i, name in link_ids().items()
+                    if i not in before}
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=60)
+    assert "Ctrl-C to stop" in line, line + err
+    assert sorted(attached.values()) == sorted(SCHED_TRACEPOINTS), attached
+    assert proc.returncode == 0, err
+    report = json.loads(out)
+    assert report["backend"] == "bpf"
+    assert report["interval_ns"] is None
+    # sched_switch ran, for this CPU at least, while attached.
+    assert report["cpus"], out
+    assert not set(attached) & set(link_ids()), "left attached"
