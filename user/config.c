@@ -18,7 +18,8 @@ static void config_usage(FILE *out)
 	fprintf(out,
 		"usage: vmexit-stat config [--latency on|off] "
 		"[--details on|off]\n"
-		"                          [--ended-vm-ttl SECONDS] [--json]\n"
+		"                          [--sched on|off] "
+		"[--ended-vm-ttl SECONDS] [--json]\n"
 		"\n"
 		"Prints the configuration of the vmexit_stat module, after "
 		"applying the\n"
@@ -30,6 +31,11 @@ static void config_usage(FILE *out)
 		"round trip\n"
 		"      --details on|off        count ports, MSRs, CPUID "
 		"leaves, MMIO pages\n"
+		"      --sched on|off          follow the scheduling of "
+		"vCPU threads: run\n"
+		"                              delay (steal), idle time, who "
+		"ran meanwhile\n"
+		"                              ('vmexit-stat sched')\n"
 		"      --ended-vm-ttl SECONDS  forget ended VMs this long "
 		"after they end;\n"
 		"                              0 keeps them until a reset\n"
@@ -54,6 +60,7 @@ struct json_object *config_json(const struct vmexit_config *config)
 		       json_object_new_int64(config->ended_vm_ttl_s));
 	ok &= json_add(obj, "unprivileged_read",
 		       json_object_new_boolean(config->unprivileged_read));
+	ok &= json_add(obj, "sched", json_object_new_boolean(config->sched));
 	if (!ok) {
 		json_object_put(obj);
 		return NULL;
@@ -70,15 +77,17 @@ void config_print(FILE *out, const struct vmexit_config *config)
 		config->ended_vm_ttl_s ? "" : " (kept until a reset)");
 	fprintf(out, "%-18s %s\n", "unprivileged_read",
 		config->unprivileged_read ? "on" : "off");
+	fprintf(out, "%-18s %s\n", "sched", config->sched ? "on" : "off");
 }
 
 int cmd_config(int argc, char **argv)
 {
-	enum { OPT_LATENCY = 256, OPT_DETAILS, OPT_TTL };
+	enum { OPT_LATENCY = 256, OPT_DETAILS, OPT_TTL, OPT_SCHED };
 	static const struct option options[] = {
 		{ "latency", required_argument, NULL, OPT_LATENCY },
 		{ "details", required_argument, NULL, OPT_DETAILS },
 		{ "ended-vm-ttl", required_argument, NULL, OPT_TTL },
+		{ "sched", required_argument, NULL, OPT_SCHED },
 		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
 		{}
@@ -108,6 +117,14 @@ int cmd_config(int argc, char **argv)
 						     optarg);
 			change.set_details = true;
 			break;
+		case OPT_SCHED:
+			if (!cli_parse_on_off(optarg, &change.sched))
+				return cli_bad_usage(config_usage,
+						     "--sched wants on or "
+						     "off, not '%s'",
+						     optarg);
+			change.set_sched = true;
+			break;
 		case OPT_TTL:
 			if (!cli_parse_u32(optarg, &change.ended_vm_ttl_s))
 				return cli_bad_usage(config_usage,
@@ -135,7 +152,7 @@ int cmd_config(int argc, char **argv)
 	if (vmexit_connect(&client))
 		return 1;
 	if (change.set_latency || change.set_details ||
-	    change.set_ended_vm_ttl) {
+	    change.set_ended_vm_ttl || change.set_sched) {
 		err = vmexit_set_config(&client, &change);
 		if (err) {
 			cli_report_admin_error(

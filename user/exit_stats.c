@@ -837,6 +837,10 @@ struct json_object *info_json(const struct vmexit_info *info, bool bpf)
 	ok &= json_add(obj, "vms", json_object_new_int64(info->vms));
 	ok &= json_add(obj, "lat_buckets",
 		       json_object_new_int64(info->lat_buckets));
+	ok &= json_add(obj, "sched_switches_seen",
+		       json_object_new_uint64(info->sched_switches_seen));
+	ok &= json_add(obj, "sched_missed",
+		       json_object_new_uint64(info->sched_missed));
 	if (!ok) {
 		json_object_put(obj);
 		return NULL;

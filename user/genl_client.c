@@ -98,6 +98,7 @@ static const struct nla_policy config_policy[VMEXIT_STAT_A_CONFIG_MAX + 1] = {
 	[VMEXIT_STAT_A_CONFIG_DETAILS] = { .type = NLA_U8 },
 	[VMEXIT_STAT_A_CONFIG_ENDED_VM_TTL_S] = { .type = NLA_U32 },
 	[VMEXIT_STAT_A_CONFIG_UNPRIVILEGED_READ] = { .type = NLA_U8 },
+	[VMEXIT_STAT_A_CONFIG_SCHED] = { .type = NLA_U8 },
 };
 
 static const struct nla_policy info_policy[VMEXIT_STAT_A_INFO_MAX + 1] = {
@@ -120,6 +121,58 @@ static const struct nla_policy info_policy[VMEXIT_STAT_A_INFO_MAX + 1] = {
 	[VMEXIT_STAT_A_INFO_VCPU_SLOTS_USED] = { .type = NLA_U32 },
 	[VMEXIT_STAT_A_INFO_VMS] = { .type = NLA_U32 },
 	[VMEXIT_STAT_A_INFO_LAT_BUCKETS] = { .type = NLA_U32 },
+	[VMEXIT_STAT_A_INFO_SCHED_SWITCHES_SEEN] = { .type = NLA_U64 },
+	[VMEXIT_STAT_A_INFO_SCHED_MISSED] = { .type = NLA_U64 },
+};
+
+/*
+ * The scheduling replies are new enough to be exact: an integer of any
+ * other size than its own is refused, not read in part.
+ */
+#define SCHED_U32                                           \
+	{                                                   \
+		.type = NLA_U32, .maxlen = sizeof(uint32_t) \
+	}
+#define SCHED_U64                                           \
+	{                                                   \
+		.type = NLA_U64, .maxlen = sizeof(uint64_t) \
+	}
+
+static const struct nla_policy sched_policy[VMEXIT_STAT_A_SCHED_MAX + 1] = {
+	[VMEXIT_STAT_A_SCHED_VM_PID] = SCHED_U32,
+	[VMEXIT_STAT_A_SCHED_VM_ID] = SCHED_U64,
+	[VMEXIT_STAT_A_SCHED_VCPU_ID] = SCHED_U32,
+	[VMEXIT_STAT_A_SCHED_VCPU_TID] = SCHED_U32,
+	[VMEXIT_STAT_A_SCHED_BY_VM] = { .type = NLA_FLAG },
+	[VMEXIT_STAT_A_SCHED_STATE] = SCHED_U32,
+	[VMEXIT_STAT_A_SCHED_CPU] = SCHED_U32,
+	[VMEXIT_STAT_A_SCHED_RUN_NS] = SCHED_U64,
+	[VMEXIT_STAT_A_SCHED_WAIT_NS] = SCHED_U64,
+	[VMEXIT_STAT_A_SCHED_IDLE_NS] = SCHED_U64,
+	[VMEXIT_STAT_A_SCHED_TIMESLICES] = SCHED_U64,
+	[VMEXIT_STAT_A_SCHED_PREEMPTIONS] = SCHED_U64,
+	[VMEXIT_STAT_A_SCHED_MIGRATIONS] = SCHED_U64,
+	[VMEXIT_STAT_A_SCHED_WAKEUP_LAT] = { .type = NLA_NESTED },
+	[VMEXIT_STAT_A_SCHED_PREEMPT_LAT] = { .type = NLA_NESTED },
+};
+
+static const struct nla_policy pcpu_policy[VMEXIT_STAT_A_PCPU_MAX + 1] = {
+	[VMEXIT_STAT_A_PCPU_CPU] = SCHED_U32,
+	[VMEXIT_STAT_A_PCPU_WAIT_NS] = SCHED_U64,
+	[VMEXIT_STAT_A_PCPU_VCPU_RUN_NS] = SCHED_U64,
+	[VMEXIT_STAT_A_PCPU_UNATTRIBUTED_NS] = SCHED_U64,
+	[VMEXIT_STAT_A_PCPU_WAKEUP_LAT] = { .type = NLA_NESTED },
+	[VMEXIT_STAT_A_PCPU_PREEMPT_LAT] = { .type = NLA_NESTED },
+	[VMEXIT_STAT_A_PCPU_THIEF] = { .type = NLA_NESTED },
+};
+
+static const struct nla_policy thief_policy[VMEXIT_STAT_A_THIEF_MAX + 1] = {
+	[VMEXIT_STAT_A_THIEF_TID] = SCHED_U32,
+	[VMEXIT_STAT_A_THIEF_COMM] = { .type = NLA_STRING },
+	[VMEXIT_STAT_A_THIEF_NS] = SCHED_U64,
+	[VMEXIT_STAT_A_THIEF_OVER_NS] = SCHED_U64,
+	[VMEXIT_STAT_A_THIEF_VM_PID] = SCHED_U32,
+	[VMEXIT_STAT_A_THIEF_VCPU_ID] = SCHED_U32,
 };
 
 static const struct nla_policy extack_policy[NLMSGERR_ATTR_MAX + 1] = {
@@ -344,6 +397,139 @@ int vmexit_parse_vm(struct nl_msg *msg, struct vmexit_vm *vm)
 	return 0;
 }
 
+int vmexit_parse_sched(struct nl_msg *msg, struct vmexit_sched *sched)
+{
+	struct nlattr *tb[VMEXIT_STAT_A_SCHED_MAX + 1];
+
+	if (genlmsg_parse(nlmsg_hdr(msg), 0, tb, VMEXIT_STAT_A_SCHED_MAX,
+			  sched_policy) < 0)
+		return -EBADMSG;
+	if (!tb[VMEXIT_STAT_A_SCHED_VM_PID] ||
+	    !tb[VMEXIT_STAT_A_SCHED_RUN_NS] ||
+	    !tb[VMEXIT_STAT_A_SCHED_WAIT_NS] ||
+	    !tb[VMEXIT_STAT_A_SCHED_IDLE_NS])
+		return -EBADMSG;
+	/* Only a per-VM sum may leave out the vCPU. */
+	if (!tb[VMEXIT_STAT_A_SCHED_VCPU_ID] && !tb[VMEXIT_STAT_A_SCHED_BY_VM])
+		return -EBADMSG;
+
+	memset(sched, 0, sizeof(*sched));
+	sched->vm_pid = nla_get_u32(tb[VMEXIT_STAT_A_SCHED_VM_PID]);
+	sched->vm_id = get_u64_or_0(tb[VMEXIT_STAT_A_SCHED_VM_ID]);
+	sched->per_vm = tb[VMEXIT_STAT_A_SCHED_BY_VM] != NULL;
+	if (!sched->per_vm) {
+		sched->vcpu_id = nla_get_u32(tb[VMEXIT_STAT_A_SCHED_VCPU_ID]);
+		sched->vcpu_tid =
+			get_u32_or_0(tb[VMEXIT_STAT_A_SCHED_VCPU_TID]);
+		sched->state = get_u32_or_0(tb[VMEXIT_STAT_A_SCHED_STATE]);
+		sched->has_cpu = tb[VMEXIT_STAT_A_SCHED_CPU] != NULL;
+		sched->cpu = get_u32_or_0(tb[VMEXIT_STAT_A_SCHED_CPU]);
+	}
+	sched->run_ns = nla_get_u64(tb[VMEXIT_STAT_A_SCHED_RUN_NS]);
+	sched->wait_ns = nla_get_u64(tb[VMEXIT_STAT_A_SCHED_WAIT_NS]);
+	sched->idle_ns = nla_get_u64(tb[VMEXIT_STAT_A_SCHED_IDLE_NS]);
+	sched->timeslices = get_u64_or_0(tb[VMEXIT_STAT_A_SCHED_TIMESLICES]);
+	sched->preemptions = get_u64_or_0(tb[VMEXIT_STAT_A_SCHED_PREEMPTIONS]);
+	sched->migrations = get_u64_or_0(tb[VMEXIT_STAT_A_SCHED_MIGRATIONS]);
+	if (parse_latency(tb[VMEXIT_STAT_A_SCHED_WAKEUP_LAT], &sched->wakeup) ||
+	    parse_latency(tb[VMEXIT_STAT_A_SCHED_PREEMPT_LAT], &sched->preempt))
+		return -EBADMSG;
+	return 0;
+}
+
+static int parse_thief(struct nlattr *nest, struct vmexit_thief *thief)
+{
+	struct nlattr *tb[VMEXIT_STAT_A_THIEF_MAX + 1];
+
+	if (nla_parse_nested(tb, VMEXIT_STAT_A_THIEF_MAX, nest, thief_policy) <
+	    0)
+		return -EBADMSG;
+	if (!tb[VMEXIT_STAT_A_THIEF_TID] || !tb[VMEXIT_STAT_A_THIEF_NS])
+		return -EBADMSG;
+	/* A vCPU thread is named by both, or it is no vCPU. */
+	if (!tb[VMEXIT_STAT_A_THIEF_VM_PID] != !tb[VMEXIT_STAT_A_THIEF_VCPU_ID])
+		return -EBADMSG;
+
+	memset(thief, 0, sizeof(*thief));
+	thief->tid = nla_get_u32(tb[VMEXIT_STAT_A_THIEF_TID]);
+	if (tb[VMEXIT_STAT_A_THIEF_COMM])
+		nla_strlcpy(thief->comm, tb[VMEXIT_STAT_A_THIEF_COMM],
+			    sizeof(thief->comm));
+	thief->ns = nla_get_u64(tb[VMEXIT_STAT_A_THIEF_NS]);
+	thief->over_ns = get_u64_or_0(tb[VMEXIT_STAT_A_THIEF_OVER_NS]);
+	thief->is_vcpu = tb[VMEXIT_STAT_A_THIEF_VM_PID] != NULL;
+	thief->vm_pid = get_u32_or_0(tb[VMEXIT_STAT_A_THIEF_VM_PID]);
+	thief->vcpu_id = get_u32_or_0(tb[VMEXIT_STAT_A_THIEF_VCPU_ID]);
+	return 0;
+}
+
+static int thief_busier_first(const void *a, const void *b)
+{
+	const struct vmexit_thief *x = a, *y = b;
+
+	if (x->ns != y->ns)
+		return x->ns < y->ns ? 1 : -1;
+	return x->tid < y->tid ? -1 : x->tid > y->tid;
+}
+
+/*
+ * Keeps the VMEXIT_STAT_THIEVES busiest, whatever the order and number
+ * the collector sent, so that a longer list can never overflow ours.
+ */
+static void keep_thief(struct vmexit_cpu_sched *cpu,
+		       const struct vmexit_thief *thief)
+{
+	uint32_t i, least = 0;
+
+	if (cpu->nr_thieves < VMEXIT_STAT_THIEVES) {
+		cpu->thieves[cpu->nr_thieves++] = *thief;
+		return;
+	}
+	for (i = 1; i < cpu->nr_thieves; i++)
+		if (cpu->thieves[i].ns < cpu->thieves[least].ns)
+			least = i;
+	if (thief->ns > cpu->thieves[least].ns)
+		cpu->thieves[least] = *thief;
+}
+
+int vmexit_parse_cpu_sched(struct nl_msg *msg, struct vmexit_cpu_sched *cpu)
+{
+	struct nlmsghdr *nlh = nlmsg_hdr(msg);
+	struct nlattr *tb[VMEXIT_STAT_A_PCPU_MAX + 1];
+	struct nlattr *attr;
+	int rem;
+
+	if (genlmsg_parse(nlh, 0, tb, VMEXIT_STAT_A_PCPU_MAX, pcpu_policy) < 0)
+		return -EBADMSG;
+	if (!tb[VMEXIT_STAT_A_PCPU_CPU] || !tb[VMEXIT_STAT_A_PCPU_WAIT_NS])
+		return -EBADMSG;
+
+	memset(cpu, 0, sizeof(*cpu));
+	cpu->cpu = nla_get_u32(tb[VMEXIT_STAT_A_PCPU_CPU]);
+	cpu->wait_ns = nla_get_u64(tb[VMEXIT_STAT_A_PCPU_WAIT_NS]);
+	cpu->vcpu_run_ns = get_u64_or_0(tb[VMEXIT_STAT_A_PCPU_VCPU_RUN_NS]);
+	cpu->unattributed_ns =
+		get_u64_or_0(tb[VMEXIT_STAT_A_PCPU_UNATTRIBUTED_NS]);
+	if (parse_latency(tb[VMEXIT_STAT_A_PCPU_WAKEUP_LAT], &cpu->wakeup) ||
+	    parse_latency(tb[VMEXIT_STAT_A_PCPU_PREEMPT_LAT], &cpu->preempt))
+		return -EBADMSG;
+
+	/* The parse above kept only the last THIEF; each one counts. */
+	nla_for_each_attr(attr, genlmsg_attrdata(nlmsg_data(nlh), 0),
+			  genlmsg_attrlen(nlmsg_data(nlh), 0), rem) {
+		struct vmexit_thief thief;
+
+		if (nla_type(attr) != VMEXIT_STAT_A_PCPU_THIEF)
+			continue;
+		if (parse_thief(attr, &thief))
+			return -EBADMSG;
+		keep_thief(cpu, &thief);
+	}
+	qsort(cpu->thieves, cpu->nr_thieves, sizeof(cpu->thieves[0]),
+	      thief_busier_first);
+	return 0;
+}
+
 int vmexit_parse_config(struct nl_msg *msg, struct vmexit_config *config)
 {
 	struct nlattr *tb[VMEXIT_STAT_A_CONFIG_MAX + 1];
@@ -364,6 +550,8 @@ int vmexit_parse_config(struct nl_msg *msg, struct vmexit_config *config)
 	if (tb[VMEXIT_STAT_A_CONFIG_UNPRIVILEGED_READ])
 		config->unprivileged_read =
 			nla_get_u8(tb[VMEXIT_STAT_A_CONFIG_UNPRIVILEGED_READ]);
+	if (tb[VMEXIT_STAT_A_CONFIG_SCHED])
+		config->sched = nla_get_u8(tb[VMEXIT_STAT_A_CONFIG_SCHED]);
 	return 0;
 }
 
@@ -411,6 +599,9 @@ int vmexit_parse_info(struct nl_msg *msg, struct vmexit_info *info)
 	info->lat_buckets = get_u32_or_0(tb[VMEXIT_STAT_A_INFO_LAT_BUCKETS]);
 	info->exit_proto = get_u32_or_0(tb[VMEXIT_STAT_A_INFO_EXIT_PROTO]);
 	info->isas = get_u32_or_0(tb[VMEXIT_STAT_A_INFO_ISAS]);
+	info->sched_switches_seen =
+		get_u64_or_0(tb[VMEXIT_STAT_A_INFO_SCHED_SWITCHES_SEEN]);
+	info->sched_missed = get_u64_or_0(tb[VMEXIT_STAT_A_INFO_SCHED_MISSED]);
 	return 0;
 }
 
@@ -539,6 +730,28 @@ int vmexit_vms_add(struct vmexit_vms *list, const struct vmexit_vm *vm)
 }
 
 void vmexit_vms_free(struct vmexit_vms *list)
+{
+	LIST_FREE(list);
+}
+
+int vmexit_scheds_add(struct vmexit_scheds *list,
+		      const struct vmexit_sched *sched)
+{
+	return LIST_ADD(list, sched);
+}
+
+void vmexit_scheds_free(struct vmexit_scheds *list)
+{
+	LIST_FREE(list);
+}
+
+int vmexit_cpu_scheds_add(struct vmexit_cpu_scheds *list,
+			  const struct vmexit_cpu_sched *cpu)
+{
+	return LIST_ADD(list, cpu);
+}
+
+void vmexit_cpu_scheds_free(struct vmexit_cpu_scheds *list)
 {
 	LIST_FREE(list);
 }
@@ -735,6 +948,29 @@ static int put_vm_filter(struct nl_msg *msg, const struct vmexit_filter *f)
 	return 0;
 }
 
+static int put_sched_filter(struct nl_msg *msg, const struct vmexit_filter *f)
+{
+	if (f->by_pid && nla_put_u32(msg, VMEXIT_STAT_A_SCHED_VM_PID, f->pid))
+		return -EMSGSIZE;
+	if (f->by_vm_id &&
+	    nla_put_u64(msg, VMEXIT_STAT_A_SCHED_VM_ID, f->vm_id))
+		return -EMSGSIZE;
+	if (f->by_vcpu &&
+	    nla_put_u32(msg, VMEXIT_STAT_A_SCHED_VCPU_ID, f->vcpu_id))
+		return -EMSGSIZE;
+	if (f->by_vm && nla_put_flag(msg, VMEXIT_STAT_A_SCHED_BY_VM))
+		return -EMSGSIZE;
+	return 0;
+}
+
+static int put_cpu_sched_filter(struct nl_msg *msg,
+				const struct vmexit_filter *f)
+{
+	if (f->by_cpu && nla_put_u32(msg, VMEXIT_STAT_A_PCPU_CPU, f->cpu))
+		return -EMSGSIZE;
+	return 0;
+}
+
 struct nl_msg *vmexit_dump_request(int family_id, uint8_t cmd,
 				   const struct vmexit_filter *filter)
 {
@@ -755,6 +991,12 @@ struct nl_msg *vmexit_dump_request(int family_id, uint8_t cmd,
 		break;
 	case VMEXIT_STAT_CMD_GET_VMS:
 		err = put_vm_filter(msg, filter);
+		break;
+	case VMEXIT_STAT_CMD_GET_SCHED:
+		err = put_sched_filter(msg, filter);
+		break;
+	case VMEXIT_STAT_CMD_GET_CPU_SCHED:
+		err = put_cpu_sched_filter(msg, filter);
 		break;
 	}
 	if (err) {
@@ -778,7 +1020,9 @@ struct nl_msg *vmexit_set_config_request(int family_id,
 	     nla_put_u8(msg, VMEXIT_STAT_A_CONFIG_DETAILS, c->details)) ||
 	    (c->set_ended_vm_ttl &&
 	     nla_put_u32(msg, VMEXIT_STAT_A_CONFIG_ENDED_VM_TTL_S,
-			 c->ended_vm_ttl_s))) {
+			 c->ended_vm_ttl_s)) ||
+	    (c->set_sched &&
+	     nla_put_u8(msg, VMEXIT_STAT_A_CONFIG_SCHED, c->sched))) {
 		nlmsg_free(msg);
 		return NULL;
 	}
@@ -997,6 +1241,36 @@ static int vm_reply(struct nl_msg *msg, void *arg)
 	return vmexit_vms_add(dump->out, &vm);
 }
 
+static int sched_reply(struct nl_msg *msg, void *arg)
+{
+	struct dump_state *dump = arg;
+	struct vmexit_sched sched;
+	int err;
+
+	err = vmexit_parse_sched(msg, &sched);
+	if (err)
+		return err;
+	if (!vmexit_filter_match_ids(dump->filter, sched.vm_pid, sched.vm_id,
+				     !sched.per_vm, sched.vcpu_id))
+		return 0;
+	return vmexit_scheds_add(dump->out, &sched);
+}
+
+static int cpu_sched_reply(struct nl_msg *msg, void *arg)
+{
+	struct dump_state *dump = arg;
+	struct vmexit_cpu_sched cpu;
+	int err;
+
+	err = vmexit_parse_cpu_sched(msg, &cpu);
+	if (err)
+		return err;
+	if (dump->filter && dump->filter->by_cpu &&
+	    cpu.cpu != dump->filter->cpu)
+		return 0;
+	return vmexit_cpu_scheds_add(dump->out, &cpu);
+}
+
 /*
  * A dump the kernel marks interrupted is inconsistent (the set changed
  * while it was sent), so it is thrown away and asked for again.
@@ -1053,6 +1327,22 @@ int vmexit_dump_vms(struct vmexit_client *client,
 {
 	return dump(client, VMEXIT_STAT_CMD_GET_VMS, filter, vm_reply, out,
 		    &out->nr);
+}
+
+int vmexit_dump_sched(struct vmexit_client *client,
+		      const struct vmexit_filter *filter,
+		      struct vmexit_scheds *out)
+{
+	return dump(client, VMEXIT_STAT_CMD_GET_SCHED, filter, sched_reply, out,
+		    &out->nr);
+}
+
+int vmexit_dump_cpu_sched(struct vmexit_client *client,
+			  const struct vmexit_filter *filter,
+			  struct vmexit_cpu_scheds *out)
+{
+	return dump(client, VMEXIT_STAT_CMD_GET_CPU_SCHED, filter,
+		    cpu_sched_reply, out, &out->nr);
 }
 
 int vmexit_subscribe_lifecycle(struct vmexit_client *client)

@@ -77,6 +77,10 @@ void info_print(FILE *out, const struct vmexit_info *info)
 	fprintf(out, "%-20s %" PRIu32 "\n", "VMs", info->vms);
 	fprintf(out, "%-20s %" PRIu32 "\n", "latency buckets",
 		info->lat_buckets);
+	fprintf(out, "%-20s %" PRIu64 "\n", "sched switches seen",
+		info->sched_switches_seen);
+	fprintf(out, "%-20s %" PRIu64 "\n", "sched events missed",
+		info->sched_missed);
 }
 
 static void bpf_info_print(FILE *out, const struct vmexit_info *info)

@@ -356,6 +356,8 @@ static const struct vmexit_info module_info = {
 	.lat_buckets = VMEXIT_STAT_LAT_BUCKETS,
 	.exit_proto = 2,
 	.isas = (1 << VMEXIT_STAT_ISA_VMX) | (1 << VMEXIT_STAT_ISA_SVM),
+	.sched_switches_seen = 5555,
+	.sched_missed = 6,
 	.family_version = 2,
 };
 
@@ -368,7 +370,8 @@ static void info_json_shape(void)
 			"exits_seen,entries_seen,user_exits_seen,"
 			"exits_dropped,dropped,details_dropped,"
 			"events_dropped,memory_bytes,memory_used_bytes,"
-			"vcpu_slots,vcpu_slots_used,vms,lat_buckets");
+			"vcpu_slots,vcpu_slots_used,vms,lat_buckets,"
+			"sched_switches_seen,sched_missed");
 	CHECK_KEYS(get(obj, "dropped"), "no_vcpu_slot,no_reason_slot,"
 					"unreadable");
 	CHECK_STR(json_object_get_string(get(obj, "version")), "0.2.0");
@@ -382,6 +385,8 @@ static void info_json_shape(void)
 	CHECK_U64(get_u64(obj, "memory_bytes"), 16777216);
 	CHECK_U64(get_u64(obj, "vcpu_slots_used"), 2);
 	CHECK_U64(get_u64(obj, "lat_buckets"), VMEXIT_STAT_LAT_BUCKETS);
+	CHECK_U64(get_u64(obj, "sched_switches_seen"), 5555);
+	CHECK_U64(get_u64(obj, "sched_missed"), 6);
 	json_object_put(obj);
 }
 
@@ -401,6 +406,8 @@ static void info_text(void)
 	CHECK_CONTAINS(text, "memory               65536 of 16777216 bytes "
 			     "in use\n");
 	CHECK_CONTAINS(text, "vCPU thread slots    2 of 1024 in use\n");
+	CHECK_CONTAINS(text, "sched switches seen  5555\n");
+	CHECK_CONTAINS(text, "sched events missed  6\n");
 	free(text);
 }
 
@@ -413,18 +420,21 @@ static void config_views(void)
 	struct json_object *obj = config_json(&config);
 	char *text;
 
-	CHECK_KEYS(obj, "latency,details,ended_vm_ttl_s,unprivileged_read");
+	CHECK_KEYS(obj,
+		   "latency,details,ended_vm_ttl_s,unprivileged_read,sched");
 	CHECK(json_object_is_type(get(obj, "latency"), json_type_boolean));
 	CHECK(json_object_get_boolean(get(obj, "latency")));
 	CHECK(!json_object_get_boolean(get(obj, "details")));
 	CHECK_U64(get_u64(obj, "ended_vm_ttl_s"), 600);
 	CHECK(!json_object_get_boolean(get(obj, "unprivileged_read")));
+	CHECK(!json_object_get_boolean(get(obj, "sched")));
 	json_object_put(obj);
 
 	text = capture((void (*)(FILE *, const void *))config_print, &config);
 	CHECK_CONTAINS(text, "latency            on\n");
 	CHECK_CONTAINS(text, "details            off\n");
 	CHECK_CONTAINS(text, "ended_vm_ttl_s     600\n");
+	CHECK_CONTAINS(text, "sched              off\n");
 	free(text);
 	config.ended_vm_ttl_s = 0;
 	text = capture((void (*)(FILE *, const void *))config_print, &config);
