@@ -16,5 +16,6 @@ int cmd_details(int argc, char **argv);
 int cmd_info(int argc, char **argv);
 int cmd_config(int argc, char **argv);
 int cmd_events(int argc, char **argv);
+int cmd_sched(int argc, char **argv);
 
 #endif /* VMEXIT_STAT_COMMANDS_H */

@@ -18,6 +18,8 @@ static const struct subcommand subcommands[] = {
 	{ "vms", cmd_vms, "list the VMs, running and ended, with totals" },
 	{ "details", cmd_details,
 	  "the busiest I/O ports, MSRs, CPUID leaves, MMIO pages per VM" },
+	{ "sched", cmd_sched,
+	  "vCPU steal (run delay), idle time, who ran meanwhile" },
 	{ "info", cmd_info, "the module: version, counters, drops, memory" },
 	{ "config", cmd_config, "show or change what the module measures" },
 	{ "events", cmd_events, "print VMs and vCPUs as they start and stop" },

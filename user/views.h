@@ -48,6 +48,54 @@ void info_print(FILE *out, const struct vmexit_info *info);
 struct json_object *config_json(const struct vmexit_config *config);
 void config_print(FILE *out, const struct vmexit_config *config);
 
+/* sched.c */
+/*
+ * One report of vmexit-stat sched: the vCPUs and CPUs as read (totals
+ * since tracking began, interval_ns 0) or as changed over interval_ns.
+ */
+struct sched_report {
+	const char *backend; /* "module" or "bpf" */
+	uint64_t interval_ns;
+	const struct vmexit_scheds *vcpus;
+	const struct vmexit_cpu_scheds *cpus;
+};
+
+/* By VM, vCPU and thread; CPUs by number; in place. */
+void sched_sort(struct vmexit_scheds *vcpus, struct vmexit_cpu_scheds *cpus);
+/*
+ * What changed from before to now, appended to out: every vCPU and CPU
+ * of now, matched by thread and CPU; thieves matched by tid, those that
+ * took nothing left out.  A counter that went down (a reset in between)
+ * counts from zero.  0 or -ENOMEM.
+ */
+int sched_delta(const struct vmexit_scheds *before_vcpus,
+		const struct vmexit_cpu_scheds *before_cpus,
+		const struct vmexit_scheds *now_vcpus,
+		const struct vmexit_cpu_scheds *now_cpus,
+		struct vmexit_scheds *out_vcpus,
+		struct vmexit_cpu_scheds *out_cpus);
+/*
+ * The samples of now that before lacks.  Min and max of the interval
+ * are not known: they are estimated from the buckets left, within now's.
+ */
+void sched_latency_delta(const struct vmexit_latency *before,
+			 const struct vmexit_latency *now,
+			 struct vmexit_latency *out);
+/*
+ * Steal as a percentage: of wall time (interval_ns times the number of
+ * vCPUs, 1 for one) when interval_ns is set, else of the time accounted
+ * (run + wait + idle); NAN when that is 0 (nothing to compare with).
+ */
+double sched_steal_pct(uint64_t wait_ns, uint64_t run_ns, uint64_t idle_ns,
+		       uint64_t interval_ns, uint32_t vcpus);
+/* "running", "runnable", "blocked", "ended"; NULL when not said. */
+const char *sched_state_name(uint32_t state);
+struct json_object *sched_json(const struct sched_report *report);
+/* hist: add the latency histograms, as runqlat prints them. */
+void sched_print(FILE *out, const struct sched_report *report, bool hist);
+/* One histogram in usecs, libbpf-tools' print_log2_hist() layout. */
+void sched_print_log2_hist(FILE *out, const struct vmexit_latency *lat);
+
 /* events.c */
 /* "vm_start", ..., or NULL for a command that is no notification. */
 const char *event_name(uint8_t cmd);

@@ -14,6 +14,7 @@ static const struct unit_test *const suites[] = {
 	latency_tests, /* user/latency.c */
 	views_tests, /* user/vms.c, details.c, info.c, config.c, events.c */
 	genl_parse_tests, /* user/genl_client.c, without a socket */
+	sched_tests, /* user/sched.c, its parsers in user/genl_client.c */
 	selftest_tests, /* user/selftest.c, the verdict */
 	cli_tests, /* user/show.c, user/selftest.c, command lines */
 };

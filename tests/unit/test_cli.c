@@ -97,6 +97,7 @@ static void new_commands_help(void)
 		{ cmd_info, "info", "usage: vmexit-stat info" },
 		{ cmd_config, "config", "usage: vmexit-stat config" },
 		{ cmd_events, "events", "usage: vmexit-stat events" },
+		{ cmd_sched, "sched", "usage: vmexit-stat sched" },
 	};
 	size_t i;
 
@@ -195,6 +196,21 @@ static void bad_usage_exits_2(void)
 		  { "events", "--timeout", "-5" },
 		  "--timeout wants" },
 		{ cmd_events, { "events", "extra" }, "unexpected 'extra'" },
+		{ cmd_sched, { "sched", "--bogus" }, "unrecognized option" },
+		{ cmd_sched, { "sched", "--cpu", "x" }, "--cpu wants" },
+		{ cmd_sched, { "sched", "--vm", "0" }, "--vm wants a pid" },
+		{ cmd_sched, { "sched", "--vcpu", "-1" }, "--vcpu wants" },
+		{ cmd_sched, { "sched", "--vm-id", "g" }, "--vm-id wants" },
+		{ cmd_sched,
+		  { "sched", "--backend", "nope" },
+		  "unknown backend 'nope'" },
+		{ cmd_sched, { "sched", "0" }, "the interval is seconds" },
+		{ cmd_sched, { "sched", "1s" }, "the interval is seconds" },
+		{ cmd_sched, { "sched", "nan" }, "the interval is seconds" },
+		{ cmd_sched, { "sched", "1", "0" }, "the count is" },
+		{ cmd_sched, { "sched", "0.5", "x" }, "the count is" },
+		{ cmd_sched, { "sched", "--interval=1" }, "unrecognized" },
+		{ cmd_config, { "config", "--sched", "maybe" }, "--sched" },
 	};
 	size_t i;
 
@@ -220,10 +236,10 @@ static void without_module(void)
 		"vmexit_stat module not loaded: load it with 'insmod "
 		"module/vmexit_stat.ko' (kvm must be loaded first) or "
 		"'modprobe vmexit_stat'";
-	int (*const cmds[])(int, char **) = { cmd_show,	    cmd_reset,
-					      cmd_selftest, cmd_vms,
-					      cmd_details,  cmd_info,
-					      cmd_config,   cmd_events };
+	int (*const cmds[])(int,
+			    char **) = { cmd_show,   cmd_reset,	  cmd_selftest,
+					 cmd_vms,    cmd_details, cmd_info,
+					 cmd_config, cmd_events,  cmd_sched };
 	size_t i;
 
 	if (!access("/sys/module/vmexit_stat", F_OK)) {

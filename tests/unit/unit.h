@@ -59,5 +59,6 @@ extern const struct unit_test selftest_tests[];
 extern const struct unit_test cli_tests[];
 extern const struct unit_test latency_tests[];
 extern const struct unit_test views_tests[];
+extern const struct unit_test sched_tests[];
 
 #endif /* VMEXIT_STAT_UNIT_H */

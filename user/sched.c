@@ -1,0 +1,1209 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vmexit-stat sched: how long vCPU threads waited for a CPU (run delay,
+ * the guest's steal), how long they were idle, and which tasks ran on
+ * the CPU meanwhile; from the module (GET_SCHED, GET_CPU_SCHED) or from
+ * BPF (sched_bpf.c), in one shape.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <math.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <json-c/json.h>
+
+#include "cli.h"
+#include "commands.h"
+#include "exit_stats.h"
+#include "json_out.h"
+#include "latency.h"
+#include "sched_bpf.h"
+#include "views.h"
+
+/*
+ * Weak: the unit tests link this view without sched_bpf.c and libbpf;
+ * in such a build the BPF backend is absent and says so.
+ */
+#pragma weak sched_bpf_open
+#pragma weak sched_bpf_read
+#pragma weak sched_bpf_close
+
+#define LAST_BUCKET (VMEXIT_STAT_LAT_BUCKETS - 1)
+#define NS_PER_SEC 1000000000ULL
+/* Below 2^10 ns every bucket is under a microsecond: one usecs row. */
+#define FIRST_USEC_BUCKET 10
+
+static void sched_usage(FILE *out)
+{
+	fprintf(out,
+		"usage: vmexit-stat sched [--vm PID] [--vm-id ID] [--vcpu N] "
+		"[--cpu N] [--json]\n"
+		"                         [--hist] [--backend module|bpf|auto] "
+		"[interval [count]]\n"
+		"\n"
+		"How long each vCPU thread waited runnable for a CPU (run "
+		"delay: what the\n"
+		"guest sees as steal), split into wake-up latency and "
+		"preemption wait; how\n"
+		"long it was idle (blocked, e.g. halted: not steal); per "
+		"physical CPU the\n"
+		"steal that ended there and the tasks that ran while a vCPU "
+		"waited.\n"
+		"\n"
+		"Without an interval: the totals since tracking began (the "
+		"module), or\n"
+		"since the BPF programs attached, printed at Ctrl-C.  With "
+		"one: every\n"
+		"interval seconds (0.5 is fine) the change over it, count "
+		"times or until\n"
+		"Ctrl-C; steal %% is then of the wall time.\n"
+		"\n"
+		"  -j, --json          one JSON object per report\n"
+		"      --hist          the latency histograms too\n"
+		"  -p, --vm PID        only the vCPUs of this VMM process\n"
+		"      --vm-id ID      only the VM with this vm_id (hex, "
+		"as shown)\n"
+		"      --vcpu N        only vCPU N (of every VM shown)\n"
+		"      --cpu N         only physical CPU N in the CPU table\n"
+		"  -b, --backend B     module, bpf, or auto (default): the "
+		"module when it\n"
+		"                      is loaded, else BPF when given an "
+		"interval\n"
+		"  -h, --help          show this help\n"
+		"\n"
+		"The module follows scheduling while 'vmexit-stat config' "
+		"says sched on;\n"
+		"'vmexit-stat config --sched on|off' switches it.\n");
+}
+
+/* Ordering */
+
+static int cmp_u64(uint64_t a, uint64_t b)
+{
+	return a < b ? -1 : a > b;
+}
+
+static int vcpu_order(const void *a, const void *b)
+{
+	const struct vmexit_sched *x = a, *y = b;
+
+	if (x->vm_pid != y->vm_pid)
+		return cmp_u64(x->vm_pid, y->vm_pid);
+	if (x->vm_id != y->vm_id)
+		return cmp_u64(x->vm_id, y->vm_id);
+	if (x->vcpu_id != y->vcpu_id)
+		return cmp_u64(x->vcpu_id, y->vcpu_id);
+	return cmp_u64(x->vcpu_tid, y->vcpu_tid);
+}
+
+static int cpu_order(const void *a, const void *b)
+{
+	const struct vmexit_cpu_sched *x = a, *y = b;
+
+	return cmp_u64(x->cpu, y->cpu);
+}
+
+static int thief_order(const void *a, const void *b)
+{
+	const struct vmexit_thief *x = a, *y = b;
+
+	if (x->ns != y->ns)
+		return x->ns < y->ns ? 1 : -1;
+	return cmp_u64(x->tid, y->tid);
+}
+
+void sched_sort(struct vmexit_scheds *vcpus, struct vmexit_cpu_scheds *cpus)
+{
+	size_t i;
+
+	if (vcpus->nr)
+		qsort(vcpus->rec, vcpus->nr, sizeof(vcpus->rec[0]), vcpu_order);
+	if (cpus->nr)
+		qsort(cpus->rec, cpus->nr, sizeof(cpus->rec[0]), cpu_order);
+	for (i = 0; i < cpus->nr; i++)
+		qsort(cpus->rec[i].thieves, cpus->rec[i].nr_thieves,
+		      sizeof(cpus->rec[i].thieves[0]), thief_order);
+}
+
+/* Deltas */
+
+static uint64_t sub_or_0(uint64_t now, uint64_t before)
+{
+	return now > before ? now - before : 0;
+}
+
+void sched_latency_delta(const struct vmexit_latency *before,
+			 const struct vmexit_latency *now,
+			 struct vmexit_latency *out)
+{
+	int i, lowest = -1, highest = -1;
+	uint64_t min, max;
+
+	memset(out, 0, sizeof(*out));
+	if (now->count < before->count) {
+		*out = *now;
+		return;
+	}
+	out->count = now->count - before->count;
+	if (!out->count)
+		return;
+	out->sum_ns = sub_or_0(now->sum_ns, before->sum_ns);
+	for (i = 0; i < VMEXIT_STAT_LAT_BUCKETS; i++) {
+		out->hist[i] = sub_or_0(now->hist[i], before->hist[i]);
+		if (!out->hist[i])
+			continue;
+		if (lowest < 0)
+			lowest = i;
+		highest = i;
+	}
+	min = now->min_ns;
+	max = now->max_ns;
+	if (lowest > 0 && (1ULL << lowest) > min)
+		min = 1ULL << lowest;
+	if (highest >= 0 && highest < LAST_BUCKET &&
+	    (1ULL << (highest + 1)) - 1 < max)
+		max = (1ULL << (highest + 1)) - 1;
+	out->min_ns = min < max ? min : max;
+	out->max_ns = max;
+}
+
+static bool same_thread(const struct vmexit_sched *a,
+			const struct vmexit_sched *b)
+{
+	return a->vm_pid == b->vm_pid && a->vm_id == b->vm_id &&
+	       a->vcpu_id == b->vcpu_id && a->vcpu_tid == b->vcpu_tid;
+}
+
+static void vcpu_delta(const struct vmexit_sched *before,
+		       const struct vmexit_sched *now, struct vmexit_sched *out)
+{
+	*out = *now;
+	if (!before || now->run_ns < before->run_ns ||
+	    now->wait_ns < before->wait_ns || now->idle_ns < before->idle_ns ||
+	    now->timeslices < before->timeslices)
+		return;
+	out->run_ns = now->run_ns - before->run_ns;
+	out->wait_ns = now->wait_ns - before->wait_ns;
+	out->idle_ns = now->idle_ns - before->idle_ns;
+	out->timeslices = now->timeslices - before->timeslices;
+	out->preemptions = sub_or_0(now->preemptions, before->preemptions);
+	out->migrations = sub_or_0(now->migrations, before->migrations);
+	sched_latency_delta(&before->wakeup, &now->wakeup, &out->wakeup);
+	sched_latency_delta(&before->preempt, &now->preempt, &out->preempt);
+}
+
+static const struct vmexit_thief *find_thief(const struct vmexit_cpu_sched *cpu,
+					     uint32_t tid)
+{
+	uint32_t i;
+
+	for (i = 0; i < cpu->nr_thieves; i++)
+		if (cpu->thieves[i].tid == tid)
+			return &cpu->thieves[i];
+	return NULL;
+}
+
+static void cpu_delta(const struct vmexit_cpu_sched *before,
+		      const struct vmexit_cpu_sched *now,
+		      struct vmexit_cpu_sched *out)
+{
+	uint32_t i;
+
+	*out = *now;
+	if (!before || now->wait_ns < before->wait_ns ||
+	    now->vcpu_run_ns < before->vcpu_run_ns)
+		return;
+	out->wait_ns = now->wait_ns - before->wait_ns;
+	out->vcpu_run_ns = now->vcpu_run_ns - before->vcpu_run_ns;
+	out->unattributed_ns =
+		sub_or_0(now->unattributed_ns, before->unattributed_ns);
+	sched_latency_delta(&before->wakeup, &now->wakeup, &out->wakeup);
+	sched_latency_delta(&before->preempt, &now->preempt, &out->preempt);
+
+	out->nr_thieves = 0;
+	for (i = 0; i < now->nr_thieves; i++) {
+		const struct vmexit_thief *was =
+			find_thief(before, now->thieves[i].tid);
+		struct vmexit_thief thief = now->thieves[i];
+
+		/* Less than before: it lost its place and came back. */
+		if (was && thief.ns >= was->ns) {
+			thief.ns -= was->ns;
+			thief.over_ns = sub_or_0(thief.over_ns, was->over_ns);
+		}
+		if (thief.ns)
+			out->thieves[out->nr_thieves++] = thief;
+	}
+	qsort(out->thieves, out->nr_thieves, sizeof(out->thieves[0]),
+	      thief_order);
+}
+
+int sched_delta(const struct vmexit_scheds *before_vcpus,
+		const struct vmexit_cpu_scheds *before_cpus,
+		const struct vmexit_scheds *now_vcpus,
+		const struct vmexit_cpu_scheds *now_cpus,
+		struct vmexit_scheds *out_vcpus,
+		struct vmexit_cpu_scheds *out_cpus)
+{
+	size_t i, j;
+
+	for (i = 0; i < now_vcpus->nr; i++) {
+		const struct vmexit_sched *now = &now_vcpus->rec[i];
+		const struct vmexit_sched *before = NULL;
+		struct vmexit_sched delta;
+
+		for (j = 0; j < before_vcpus->nr && !before; j++)
+			if (same_thread(&before_vcpus->rec[j], now))
+				before = &before_vcpus->rec[j];
+		vcpu_delta(before, now, &delta);
+		if (vmexit_scheds_add(out_vcpus, &delta))
+			return -ENOMEM;
+	}
+	for (i = 0; i < now_cpus->nr; i++) {
+		const struct vmexit_cpu_sched *now = &now_cpus->rec[i];
+		const struct vmexit_cpu_sched *before = NULL;
+		struct vmexit_cpu_sched delta;
+
+		for (j = 0; j < before_cpus->nr && !before; j++)
+			if (before_cpus->rec[j].cpu == now->cpu)
+				before = &before_cpus->rec[j];
+		cpu_delta(before, now, &delta);
+		if (vmexit_cpu_scheds_add(out_cpus, &delta))
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+double sched_steal_pct(uint64_t wait_ns, uint64_t run_ns, uint64_t idle_ns,
+		       uint64_t interval_ns, uint32_t vcpus)
+{
+	double whole;
+
+	if (interval_ns)
+		whole = (double)interval_ns * (vcpus ? vcpus : 1);
+	else
+		whole = (double)run_ns + (double)wait_ns + (double)idle_ns;
+	if (!(whole > 0))
+		return NAN;
+	return 100.0 * (double)wait_ns / whole;
+}
+
+const char *sched_state_name(uint32_t state)
+{
+	switch (state) {
+	case VMEXIT_STAT_SCHED_RUNNING:
+		return "running";
+	case VMEXIT_STAT_SCHED_RUNNABLE:
+		return "runnable";
+	case VMEXIT_STAT_SCHED_BLOCKED:
+		return "blocked";
+	case VMEXIT_STAT_SCHED_ENDED:
+		return "ended";
+	}
+	return NULL;
+}
+
+/* Per-VM totals */
+
+struct sched_vm {
+	struct vmexit_sched sum;
+	uint32_t vcpus;
+	/* in the report's time: running, or not ended, or counted */
+	uint32_t present;
+};
+
+struct sched_vms {
+	struct sched_vm *rec;
+	size_t nr;
+};
+
+/* Totals include ended vCPUs: a VM's history stays its own. */
+static int sched_vms_build(const struct vmexit_scheds *vcpus,
+			   struct sched_vms *vms)
+{
+	size_t i, j;
+
+	vms->rec = calloc(vcpus->nr ? vcpus->nr : 1, sizeof(vms->rec[0]));
+	vms->nr = 0;
+	if (!vms->rec)
+		return -ENOMEM;
+	for (i = 0; i < vcpus->nr; i++) {
+		const struct vmexit_sched *v = &vcpus->rec[i];
+		struct sched_vm *vm = NULL;
+
+		for (j = 0; j < vms->nr && !vm; j++)
+			if (vms->rec[j].sum.vm_pid == v->vm_pid &&
+			    vms->rec[j].sum.vm_id == v->vm_id)
+				vm = &vms->rec[j];
+		if (!vm) {
+			vm = &vms->rec[vms->nr++];
+			vm->sum.vm_pid = v->vm_pid;
+			vm->sum.vm_id = v->vm_id;
+			vm->sum.per_vm = true;
+		}
+		vm->vcpus++;
+		if (v->state != VMEXIT_STAT_SCHED_ENDED ||
+		    v->run_ns + v->wait_ns + v->idle_ns)
+			vm->present++;
+		vm->sum.run_ns += v->run_ns;
+		vm->sum.wait_ns += v->wait_ns;
+		vm->sum.idle_ns += v->idle_ns;
+		vm->sum.timeslices += v->timeslices;
+		vm->sum.preemptions += v->preemptions;
+		vm->sum.migrations += v->migrations;
+		latency_add(&vm->sum.wakeup, &v->wakeup);
+		latency_add(&vm->sum.preempt, &v->preempt);
+	}
+	return 0;
+}
+
+static double vcpu_steal_pct(const struct sched_report *report,
+			     const struct vmexit_sched *v, uint32_t vcpus)
+{
+	return sched_steal_pct(v->wait_ns, v->run_ns, v->idle_ns,
+			       report->interval_ns, vcpus);
+}
+
+static double cpu_steal_pct(const struct sched_report *report,
+			    const struct vmexit_cpu_sched *cpu)
+{
+	/* Totals of a CPU have no wall time to be a share of. */
+	if (!report->interval_ns)
+		return NAN;
+	return sched_steal_pct(cpu->wait_ns, 0, 0, report->interval_ns, 1);
+}
+
+/* JSON */
+
+static bool add_null(struct json_object *obj, const char *key)
+{
+	return obj && !json_object_object_add(obj, key, NULL);
+}
+
+static bool add_u64(struct json_object *obj, const char *key, uint64_t value)
+{
+	return json_add(obj, key, json_object_new_uint64(value));
+}
+
+/* Two decimals, as printed; NAN is null. */
+static bool add_pct(struct json_object *obj, const char *key, double pct,
+		    bool zero_if_none)
+{
+	char text[32];
+
+	if (isnan(pct)) {
+		if (!zero_if_none)
+			return add_null(obj, key);
+		pct = 0;
+	}
+	snprintf(text, sizeof(text), "%.2f", pct);
+	return json_add(obj, key, json_object_new_double_s(pct, text));
+}
+
+static bool add_vm_id(struct json_object *obj, uint64_t vm_id)
+{
+	char text[20];
+
+	vm_id_format(vm_id, text, sizeof(text));
+	return json_add(obj, "vm_id", json_object_new_string(text));
+}
+
+static struct json_object *thief_json(const struct vmexit_thief *thief)
+{
+	struct json_object *obj = json_object_new_object();
+	bool ok = true;
+
+	ok &= add_u64(obj, "tid", thief->tid);
+	ok &= json_add(obj, "comm", json_object_new_string(thief->comm));
+	ok &= add_u64(obj, "ns", thief->ns);
+	ok &= add_u64(obj, "over_ns", thief->over_ns);
+	if (thief->is_vcpu) {
+		ok &= add_u64(obj, "vm_pid", thief->vm_pid);
+		ok &= add_u64(obj, "vcpu_id", thief->vcpu_id);
+	} else {
+		ok &= add_null(obj, "vm_pid");
+		ok &= add_null(obj, "vcpu_id");
+	}
+	if (!ok) {
+		json_object_put(obj);
+		return NULL;
+	}
+	return obj;
+}
+
+static struct json_object *cpu_json(const struct sched_report *report,
+				    const struct vmexit_cpu_sched *cpu)
+{
+	struct json_object *obj = json_object_new_object();
+	struct json_object *thieves = json_object_new_array();
+	bool ok = true;
+	uint32_t i;
+
+	for (i = 0; i < cpu->nr_thieves; i++)
+		ok &= json_append(thieves, thief_json(&cpu->thieves[i]));
+	ok &= add_u64(obj, "cpu", cpu->cpu);
+	ok &= add_u64(obj, "steal_ns", cpu->wait_ns);
+	ok &= add_pct(obj, "steal_pct", cpu_steal_pct(report, cpu), false);
+	ok &= add_u64(obj, "vcpu_run_ns", cpu->vcpu_run_ns);
+	ok &= add_u64(obj, "unattributed_ns", cpu->unattributed_ns);
+	ok &= json_add(obj, "wakeup", latency_json(&cpu->wakeup));
+	ok &= json_add(obj, "preempt", latency_json(&cpu->preempt));
+	ok &= json_add(obj, "thieves", thieves);
+	if (!ok) {
+		json_object_put(obj);
+		return NULL;
+	}
+	return obj;
+}
+
+static struct json_object *vcpu_json(const struct sched_report *report,
+				     const struct vmexit_sched *v)
+{
+	struct json_object *obj = json_object_new_object();
+	const char *state = sched_state_name(v->state);
+	bool ok = true;
+
+	ok &= add_u64(obj, "vm_pid", v->vm_pid);
+	ok &= add_vm_id(obj, v->vm_id);
+	ok &= add_u64(obj, "vcpu_id", v->vcpu_id);
+	ok &= add_u64(obj, "tid", v->vcpu_tid);
+	if (state)
+		ok &= json_add(obj, "state", json_object_new_string(state));
+	else
+		ok &= add_null(obj, "state");
+	if (v->has_cpu)
+		ok &= add_u64(obj, "cpu", v->cpu);
+	else
+		ok &= add_null(obj, "cpu");
+	ok &= add_u64(obj, "run_ns", v->run_ns);
+	ok &= add_u64(obj, "steal_ns", v->wait_ns);
+	ok &= add_u64(obj, "idle_ns", v->idle_ns);
+	ok &= add_pct(obj, "steal_pct", vcpu_steal_pct(report, v, 1), true);
+	ok &= add_u64(obj, "timeslices", v->timeslices);
+	ok &= add_u64(obj, "preemptions", v->preemptions);
+	ok &= add_u64(obj, "migrations", v->migrations);
+	ok &= json_add(obj, "wakeup", latency_json(&v->wakeup));
+	ok &= json_add(obj, "preempt", latency_json(&v->preempt));
+	if (!ok) {
+		json_object_put(obj);
+		return NULL;
+	}
+	return obj;
+}
+
+static struct json_object *vm_json(const struct sched_report *report,
+				   const struct sched_vm *vm)
+{
+	struct json_object *obj = json_object_new_object();
+	const struct vmexit_sched *sum = &vm->sum;
+	bool ok = true;
+
+	ok &= add_u64(obj, "vm_pid", sum->vm_pid);
+	ok &= add_vm_id(obj, sum->vm_id);
+	ok &= add_u64(obj, "vcpus", vm->vcpus);
+	ok &= add_u64(obj, "run_ns", sum->run_ns);
+	ok &= add_u64(obj, "steal_ns", sum->wait_ns);
+	ok &= add_u64(obj, "idle_ns", sum->idle_ns);
+	ok &= add_pct(obj, "steal_pct",
+		      vcpu_steal_pct(report, sum, vm->present), true);
+	ok &= add_u64(obj, "preemptions", sum->preemptions);
+	ok &= add_u64(obj, "migrations", sum->migrations);
+	ok &= json_add(obj, "wakeup", latency_json(&sum->wakeup));
+	ok &= json_add(obj, "preempt", latency_json(&sum->preempt));
+	if (!ok) {
+		json_object_put(obj);
+		return NULL;
+	}
+	return obj;
+}
+
+struct json_object *sched_json(const struct sched_report *report)
+{
+	struct json_object *obj = json_object_new_object();
+	struct json_object *cpus = json_object_new_array();
+	struct json_object *vcpus = json_object_new_array();
+	struct json_object *vms_arr = json_object_new_array();
+	struct sched_vms vms;
+	bool ok = !sched_vms_build(report->vcpus, &vms);
+	size_t i;
+
+	for (i = 0; ok && i < report->cpus->nr; i++)
+		ok &= json_append(cpus,
+				  cpu_json(report, &report->cpus->rec[i]));
+	for (i = 0; ok && i < report->vcpus->nr; i++)
+		ok &= json_append(vcpus,
+				  vcpu_json(report, &report->vcpus->rec[i]));
+	for (i = 0; ok && i < vms.nr; i++)
+		ok &= json_append(vms_arr, vm_json(report, &vms.rec[i]));
+	free(vms.rec);
+
+	ok &= json_add(obj, "backend", json_object_new_string(report->backend));
+	if (report->interval_ns)
+		ok &= add_u64(obj, "interval_ns", report->interval_ns);
+	else
+		ok &= add_null(obj, "interval_ns");
+	ok &= json_add(obj, "cpus", cpus);
+	ok &= json_add(obj, "vcpus", vcpus);
+	ok &= json_add(obj, "vms", vms_arr);
+	if (!ok) {
+		json_object_put(obj);
+		return NULL;
+	}
+	return obj;
+}
+
+/* Text */
+
+static const char *fmt_ns(uint64_t ns, char *buf, size_t len)
+{
+	return latency_format_ns(ns, false, buf, len);
+}
+
+static const char *fmt_pct(double pct, char *buf, size_t len)
+{
+	if (isnan(pct))
+		snprintf(buf, len, "-");
+	else
+		snprintf(buf, len, "%.1f%%", pct);
+	return buf;
+}
+
+static void print_percentiles(FILE *out, const struct vmexit_latency *lat)
+{
+	static const double pcts[] = { 50, 90, 99 };
+	char buf[24];
+	size_t i;
+
+	for (i = 0; i < sizeof(pcts) / sizeof(pcts[0]); i++)
+		fprintf(out, " %9s",
+			latency_format_ns(latency_percentile_ns(lat, pcts[i]),
+					  !lat->count, buf, sizeof(buf)));
+}
+
+/* The headers of print_percentiles(): " %9s" each. */
+#define PCT_HEADER \
+	"  WAKE_P50  WAKE_P90  WAKE_P99   PRE_P50   PRE_P90   PRE_P99"
+
+static void print_cpus(FILE *out, const struct sched_report *report)
+{
+	char steal[24], pct[16], ns[24];
+	bool header = false;
+	size_t i;
+	uint32_t t;
+
+	for (i = 0; i < report->cpus->nr; i++) {
+		const struct vmexit_cpu_sched *cpu = &report->cpus->rec[i];
+
+		/* A CPU no vCPU ran or waited on says nothing here. */
+		if (!cpu->wait_ns && !cpu->vcpu_run_ns && !cpu->nr_thieves)
+			continue;
+		if (!header) {
+			fprintf(out, "%-5s %9s %7s %9s%s\n", "CPU", "STEAL",
+				"STEAL%", "VCPU_RUN", PCT_HEADER);
+			header = true;
+		}
+		fprintf(out, "%-5" PRIu32 " %9s %7s %9s", cpu->cpu,
+			fmt_ns(cpu->wait_ns, steal, sizeof(steal)),
+			fmt_pct(cpu_steal_pct(report, cpu), pct, sizeof(pct)),
+			fmt_ns(cpu->vcpu_run_ns, ns, sizeof(ns)));
+		print_percentiles(out, &cpu->wakeup);
+		print_percentiles(out, &cpu->preempt);
+		fputc('\n', out);
+		for (t = 0; t < cpu->nr_thieves; t++) {
+			const struct vmexit_thief *thief = &cpu->thieves[t];
+
+			fprintf(out,
+				"      ran meanwhile: tid %-7" PRIu32
+				" %-16s %9s",
+				thief->tid, thief->comm,
+				fmt_ns(thief->ns, ns, sizeof(ns)));
+			if (thief->over_ns)
+				fprintf(out, " (up to %s too high)",
+					fmt_ns(thief->over_ns, steal,
+					       sizeof(steal)));
+			if (thief->is_vcpu)
+				fprintf(out,
+					"  vCPU %" PRIu32 " of PID %" PRIu32,
+					thief->vcpu_id, thief->vm_pid);
+			fputc('\n', out);
+		}
+		if (cpu->unattributed_ns)
+			fprintf(out, "      ran meanwhile: not known %9s\n",
+				fmt_ns(cpu->unattributed_ns, ns, sizeof(ns)));
+	}
+	if (!header)
+		fprintf(out, "no vCPU waited for a CPU\n");
+}
+
+static void print_times(FILE *out, const struct vmexit_sched *v, double pct)
+{
+	char run[24], steal[24], idle[24], pct_buf[16];
+
+	fprintf(out, " %9s %9s %7s %9s %8" PRIu64 " %6" PRIu64,
+		fmt_ns(v->run_ns, run, sizeof(run)),
+		fmt_ns(v->wait_ns, steal, sizeof(steal)),
+		fmt_pct(isnan(pct) ? 0 : pct, pct_buf, sizeof(pct_buf)),
+		fmt_ns(v->idle_ns, idle, sizeof(idle)), v->preemptions,
+		v->migrations);
+	print_percentiles(out, &v->wakeup);
+	print_percentiles(out, &v->preempt);
+	fputc('\n', out);
+}
+
+static void print_vcpus(FILE *out, const struct sched_report *report)
+{
+	char cpu[16];
+	size_t i;
+
+	if (!report->vcpus->nr) {
+		fprintf(out, "no vCPU thread tracked\n");
+		return;
+	}
+	fprintf(out, "%-8s %5s %-8s %-8s %4s %9s %9s %7s %9s %8s %6s%s\n",
+		"PID", "VCPU", "TID", "STATE", "CPU", "RUN", "STEAL", "STEAL%",
+		"IDLE", "PREEMPT", "MIGR", PCT_HEADER);
+	for (i = 0; i < report->vcpus->nr; i++) {
+		const struct vmexit_sched *v = &report->vcpus->rec[i];
+		const char *state = sched_state_name(v->state);
+
+		if (v->has_cpu)
+			snprintf(cpu, sizeof(cpu), "%" PRIu32, v->cpu);
+		else
+			snprintf(cpu, sizeof(cpu), "-");
+		fprintf(out,
+			"%-8" PRIu32 " %5" PRIu32 " %-8" PRIu32 " %-8s %4s",
+			v->vm_pid, v->vcpu_id, v->vcpu_tid, state ? state : "-",
+			cpu);
+		print_times(out, v, vcpu_steal_pct(report, v, 1));
+	}
+}
+
+static void print_vms(FILE *out, const struct sched_report *report,
+		      const struct sched_vms *vms)
+{
+	char vm_id[20];
+	size_t i;
+
+	if (!vms->nr)
+		return;
+	fprintf(out, "%-8s %-16s %5s %9s %9s %7s %9s %8s %6s%s\n", "PID",
+		"VM_ID", "VCPUS", "RUN", "STEAL", "STEAL%", "IDLE", "PREEMPT",
+		"MIGR", PCT_HEADER);
+	for (i = 0; i < vms->nr; i++) {
+		const struct sched_vm *vm = &vms->rec[i];
+
+		vm_id_format(vm->sum.vm_id, vm_id, sizeof(vm_id));
+		fprintf(out, "%-8" PRIu32 " %-16s %5" PRIu32, vm->sum.vm_pid,
+			vm_id, vm->vcpus);
+		print_times(out, &vm->sum,
+			    vcpu_steal_pct(report, &vm->sum, vm->present));
+	}
+}
+
+static void print_stars(FILE *out, uint64_t val, uint64_t val_max, int width)
+{
+	int stars = val_max ? (int)(val * width / val_max) : 0;
+	int i;
+
+	for (i = 0; i < stars; i++)
+		fputc('*', out);
+	for (; i < width; i++)
+		fputc(' ', out);
+}
+
+/*
+ * The layout of libbpf-tools' print_log2_hist(), in usecs as runqlat
+ * prints by default.  Our buckets are powers of 2 in ns, so a row's
+ * usecs are its bucket's ends divided by 1000 (rounded down) and every
+ * bucket under 1024 ns is the one row "0 -> 1".
+ */
+void sched_print_log2_hist(FILE *out, const struct vmexit_latency *lat)
+{
+	uint64_t rows[VMEXIT_STAT_LAT_BUCKETS - FIRST_USEC_BUCKET + 1] = {};
+	uint64_t val_max = 0;
+	int i, row, last_row = -1;
+
+	for (i = 0; i < VMEXIT_STAT_LAT_BUCKETS; i++) {
+		row = i < FIRST_USEC_BUCKET ? 0 : i - FIRST_USEC_BUCKET + 1;
+		rows[row] += lat->hist[i];
+	}
+	for (row = 0; row < (int)(sizeof(rows) / sizeof(rows[0])); row++) {
+		if (rows[row])
+			last_row = row;
+		if (rows[row] > val_max)
+			val_max = rows[row];
+	}
+	if (last_row < 0)
+		return;
+
+	fprintf(out, "%*s%-*s : count    distribution\n", 5, "", 19, "usecs");
+	for (row = 0; row <= last_row; row++) {
+		uint64_t low = 0, high = 1;
+
+		if (row) {
+			i = row - 1 + FIRST_USEC_BUCKET;
+			low = (1ULL << i) / 1000;
+			high = ((1ULL << (i + 1)) - 1) / 1000;
+		}
+		fprintf(out, "%*" PRIu64 " -> %-*" PRIu64 " : %-8" PRIu64 " |",
+			10, low, 10, high, rows[row]);
+		print_stars(out, rows[row], val_max, 40);
+		fprintf(out, "|\n");
+	}
+}
+
+static void print_hist_pair(FILE *out, const char *who,
+			    const struct vmexit_latency *wakeup,
+			    const struct vmexit_latency *preempt)
+{
+	if (wakeup->count) {
+		fprintf(out, "\n%s: wake-up latency\n", who);
+		sched_print_log2_hist(out, wakeup);
+	}
+	if (preempt->count) {
+		fprintf(out, "\n%s: preemption wait\n", who);
+		sched_print_log2_hist(out, preempt);
+	}
+}
+
+static void print_hists(FILE *out, const struct sched_report *report)
+{
+	char who[96];
+	size_t i;
+
+	for (i = 0; i < report->cpus->nr; i++) {
+		const struct vmexit_cpu_sched *cpu = &report->cpus->rec[i];
+
+		snprintf(who, sizeof(who), "CPU %" PRIu32, cpu->cpu);
+		print_hist_pair(out, who, &cpu->wakeup, &cpu->preempt);
+	}
+	for (i = 0; i < report->vcpus->nr; i++) {
+		const struct vmexit_sched *v = &report->vcpus->rec[i];
+
+		snprintf(who, sizeof(who),
+			 "vCPU %" PRIu32 " of PID %" PRIu32 " (tid %" PRIu32
+			 ")",
+			 v->vcpu_id, v->vm_pid, v->vcpu_tid);
+		print_hist_pair(out, who, &v->wakeup, &v->preempt);
+	}
+}
+
+void sched_print(FILE *out, const struct sched_report *report, bool hist)
+{
+	struct sched_vms vms;
+	char interval[24];
+
+	if (report->interval_ns)
+		fprintf(out, "%s: the last %s\n", report->backend,
+			fmt_ns(report->interval_ns, interval,
+			       sizeof(interval)));
+	else
+		fprintf(out, "%s: totals since tracking began\n",
+			report->backend);
+	fputc('\n', out);
+	print_cpus(out, report);
+	fputc('\n', out);
+	print_vcpus(out, report);
+	if (!sched_vms_build(report->vcpus, &vms)) {
+		if (vms.nr)
+			fputc('\n', out);
+		print_vms(out, report, &vms);
+		free(vms.rec);
+	}
+	if (hist)
+		print_hists(out, report);
+}
+
+/* The command */
+
+struct sched_options {
+	struct vmexit_filter filter;
+	bool json;
+	bool hist;
+	uint64_t interval_ns; /* 0: one report of the totals */
+	uint32_t count; /* 0: until Ctrl-C */
+};
+
+struct sched_source {
+	enum cli_backend backend;
+	struct vmexit_client client;
+	struct sched_bpf *bpf;
+};
+
+struct sched_snapshot {
+	struct vmexit_scheds vcpus;
+	struct vmexit_cpu_scheds cpus;
+	struct timespec at;
+};
+
+static volatile sig_atomic_t stop_requested;
+
+static void on_stop(int sig)
+{
+	(void)sig;
+	stop_requested = 1;
+}
+
+static void snapshot_free(struct sched_snapshot *snap)
+{
+	vmexit_scheds_free(&snap->vcpus);
+	vmexit_cpu_scheds_free(&snap->cpus);
+}
+
+/* 0, or 1 after saying why. */
+static int source_open(struct sched_source *src)
+{
+	if (src->backend == CLI_BACKEND_BPF) {
+		if (!sched_bpf_open) {
+			fprintf(stderr,
+				"vmexit-stat: this build has no BPF backend\n");
+			return 1;
+		}
+		return sched_bpf_open(&src->bpf) ? 1 : 0;
+	}
+	return vmexit_connect(&src->client) ? 1 : 0;
+}
+
+static void source_close(struct sched_source *src)
+{
+	if (src->backend == CLI_BACKEND_BPF) {
+		if (src->bpf)
+			sched_bpf_close(src->bpf);
+	} else {
+		vmexit_client_close(&src->client);
+	}
+}
+
+/* 0, or 1 after saying why. */
+static int source_read(struct sched_source *src,
+		       const struct vmexit_filter *filter,
+		       struct sched_snapshot *snap)
+{
+	int err;
+
+	memset(snap, 0, sizeof(*snap));
+	clock_gettime(CLOCK_MONOTONIC, &snap->at);
+	if (src->backend == CLI_BACKEND_BPF) {
+		err = sched_bpf_read(src->bpf, filter, &snap->vcpus,
+				     &snap->cpus);
+		if (err) {
+			fprintf(stderr,
+				"vmexit-stat: reading the BPF maps: %s\n",
+				strerror(-err));
+			return 1;
+		}
+	} else {
+		err = vmexit_dump_cpu_sched(&src->client, filter, &snap->cpus);
+		if (err) {
+			cli_report_read_error(&src->client, "dump CPU sched",
+					      err);
+			return 1;
+		}
+		err = vmexit_dump_sched(&src->client, filter, &snap->vcpus);
+		if (err) {
+			cli_report_read_error(&src->client, "dump sched", err);
+			return 1;
+		}
+	}
+	sched_sort(&snap->vcpus, &snap->cpus);
+	return 0;
+}
+
+static uint64_t ns_between(const struct timespec *a, const struct timespec *b)
+{
+	int64_t ns = (int64_t)(b->tv_sec - a->tv_sec) * (int64_t)NS_PER_SEC +
+		     (b->tv_nsec - a->tv_nsec);
+
+	return ns > 0 ? (uint64_t)ns : 1;
+}
+
+static int report(const struct sched_options *opt, const char *backend,
+		  uint64_t interval_ns, const struct vmexit_scheds *vcpus,
+		  const struct vmexit_cpu_scheds *cpus)
+{
+	struct sched_report rep = {
+		.backend = backend,
+		.interval_ns = interval_ns,
+		.vcpus = vcpus,
+		.cpus = cpus,
+	};
+	struct json_object *doc;
+
+	if (!opt->json) {
+		sched_print(stdout, &rep, opt->hist);
+		fflush(stdout);
+		return 0;
+	}
+	doc = sched_json(&rep);
+	if (!doc) {
+		fprintf(stderr, "vmexit-stat: out of memory\n");
+		return 1;
+	}
+	/* JSON Lines: one report a line, flushed as it comes. */
+	if (interval_ns)
+		printf("%s\n",
+		       json_object_to_json_string_ext(
+			       doc, JSON_C_TO_STRING_PLAIN |
+					    JSON_C_TO_STRING_NOSLASHESCAPE));
+	else
+		json_doc_print(stdout, doc);
+	json_object_put(doc);
+	fflush(stdout);
+	return 0;
+}
+
+/* Sleeps until deadline; false when told to stop first. */
+static bool sleep_until(const struct timespec *deadline)
+{
+	while (!stop_requested) {
+		int err = clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME,
+					  deadline, NULL);
+
+		if (!err)
+			return !stop_requested;
+		if (err != EINTR)
+			return false;
+	}
+	return false;
+}
+
+static void wait_for_stop(void)
+{
+	sigset_t block, old;
+
+	sigemptyset(&block);
+	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGTERM);
+	sigprocmask(SIG_BLOCK, &block, &old);
+	while (!stop_requested)
+		sigsuspend(&old);
+	sigprocmask(SIG_SETMASK, &old, NULL);
+}
+
+static int run_intervals(struct sched_source *src,
+			 const struct sched_options *opt, const char *backend)
+{
+	struct sched_snapshot before, now;
+	struct timespec deadline;
+	uint32_t done = 0;
+	int status;
+
+	status = source_read(src, &opt->filter, &before);
+	if (status)
+		return status;
+	deadline = before.at;
+	while (!opt->count || done < opt->count) {
+		struct vmexit_scheds vcpus = {};
+		struct vmexit_cpu_scheds cpus = {};
+
+		deadline.tv_sec += opt->interval_ns / NS_PER_SEC;
+		deadline.tv_nsec += opt->interval_ns % NS_PER_SEC;
+		if (deadline.tv_nsec >= (long)NS_PER_SEC) {
+			deadline.tv_sec++;
+			deadline.tv_nsec -= NS_PER_SEC;
+		}
+		if (!sleep_until(&deadline))
+			break;
+		status = source_read(src, &opt->filter, &now);
+		if (status)
+			break;
+		if (sched_delta(&before.vcpus, &before.cpus, &now.vcpus,
+				&now.cpus, &vcpus, &cpus)) {
+			fprintf(stderr, "vmexit-stat: out of memory\n");
+			status = 1;
+		} else {
+			status = report(opt, backend,
+					ns_between(&before.at, &now.at), &vcpus,
+					&cpus);
+		}
+		vmexit_scheds_free(&vcpus);
+		vmexit_cpu_scheds_free(&cpus);
+		snapshot_free(&before);
+		before = now;
+		if (status)
+			break;
+		done++;
+		if (!opt->json && (!opt->count || done < opt->count))
+			fputc('\n', stdout);
+	}
+	snapshot_free(&before);
+	return status;
+}
+
+static int run_totals(struct sched_source *src, const struct sched_options *opt,
+		      const char *backend)
+{
+	struct sched_snapshot snap;
+	int status;
+
+	if (src->backend == CLI_BACKEND_BPF) {
+		fprintf(stderr, "vmexit-stat: following the scheduling of vCPU "
+				"threads; Ctrl-C to stop\n");
+		wait_for_stop();
+	}
+	status = source_read(src, &opt->filter, &snap);
+	if (!status)
+		status = report(opt, backend, 0, &snap.vcpus, &snap.cpus);
+	snapshot_free(&snap);
+	return status;
+}
+
+/* Seconds, fractions allowed, at least a millisecond, at most a day. */
+static bool parse_interval(const char *arg, uint64_t *ns)
+{
+	char *end;
+	double sec;
+
+	if (!arg[0] || arg[0] == '-' || arg[0] == '+')
+		return false;
+	errno = 0;
+	sec = strtod(arg, &end);
+	if (errno || *end || !(sec >= 0.001) || sec > 86400)
+		return false;
+	*ns = (uint64_t)llround(sec * 1e9);
+	return true;
+}
+
+int cmd_sched(int argc, char **argv)
+{
+	enum { OPT_VCPU = 256, OPT_VM_ID, OPT_CPU, OPT_HIST };
+	static const struct option options[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "hist", no_argument, NULL, OPT_HIST },
+		{ "vm", required_argument, NULL, 'p' },
+		{ "vm-id", required_argument, NULL, OPT_VM_ID },
+		{ "vcpu", required_argument, NULL, OPT_VCPU },
+		{ "cpu", required_argument, NULL, OPT_CPU },
+		/*
+		 * Of the shared source options only --backend fits: the
+		 * interval is positional and taken by the module too.
+		 */
+		{ "backend", required_argument, NULL, 'b' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct cli_source choice = {};
+	struct sched_options opt = {};
+	struct sched_source src = {};
+	struct sigaction sa = { .sa_handler = on_stop };
+	struct sigaction old_int, old_term;
+	const char *backend;
+	int o, status;
+
+	optind = 0;
+	while ((o = getopt_long(argc, argv, "jp:b:h", options, NULL)) != -1) {
+		switch (o) {
+		case 'b':
+			status = cli_source_option(&choice, o, optarg,
+						   sched_usage);
+			if (status)
+				return status;
+			break;
+		case 'j':
+			opt.json = true;
+			break;
+		case OPT_HIST:
+			opt.hist = true;
+			break;
+		case 'p':
+			if (!cli_parse_u32(optarg, &opt.filter.pid) ||
+			    !opt.filter.pid)
+				return cli_bad_usage(sched_usage,
+						     "--vm wants a pid, not "
+						     "'%s'",
+						     optarg);
+			opt.filter.by_pid = true;
+			break;
+		case OPT_VM_ID:
+			if (!cli_parse_vm_id(optarg, &opt.filter.vm_id))
+				return cli_bad_usage(sched_usage,
+						     "--vm-id wants a vm_id "
+						     "(up to 16 hex digits), "
+						     "not '%s'",
+						     optarg);
+			opt.filter.by_vm_id = true;
+			break;
+		case OPT_VCPU:
+			if (!cli_parse_u32(optarg, &opt.filter.vcpu_id))
+				return cli_bad_usage(sched_usage,
+						     "--vcpu wants a vCPU "
+						     "number, not '%s'",
+						     optarg);
+			opt.filter.by_vcpu = true;
+			break;
+		case OPT_CPU:
+			if (!cli_parse_u32(optarg, &opt.filter.cpu))
+				return cli_bad_usage(sched_usage,
+						     "--cpu wants a CPU "
+						     "number, not '%s'",
+						     optarg);
+			opt.filter.by_cpu = true;
+			break;
+		case 'h':
+			sched_usage(stdout);
+			return 0;
+		default:
+			sched_usage(stderr);
+			return 2;
+		}
+	}
+	if (optind < argc) {
+		if (!parse_interval(argv[optind], &opt.interval_ns))
+			return cli_bad_usage(sched_usage,
+					     "sched: the interval is seconds "
+					     "(0.001 to 86400), not '%s'",
+					     argv[optind]);
+		optind++;
+	}
+	if (optind < argc) {
+		if (!cli_parse_u32(argv[optind], &opt.count) || !opt.count)
+			return cli_bad_usage(sched_usage,
+					     "sched: the count is a number of "
+					     "reports, not '%s'",
+					     argv[optind]);
+		optind++;
+	}
+	if (optind < argc)
+		return cli_bad_usage(sched_usage, "sched: unexpected '%s'",
+				     argv[optind]);
+
+	src.backend = choice.backend;
+	if (src.backend == CLI_BACKEND_AUTO) {
+		/*
+		 * The module when loaded.  Without it BPF, when there is an
+		 * interval to count over; else the module's own error
+		 * (how to load it), as in the other views.
+		 */
+		if (!access("/sys/module/vmexit_stat", F_OK) ||
+		    !opt.interval_ns)
+			src.backend = CLI_BACKEND_MODULE;
+		else
+			src.backend = CLI_BACKEND_BPF;
+		choice.suggest_bpf = !opt.interval_ns;
+	}
+	backend = src.backend == CLI_BACKEND_BPF ? "bpf" : "module";
+
+	if (source_open(&src)) {
+		if (choice.suggest_bpf && sched_bpf_open &&
+		    access("/sys/module/vmexit_stat", F_OK))
+			fprintf(stderr, "vmexit-stat: or follow it with BPF: "
+					"--backend bpf, or give an interval\n");
+		return 1;
+	}
+	stop_requested = 0;
+	sigaction(SIGINT, &sa, &old_int);
+	sigaction(SIGTERM, &sa, &old_term);
+	if (opt.interval_ns)
+		status = run_intervals(&src, &opt, backend);
+	else
+		status = run_totals(&src, &opt, backend);
+	sigaction(SIGINT, &old_int, NULL);
+	sigaction(SIGTERM, &old_term, NULL);
+	source_close(&src);
+	return status;
+}
