@@ -858,6 +858,8 @@ static void snapshot_free(struct sched_snapshot *snap)
 /* 0, or 1 after saying why. */
 static int source_open(struct sched_source *src)
 {
+	struct vmexit_config config;
+
 	if (src->backend == CLI_BACKEND_BPF) {
 		if (!sched_bpf_open) {
 			fprintf(stderr,
@@ -866,7 +868,14 @@ static int source_open(struct sched_source *src)
 		}
 		return sched_bpf_open(&src->bpf) ? 1 : 0;
 	}
-	return vmexit_connect(&src->client) ? 1 : 0;
+	if (vmexit_connect(&src->client))
+		return 1;
+	/* Empty tables would not say why: say it once, up front. */
+	if (!vmexit_get_config(&src->client, &config) && !config.sched)
+		fprintf(stderr,
+			"vmexit-stat: the module does not follow scheduling "
+			"now (sched off): 'vmexit-stat config --sched on'\n");
+	return 0;
 }
 
 static void source_close(struct sched_source *src)
