@@ -9,7 +9,7 @@
 #include <linux/vmexit_stat.h>
 
 /*
- * Client side of the vmexit_stat generic netlink family, version 2
+ * Client side of the vmexit_stat generic netlink family, version 3
  * (include/uapi/linux/vmexit_stat.h), over libnl-genl-3.
  *
  * Every function that talks to the kernel returns 0 or a negative errno.
