@@ -162,11 +162,11 @@ static struct vxs_block *vxs_index_scan(const struct vxs_core *core,
 	return NULL;
 }
 
-struct vxs_block *vxs_block_lookup(struct vxs_core *core,
-				   const struct task_struct *task)
+struct vxs_block *vxs_block_lookup_nolock(struct vxs_core *core,
+					  const struct task_struct *task,
+					  bool *missed)
 {
 	struct vxs_block *block;
-	unsigned long flags;
 	u32 seq;
 
 	/* Pairs with the release in vxs_index_rebuild(). */
@@ -178,32 +178,26 @@ struct vxs_block *vxs_block_lookup(struct vxs_core *core,
 		if (likely(READ_ONCE(core->index_seq) == seq))
 			return block;
 	}
+	*missed = true;
+	return NULL;
+}
+
+struct vxs_block *vxs_block_lookup(struct vxs_core *core,
+				   const struct task_struct *task)
+{
+	struct vxs_block *block;
+	bool missed = false;
+	unsigned long flags;
+
+	block = vxs_block_lookup_nolock(core, task, &missed);
+	if (likely(!missed))
+		return block;
 
 	/* The index was rebuilt under us: ask again under the lock. */
 	raw_spin_lock_irqsave(&core->lock, flags);
 	block = vxs_index_scan(core, task);
 	raw_spin_unlock_irqrestore(&core->lock, flags);
 	return block;
-}
-
-struct vxs_block *vxs_block_lookup_nolock(struct vxs_core *core,
-					  const struct task_struct *task,
-					  bool *missed)
-{
-	struct vxs_block *block;
-	u32 seq;
-
-	/* As vxs_block_lookup(), without falling back to the lock. */
-	seq = smp_load_acquire(&core->index_seq);
-	if (likely(!(seq & 1))) {
-		block = vxs_index_scan(core, task);
-		/* The scan happens before the check that no rebuild ran. */
-		smp_rmb();
-		if (likely(READ_ONCE(core->index_seq) == seq))
-			return block;
-	}
-	*missed = true;
-	return NULL;
 }
 
 static void vxs_index_put(struct vxs_core *core, struct vxs_block *block)
