@@ -54,6 +54,29 @@ void vxs_sched_block_init(struct vxs_core *core, struct vxs_block *block)
 	block->sched_cpu = raw_smp_processor_id();
 	block->sched_since = local_clock();
 	block->sched_epoch = READ_ONCE(core->sched_epoch);
+	block->sched_waiting = false;
+}
+
+/* vcpus_waiting counts each waiting thread once, whatever is missed. */
+static void vxs_wait_begin(struct vxs_core *core, struct vxs_block *block)
+{
+	if (!block->sched_waiting) {
+		block->sched_waiting = true;
+		atomic_inc(&core->vcpus_waiting);
+	}
+}
+
+static void vxs_wait_end(struct vxs_core *core, struct vxs_block *block)
+{
+	if (block->sched_waiting) {
+		block->sched_waiting = false;
+		atomic_dec(&core->vcpus_waiting);
+	}
+}
+
+void vxs_sched_block_end(struct vxs_core *core, struct vxs_block *block)
+{
+	vxs_wait_end(core, block);
 }
 
 /* The block of task if it is a tracked vCPU thread, else NULL. */
@@ -73,6 +96,7 @@ static struct vxs_block *vxs_sched_block(struct vxs_core *core,
 	if (unlikely(block->sched_epoch != READ_ONCE(core->sched_epoch))) {
 		block->sched_epoch = READ_ONCE(core->sched_epoch);
 		WRITE_ONCE(block->sched_state, VXS_SCHED_UNKNOWN);
+		vxs_wait_end(core, block);
 	}
 	return block;
 }
@@ -197,8 +221,8 @@ static void vxs_charge_wait(struct vxs_cpu_sched *cs, u64 since, u64 now)
 			   (vxs_elapsed(now, since) - covered));
 }
 
-static void vxs_sched_out(struct vxs_cpu_sched *cs, struct vxs_block *block,
-			  bool runnable, u64 now)
+static void vxs_sched_out(struct vxs_core *core, struct vxs_cpu_sched *cs,
+			  struct vxs_block *block, bool runnable, u64 now)
 {
 	struct vxs_sched_stats *stats = &block->sched;
 	u64 ran = vxs_elapsed(now, block->sched_since);
@@ -210,14 +234,15 @@ static void vxs_sched_out(struct vxs_cpu_sched *cs, struct vxs_block *block,
 	if (runnable) {
 		WRITE_ONCE(stats->preemptions, stats->preemptions + 1);
 		WRITE_ONCE(block->sched_state, VXS_SCHED_PREEMPTED);
+		vxs_wait_begin(core, block);
 	} else {
 		WRITE_ONCE(block->sched_state, VXS_SCHED_BLOCKED);
 	}
 	block->sched_since = now;
 }
 
-static void vxs_sched_in(struct vxs_cpu_sched *cs, struct vxs_block *block,
-			 unsigned int cpu, u64 now)
+static void vxs_sched_in(struct vxs_core *core, struct vxs_cpu_sched *cs,
+			 struct vxs_block *block, unsigned int cpu, u64 now)
 {
 	struct vxs_sched_stats *stats = &block->sched;
 	u64 waited = vxs_elapsed(now, block->sched_since);
@@ -247,35 +272,55 @@ static void vxs_sched_in(struct vxs_cpu_sched *cs, struct vxs_block *block,
 	WRITE_ONCE(block->sched_cpu, cpu);
 	block->sched_since = now;
 	WRITE_ONCE(block->sched_state, VXS_SCHED_RUNNING);
+	vxs_wait_end(core, block);
 }
 
-/* cpu is the calling CPU: KUnit passes its own times. */
-static void vxs_sched_switch_at(struct vxs_core *core, unsigned int cpu,
-				struct task_struct *prev,
-				struct task_struct *next, bool prev_runnable,
-				u64 now)
+/*
+ * Most switches of a host involve no vCPU thread while none waits: they
+ * need neither the clock nor a place in the history.  A wait that starts
+ * later only looks at tasks that ran after it started, and the entry of
+ * a task that got its CPU unrecorded starts too early, which the overlap
+ * with the wait cuts off.
+ */
+static bool vxs_sched_switch_ignored(struct vxs_core *core,
+				     const struct vxs_block *prev_block,
+				     const struct vxs_block *next_block)
+{
+	return !prev_block && !next_block &&
+	       !atomic_read(&core->vcpus_waiting);
+}
+
+/* cpu is the calling CPU; KUnit passes its own CPUs and times. */
+static void vxs_sched_switch_blocks(struct vxs_core *core, unsigned int cpu,
+				    struct task_struct *prev,
+				    struct vxs_block *prev_block,
+				    struct vxs_block *next_block,
+				    bool prev_runnable, u64 now)
 {
 	struct vxs_cpu_sched *cs = vxs_cpu_sched_get(core, cpu);
-	struct vxs_block *prev_block, *next_block;
 
-	this_cpu_inc(core->cpu->sched_switches_seen);
-	prev_block = vxs_sched_block(core, prev);
 	if (prev_block)
-		vxs_sched_out(cs, prev_block, prev_runnable, now);
+		vxs_sched_out(core, cs, prev_block, prev_runnable, now);
 	vxs_history_add(cs, prev, prev_block, now);
-	next_block = vxs_sched_block(core, next);
 	if (next_block)
-		vxs_sched_in(cs, next_block, cpu, now);
+		vxs_sched_in(core, cs, next_block, cpu, now);
 }
 
 void vxs_sched_switch(struct vxs_core *core, struct task_struct *prev,
 		      struct task_struct *next, bool prev_runnable)
 {
+	struct vxs_block *prev_block, *next_block;
+
 	/* Nothing to follow until a vCPU thread exits for the first time. */
 	if (!READ_ONCE(core->sched) || !READ_ONCE(core->blocks_used))
 		return;
-	vxs_sched_switch_at(core, smp_processor_id(), prev, next,
-			    prev_runnable, local_clock());
+	this_cpu_inc(core->cpu->sched_switches_seen);
+	prev_block = vxs_sched_block(core, prev);
+	next_block = vxs_sched_block(core, next);
+	if (vxs_sched_switch_ignored(core, prev_block, next_block))
+		return;
+	vxs_sched_switch_blocks(core, smp_processor_id(), prev, prev_block,
+				next_block, prev_runnable, local_clock());
 }
 
 static void vxs_sched_wakeup_at(struct vxs_core *core, struct task_struct *p,
@@ -299,6 +344,7 @@ static void vxs_sched_wakeup_at(struct vxs_core *core, struct task_struct *p,
 		   block->sched.idle_ns + vxs_elapsed(now, block->sched_since));
 	block->sched_since = now;
 	WRITE_ONCE(block->sched_state, VXS_SCHED_WOKEN);
+	vxs_wait_begin(core, block);
 }
 
 void vxs_sched_wakeup(struct vxs_core *core, struct task_struct *p)

@@ -412,6 +412,7 @@ static void vxs_block_end_locked(struct vxs_core *core,
 
 	lockdep_assert_held(&core->lock);
 	vxs_index_remove(core, block);
+	vxs_sched_block_end(core, block);
 	vxs_seq_begin(block);
 	WRITE_ONCE(block->state, VXS_BLOCK_ENDED);
 	block->task = NULL;

@@ -112,6 +112,7 @@ struct vxs_block {
 	u32 sched_cpu;
 	u64 sched_since;	/* local_clock() of the last change */
 	unsigned long sched_epoch;
+	bool sched_waiting;	/* counted in vxs_core.vcpus_waiting */
 	struct vxs_sched_stats sched;
 
 	/* Counters, read by snapshots. */
@@ -209,6 +210,8 @@ struct vxs_core {
 	unsigned long generation;
 	/* Bumped when sched tracking is switched on: old states are stale. */
 	unsigned long sched_epoch;
+	/* vCPU threads woken or preempted and not on a CPU yet. */
+	atomic_t vcpus_waiting;
 	u64 next_vm_serial;
 	siphash_key_t vm_id_key;
 	u32 blocks_used;
@@ -276,8 +279,9 @@ void vxs_block_count_detail(struct vxs_core *core, struct vxs_block *block,
 void vxs_sched_switch(struct vxs_core *core, struct task_struct *prev,
 		      struct task_struct *next, bool prev_runnable);
 void vxs_sched_wakeup(struct vxs_core *core, struct task_struct *p);
-/* A block just claimed by its running thread. */
+/* A block just claimed by its running thread, and one that ends. */
 void vxs_sched_block_init(struct vxs_core *core, struct vxs_block *block);
+void vxs_sched_block_end(struct vxs_core *core, struct vxs_block *block);
 void vxs_cpu_sched_clear(struct vxs_cpu_sched *cs);
 
 /* Snapshots and control, in process context. */

@@ -705,6 +705,20 @@ static struct kunit_suite vmexit_stat_lifecycle_suite = {
 
 /* --- vmexit_stat_sched --------------------------------------------------- */
 
+/* vxs_sched_switch() with the test's CPU and time instead of the real ones. */
+static void test_sched_switch(struct vxs_core *core, unsigned int cpu,
+			      struct task_struct *prev,
+			      struct task_struct *next, bool prev_runnable,
+			      u64 now)
+{
+	struct vxs_block *prev_block = vxs_sched_block(core, prev);
+	struct vxs_block *next_block = vxs_sched_block(core, next);
+
+	if (!vxs_sched_switch_ignored(core, prev_block, next_block))
+		vxs_sched_switch_blocks(core, cpu, prev, prev_block,
+					next_block, prev_runnable, now);
+}
+
 /*
  * A vCPU thread claimed on CPU 0 at time 0: claiming reads the real clock
  * and CPU, which the tests replace with their own.
@@ -758,12 +772,12 @@ static void vmexit_stat_sched_waits_split_by_cause(struct kunit *test)
 
 	test_sched_claim(test, ctx, 0, 0);
 	/* Runs 100, sleeps 50, waits 30 after its wake-up. */
-	vxs_sched_switch_at(&ctx->core, 0, vcpu, other, false, 100);
+	test_sched_switch(&ctx->core, 0, vcpu, other, false, 100);
 	vxs_sched_wakeup_at(&ctx->core, vcpu, 150);
-	vxs_sched_switch_at(&ctx->core, 0, other, vcpu, false, 180);
+	test_sched_switch(&ctx->core, 0, other, vcpu, false, 180);
 	/* Runs 120, preempted, waits 50 and gets CPU 1. */
-	vxs_sched_switch_at(&ctx->core, 0, vcpu, other, true, 300);
-	vxs_sched_switch_at(&ctx->core, 1, other, vcpu, false, 350);
+	test_sched_switch(&ctx->core, 0, vcpu, other, true, 300);
+	test_sched_switch(&ctx->core, 1, other, vcpu, false, 350);
 
 	snap = test_sched_snap(test, ctx, NULL);
 	KUNIT_ASSERT_EQ(test, snap->nr, 1U);
@@ -797,9 +811,9 @@ static void vmexit_stat_sched_wakeup_of_runnable_ignored(struct kunit *test)
 
 	test_sched_claim(test, ctx, 0, 0);
 	vxs_sched_wakeup_at(&ctx->core, vcpu, 50);
-	vxs_sched_switch_at(&ctx->core, 0, vcpu, other, true, 100);
+	test_sched_switch(&ctx->core, 0, vcpu, other, true, 100);
 	vxs_sched_wakeup_at(&ctx->core, vcpu, 120);
-	vxs_sched_switch_at(&ctx->core, 0, other, vcpu, false, 150);
+	test_sched_switch(&ctx->core, 0, other, vcpu, false, 150);
 
 	snap = test_sched_snap(test, ctx, NULL);
 	KUNIT_ASSERT_EQ(test, snap->nr, 1U);
@@ -822,11 +836,11 @@ static void vmexit_stat_sched_thieves_named(struct kunit *test)
 	test_sched_claim(test, ctx, 0, 0);
 	test_sched_claim(test, ctx, 1, 1);
 	/* b sleeps from 0; a runs to 100, x to 160, b to 200; a waited. */
-	vxs_sched_switch_at(&ctx->core, 0, b, a, false, 0);
-	vxs_sched_switch_at(&ctx->core, 0, a, x, true, 100);
+	test_sched_switch(&ctx->core, 0, b, a, false, 0);
+	test_sched_switch(&ctx->core, 0, a, x, true, 100);
 	vxs_sched_wakeup_at(&ctx->core, b, 110);
-	vxs_sched_switch_at(&ctx->core, 0, x, b, true, 160);
-	vxs_sched_switch_at(&ctx->core, 0, b, a, true, 200);
+	test_sched_switch(&ctx->core, 0, x, b, true, 160);
+	test_sched_switch(&ctx->core, 0, b, a, true, 200);
 
 	cpu = test_cpu_rec(test, ctx, 0);
 	/* a waited 100 (x 60, b 40); b waited 50, all of it x's. */
@@ -865,10 +879,10 @@ static void vmexit_stat_sched_thieves_bounded(struct kunit *test)
 	}
 	/* Thief i runs 10 * (i + 1) while the vCPU waits, one wait each. */
 	for (i = 0; i < ARRAY_SIZE(thieves); i++) {
-		vxs_sched_switch_at(&ctx->core, 0, prev, thieves[i], true, now);
+		test_sched_switch(&ctx->core, 0, prev, thieves[i], true, now);
 		now += 10 * (i + 1);
 		ns += 10 * (i + 1);
-		vxs_sched_switch_at(&ctx->core, 0, thieves[i], vcpu, true, now);
+		test_sched_switch(&ctx->core, 0, thieves[i], vcpu, true, now);
 		prev = vcpu;
 	}
 	cpu = test_cpu_rec(test, ctx, 0);
@@ -891,12 +905,12 @@ static void vmexit_stat_sched_reset_keeps_state(struct kunit *test)
 	struct vxs_sched_snapshot *snap;
 
 	test_sched_claim(test, ctx, 0, 0);
-	vxs_sched_switch_at(&ctx->core, 0, vcpu, other, true, 100);
-	vxs_sched_switch_at(&ctx->core, 0, other, vcpu, false, 150);
-	vxs_sched_switch_at(&ctx->core, 0, vcpu, other, true, 200);
+	test_sched_switch(&ctx->core, 0, vcpu, other, true, 100);
+	test_sched_switch(&ctx->core, 0, other, vcpu, false, 150);
+	test_sched_switch(&ctx->core, 0, vcpu, other, true, 200);
 	vxs_core_reset(&ctx->core);
 	KUNIT_EXPECT_EQ(test, test_cpu_rec(test, ctx, 0)->wait_ns, 0ULL);
-	vxs_sched_switch_at(&ctx->core, 0, other, vcpu, false, 230);
+	test_sched_switch(&ctx->core, 0, other, vcpu, false, 230);
 
 	snap = test_sched_snap(test, ctx, NULL);
 	KUNIT_ASSERT_EQ(test, snap->nr, 1U);
@@ -915,12 +929,12 @@ static void vmexit_stat_sched_off_and_on(struct kunit *test)
 	struct vxs_sched_snapshot *snap;
 
 	test_sched_claim(test, ctx, 0, 0);
-	vxs_sched_switch_at(&ctx->core, 0, vcpu, other, false, 100);
+	test_sched_switch(&ctx->core, 0, vcpu, other, false, 100);
 	/* Off: the wake-up at 150 is missed; on again at 200. */
 	ctx->core.sched_epoch++;
-	vxs_sched_switch_at(&ctx->core, 0, other, vcpu, false, 300);
-	vxs_sched_switch_at(&ctx->core, 0, vcpu, other, true, 400);
-	vxs_sched_switch_at(&ctx->core, 0, other, vcpu, false, 420);
+	test_sched_switch(&ctx->core, 0, other, vcpu, false, 300);
+	test_sched_switch(&ctx->core, 0, vcpu, other, true, 400);
+	test_sched_switch(&ctx->core, 0, other, vcpu, false, 420);
 
 	snap = test_sched_snap(test, ctx, NULL);
 	KUNIT_ASSERT_EQ(test, snap->nr, 1U);
@@ -943,10 +957,10 @@ static void vmexit_stat_sched_by_vm(struct kunit *test)
 
 	test_sched_claim(test, ctx, 0, 0);
 	block_b = test_sched_claim(test, ctx, 1, 1);
-	vxs_sched_switch_at(&ctx->core, 0, a, other, true, 100);
-	vxs_sched_switch_at(&ctx->core, 0, other, a, false, 110);
-	vxs_sched_switch_at(&ctx->core, 1, b, other, true, 200);
-	vxs_sched_switch_at(&ctx->core, 1, other, b, false, 230);
+	test_sched_switch(&ctx->core, 0, a, other, true, 100);
+	test_sched_switch(&ctx->core, 0, other, a, false, 110);
+	test_sched_switch(&ctx->core, 1, b, other, true, 200);
+	test_sched_switch(&ctx->core, 1, other, b, false, 230);
 	vxs_block_release(&ctx->core, block_b);
 
 	snap = test_sched_snap(test, ctx, NULL);
@@ -961,7 +975,39 @@ static void vmexit_stat_sched_by_vm(struct kunit *test)
 	kvfree(snap);
 }
 
+/*
+ * Switches of other tasks while no vCPU waits are not recorded; a wait
+ * that starts later is still charged to the task that ran during it.
+ */
+static void vmexit_stat_sched_quiet_switches_skipped(struct kunit *test)
+{
+	struct test_ctx *ctx = test_ctx_new(test, 4);
+	struct task_struct *vcpu = ctx->tasks[0];
+	struct task_struct *x = ctx->tasks[5], *y = ctx->tasks[6];
+	const struct vxs_cpu_sched_record *cpu;
+
+	test_sched_claim(test, ctx, 0, 0);
+	test_sched_switch(&ctx->core, 0, vcpu, x, false, 10);
+	KUNIT_EXPECT_EQ(test, atomic_read(&ctx->core.vcpus_waiting), 0);
+	test_sched_switch(&ctx->core, 0, x, y, false, 50);
+	/* Unrecorded: the CPU's running task still dates from 10. */
+	KUNIT_EXPECT_EQ(test, per_cpu_ptr(ctx->core.cpu_sched, 0)->curr_since,
+			10ULL);
+	vxs_sched_wakeup_at(&ctx->core, vcpu, 100);
+	KUNIT_EXPECT_EQ(test, atomic_read(&ctx->core.vcpus_waiting), 1);
+	test_sched_switch(&ctx->core, 0, y, vcpu, false, 130);
+	KUNIT_EXPECT_EQ(test, atomic_read(&ctx->core.vcpus_waiting), 0);
+
+	cpu = test_cpu_rec(test, ctx, 0);
+	KUNIT_EXPECT_EQ(test, cpu->wait_ns, 30ULL);
+	KUNIT_EXPECT_EQ(test, cpu->unattributed_ns, 0ULL);
+	KUNIT_ASSERT_EQ(test, cpu->nr_thieves, 1U);
+	KUNIT_EXPECT_EQ(test, cpu->thieves[0].tid, (u32)y->pid);
+	KUNIT_EXPECT_EQ(test, cpu->thieves[0].ns, 30ULL);
+}
+
 static struct kunit_case vmexit_stat_sched_cases[] = {
+	KUNIT_CASE(vmexit_stat_sched_quiet_switches_skipped),
 	KUNIT_CASE(vmexit_stat_sched_waits_split_by_cause),
 	KUNIT_CASE(vmexit_stat_sched_wakeup_of_runnable_ignored),
 	KUNIT_CASE(vmexit_stat_sched_thieves_named),
