@@ -271,33 +271,6 @@ static void vxs_kvm_fast_mmio_probe(void *data, u64 gpa)
 			 gpa & VXS_MMIO_PAGE_MASK);
 }
 
-/*
- * TASK_RUNNING as sched_info_depart() tests it, not the preempt flag: a
- * thread preempted while it was going to sleep does not wait for a CPU
- * in the scheduler's own run delay either.  prev_state (5.18 on) would be
- * the state before a pending signal made the thread runnable again.
- */
-static bool vxs_task_running(const struct task_struct *task)
-{
-#if VXS_TASK_STATE_IS_DUNDER
-	return READ_ONCE(task->__state) == TASK_RUNNING;
-#else
-	return READ_ONCE(task->state) == TASK_RUNNING;
-#endif
-}
-
-static void vxs_sched_switch_probe(void *data, bool preempt,
-				   struct task_struct *prev,
-				   struct task_struct *next)
-{
-	vxs_sched_switch(data, prev, next, vxs_task_running(prev));
-}
-
-static void vxs_sched_wakeup_probe(void *data, struct task_struct *p)
-{
-	vxs_sched_wakeup(data, p);
-}
-
 static void vxs_sched_process_exit_probe(void *data, struct task_struct *p)
 {
 	struct vxs_core *core = data;

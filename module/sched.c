@@ -26,6 +26,7 @@
 #include <linux/sort.h>
 #include <linux/string.h>
 
+#include "compat.h"
 #include "vcpu_table.h"
 
 /*
@@ -306,10 +307,27 @@ static void vxs_sched_switch_blocks(struct vxs_core *core, unsigned int cpu,
 		vxs_sched_in(core, cs, next_block, cpu, now);
 }
 
-void vxs_sched_switch(struct vxs_core *core, struct task_struct *prev,
-		      struct task_struct *next, bool prev_runnable)
+/*
+ * TASK_RUNNING as sched_info_depart() tests it, not the preempt flag: a
+ * thread preempted while it was going to sleep does not wait for a CPU
+ * in the scheduler's own run delay either.  prev_state (5.18 on) would be
+ * the state before a pending signal made the thread runnable again.
+ */
+static bool vxs_task_running(const struct task_struct *task)
+{
+#if VXS_TASK_STATE_IS_DUNDER
+	return READ_ONCE(task->__state) == TASK_RUNNING;
+#else
+	return READ_ONCE(task->state) == TASK_RUNNING;
+#endif
+}
+
+void vxs_sched_switch_probe(void *data, bool preempt, struct task_struct *prev,
+			    struct task_struct *next)
 {
 	struct vxs_block *prev_block, *next_block;
+	struct vxs_core *core = data;
+	bool prev_runnable;
 
 	/* Nothing to follow until a vCPU thread exits for the first time. */
 	if (!READ_ONCE(core->sched) || !READ_ONCE(core->blocks_used))
@@ -319,12 +337,14 @@ void vxs_sched_switch(struct vxs_core *core, struct task_struct *prev,
 	next_block = vxs_sched_block(core, next);
 	if (vxs_sched_switch_ignored(core, prev_block, next_block))
 		return;
+	prev_runnable = prev_block && vxs_task_running(prev);
 	vxs_sched_switch_blocks(core, smp_processor_id(), prev, prev_block,
 				next_block, prev_runnable, local_clock());
 }
 
-static void vxs_sched_wakeup_at(struct vxs_core *core, struct task_struct *p,
-				u64 now)
+/* The block of p when a wake-up of p is ours to count. */
+static struct vxs_block *vxs_sched_sleeper(struct vxs_core *core,
+					   struct task_struct *p)
 {
 	struct vxs_block *block;
 	bool missed = false;
@@ -338,7 +358,13 @@ static void vxs_sched_wakeup_at(struct vxs_core *core, struct task_struct *p,
 	 */
 	if (!block || READ_ONCE(block->sched_state) != VXS_SCHED_BLOCKED ||
 	    block->sched_epoch != READ_ONCE(core->sched_epoch))
-		return;
+		return NULL;
+	return block;
+}
+
+static void vxs_sched_woken(struct vxs_core *core, struct vxs_block *block,
+			    u64 now)
+{
 	vxs_block_sync(core, block);
 	WRITE_ONCE(block->sched.idle_ns,
 		   block->sched.idle_ns + vxs_elapsed(now, block->sched_since));
@@ -347,11 +373,16 @@ static void vxs_sched_wakeup_at(struct vxs_core *core, struct task_struct *p,
 	vxs_wait_begin(core, block);
 }
 
-void vxs_sched_wakeup(struct vxs_core *core, struct task_struct *p)
+void vxs_sched_wakeup_probe(void *data, struct task_struct *p)
 {
+	struct vxs_core *core = data;
+	struct vxs_block *block;
+
 	if (!READ_ONCE(core->sched) || !READ_ONCE(core->blocks_used))
 		return;
-	vxs_sched_wakeup_at(core, p, local_clock());
+	block = vxs_sched_sleeper(core, p);
+	if (block)
+		vxs_sched_woken(core, block, local_clock());
 }
 
 /* --- The per-CPU snapshot, in process context ------------------------- */

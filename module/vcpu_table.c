@@ -3,7 +3,6 @@
  * Per-vCPU-thread statistics blocks, the VMs they belong to, and the
  * snapshots dumps are made from.  See vcpu_table.h for the rules.
  */
-#include <linux/hash.h>
 #include <linux/log2.h>
 #include <linux/mm.h>
 #include <linux/overflow.h>
@@ -17,7 +16,6 @@
 
 #include "vcpu_table.h"
 
-#define VXS_TOMBSTONE		((struct vxs_block *)1UL)
 #define VXS_DETAIL_MAX_PROBES	16
 #define VXS_EVENTS		256
 
@@ -138,49 +136,6 @@ void vxs_core_free(struct vxs_core *core)
 }
 
 /* --- The thread index ------------------------------------------------- */
-
-static u32 vxs_index_home(const struct vxs_core *core, const void *task)
-{
-	return hash_ptr(task, core->index_bits);
-}
-
-static struct vxs_block *vxs_index_scan(const struct vxs_core *core,
-					const struct task_struct *task)
-{
-	u32 home = vxs_index_home(core, task);
-	u32 i;
-
-	for (i = 0; i <= core->index_mask; i++) {
-		struct vxs_block *block;
-
-		block = READ_ONCE(core->index[(home + i) & core->index_mask]);
-		if (!block)
-			return NULL;
-		if (block != VXS_TOMBSTONE && READ_ONCE(block->task) == task)
-			return block;
-	}
-	return NULL;
-}
-
-struct vxs_block *vxs_block_lookup_nolock(struct vxs_core *core,
-					  const struct task_struct *task,
-					  bool *missed)
-{
-	struct vxs_block *block;
-	u32 seq;
-
-	/* Pairs with the release in vxs_index_rebuild(). */
-	seq = smp_load_acquire(&core->index_seq);
-	if (likely(!(seq & 1))) {
-		block = vxs_index_scan(core, task);
-		/* The scan happens before the check that no rebuild ran. */
-		smp_rmb();
-		if (likely(READ_ONCE(core->index_seq) == seq))
-			return block;
-	}
-	*missed = true;
-	return NULL;
-}
 
 struct vxs_block *vxs_block_lookup(struct vxs_core *core,
 				   const struct task_struct *task)

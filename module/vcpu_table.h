@@ -2,6 +2,7 @@
 #ifndef VMEXIT_STAT_VCPU_TABLE_H
 #define VMEXIT_STAT_VCPU_TABLE_H
 
+#include <linux/hash.h>
 #include <linux/sched.h>
 #include <linux/spinlock.h>
 #include <linux/tracepoint.h>
@@ -250,14 +251,59 @@ struct vxs_block *vxs_block_get(struct vxs_core *core,
 struct vxs_block *vxs_block_lookup(struct vxs_core *core,
 				   const struct task_struct *task);
 
+/* --- The thread index, inline for the scheduler's probes --------------- */
+
+/* An index place whose block was removed: lookups go on past it. */
+#define VXS_TOMBSTONE		((struct vxs_block *)1UL)
+
+static inline u32 vxs_index_home(const struct vxs_core *core,
+				 const void *task)
+{
+	return hash_ptr(task, core->index_bits);
+}
+
+static inline struct vxs_block *
+vxs_index_scan(const struct vxs_core *core, const struct task_struct *task)
+{
+	u32 home = vxs_index_home(core, task);
+	u32 i;
+
+	for (i = 0; i <= core->index_mask; i++) {
+		struct vxs_block *block;
+
+		block = READ_ONCE(core->index[(home + i) & core->index_mask]);
+		if (!block)
+			return NULL;
+		if (block != VXS_TOMBSTONE && READ_ONCE(block->task) == task)
+			return block;
+	}
+	return NULL;
+}
+
 /*
- * The same without ever taking the lock, for the scheduler's probes that
- * run under a run queue lock: NULL too while the index is rebuilt, and
- * then *missed is set.
+ * vxs_block_lookup() without ever taking the lock, for the scheduler's
+ * probes that run under a run queue lock, on every context switch of the
+ * host: NULL too while the index is rebuilt, and then *missed is set.
  */
-struct vxs_block *vxs_block_lookup_nolock(struct vxs_core *core,
-					  const struct task_struct *task,
-					  bool *missed);
+static inline struct vxs_block *
+vxs_block_lookup_nolock(struct vxs_core *core, const struct task_struct *task,
+			bool *missed)
+{
+	struct vxs_block *block;
+	u32 seq;
+
+	/* Pairs with the release in vxs_index_rebuild(). */
+	seq = smp_load_acquire(&core->index_seq);
+	if (likely(!(seq & 1))) {
+		block = vxs_index_scan(core, task);
+		/* The scan happens before the check that no rebuild ran. */
+		smp_rmb();
+		if (likely(READ_ONCE(core->index_seq) == seq))
+			return block;
+	}
+	*missed = true;
+	return NULL;
+}
 
 /* Wipes a block's counters if a reset happened since it last counted. */
 void vxs_block_sync(struct vxs_core *core, struct vxs_block *block);
@@ -276,9 +322,9 @@ void vxs_block_count_detail(struct vxs_core *core, struct vxs_block *block,
 			    u32 kind, u64 key);
 
 /* sched.c: the scheduler's probes, preemption and interrupts disabled. */
-void vxs_sched_switch(struct vxs_core *core, struct task_struct *prev,
-		      struct task_struct *next, bool prev_runnable);
-void vxs_sched_wakeup(struct vxs_core *core, struct task_struct *p);
+void vxs_sched_switch_probe(void *data, bool preempt, struct task_struct *prev,
+			    struct task_struct *next);
+void vxs_sched_wakeup_probe(void *data, struct task_struct *p);
 /* A block just claimed by its running thread, and one that ends. */
 void vxs_sched_block_init(struct vxs_core *core, struct vxs_block *block);
 void vxs_sched_block_end(struct vxs_core *core, struct vxs_block *block);

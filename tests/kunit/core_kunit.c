@@ -705,7 +705,7 @@ static struct kunit_suite vmexit_stat_lifecycle_suite = {
 
 /* --- vmexit_stat_sched --------------------------------------------------- */
 
-/* vxs_sched_switch() with the test's CPU and time instead of the real ones. */
+/* The probes with the test's CPUs and times instead of the real ones. */
 static void test_sched_switch(struct vxs_core *core, unsigned int cpu,
 			      struct task_struct *prev,
 			      struct task_struct *next, bool prev_runnable,
@@ -717,6 +717,15 @@ static void test_sched_switch(struct vxs_core *core, unsigned int cpu,
 	if (!vxs_sched_switch_ignored(core, prev_block, next_block))
 		vxs_sched_switch_blocks(core, cpu, prev, prev_block,
 					next_block, prev_runnable, now);
+}
+
+static void test_sched_wakeup(struct vxs_core *core, struct task_struct *p,
+			      u64 now)
+{
+	struct vxs_block *block = vxs_sched_sleeper(core, p);
+
+	if (block)
+		vxs_sched_woken(core, block, now);
 }
 
 /*
@@ -773,7 +782,7 @@ static void vmexit_stat_sched_waits_split_by_cause(struct kunit *test)
 	test_sched_claim(test, ctx, 0, 0);
 	/* Runs 100, sleeps 50, waits 30 after its wake-up. */
 	test_sched_switch(&ctx->core, 0, vcpu, other, false, 100);
-	vxs_sched_wakeup_at(&ctx->core, vcpu, 150);
+	test_sched_wakeup(&ctx->core, vcpu, 150);
 	test_sched_switch(&ctx->core, 0, other, vcpu, false, 180);
 	/* Runs 120, preempted, waits 50 and gets CPU 1. */
 	test_sched_switch(&ctx->core, 0, vcpu, other, true, 300);
@@ -810,9 +819,9 @@ static void vmexit_stat_sched_wakeup_of_runnable_ignored(struct kunit *test)
 	struct vxs_sched_snapshot *snap;
 
 	test_sched_claim(test, ctx, 0, 0);
-	vxs_sched_wakeup_at(&ctx->core, vcpu, 50);
+	test_sched_wakeup(&ctx->core, vcpu, 50);
 	test_sched_switch(&ctx->core, 0, vcpu, other, true, 100);
-	vxs_sched_wakeup_at(&ctx->core, vcpu, 120);
+	test_sched_wakeup(&ctx->core, vcpu, 120);
 	test_sched_switch(&ctx->core, 0, other, vcpu, false, 150);
 
 	snap = test_sched_snap(test, ctx, NULL);
@@ -838,7 +847,7 @@ static void vmexit_stat_sched_thieves_named(struct kunit *test)
 	/* b sleeps from 0; a runs to 100, x to 160, b to 200; a waited. */
 	test_sched_switch(&ctx->core, 0, b, a, false, 0);
 	test_sched_switch(&ctx->core, 0, a, x, true, 100);
-	vxs_sched_wakeup_at(&ctx->core, b, 110);
+	test_sched_wakeup(&ctx->core, b, 110);
 	test_sched_switch(&ctx->core, 0, x, b, true, 160);
 	test_sched_switch(&ctx->core, 0, b, a, true, 200);
 
@@ -993,7 +1002,7 @@ static void vmexit_stat_sched_quiet_switches_skipped(struct kunit *test)
 	/* Unrecorded: the CPU's running task still dates from 10. */
 	KUNIT_EXPECT_EQ(test, per_cpu_ptr(ctx->core.cpu_sched, 0)->curr_since,
 			10ULL);
-	vxs_sched_wakeup_at(&ctx->core, vcpu, 100);
+	test_sched_wakeup(&ctx->core, vcpu, 100);
 	KUNIT_EXPECT_EQ(test, atomic_read(&ctx->core.vcpus_waiting), 1);
 	test_sched_switch(&ctx->core, 0, y, vcpu, false, 130);
 	KUNIT_EXPECT_EQ(test, atomic_read(&ctx->core.vcpus_waiting), 0);
