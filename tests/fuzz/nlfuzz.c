@@ -139,6 +139,23 @@ static const struct attr_spec set_config_attrs[] = {
 	  .ranged = true,
 	  .max = 1 },
 	U32(VMEXIT_STAT_A_CONFIG_ENDED_VM_TTL_S),
+	{ .type = VMEXIT_STAT_A_CONFIG_SCHED,
+	  .kind = AK_U8,
+	  .valid_max = 1,
+	  .ranged = true,
+	  .max = 1 },
+};
+
+static const struct attr_spec sched_attrs[] = {
+	U32(VMEXIT_STAT_A_SCHED_VM_PID),
+	U64(VMEXIT_STAT_A_SCHED_VM_ID),
+	U32(VMEXIT_STAT_A_SCHED_VCPU_ID),
+	FLAG(VMEXIT_STAT_A_SCHED_BY_VM),
+};
+
+/* The lab has 2 CPUs: 0 and 1 exist; a CPU that does not is refused. */
+static const struct attr_spec cpu_sched_attrs[] = {
+	{ .type = VMEXIT_STAT_A_PCPU_CPU, .kind = AK_U32, .valid_max = 1 },
 };
 
 #define ATTRS(a) .attrs = (a), .nr_attrs = ARRAY_SIZE(a)
@@ -184,6 +201,18 @@ static const struct op_spec ops[] = {
 	  .space_max = VMEXIT_STAT_A_CONFIG_MAX,
 	  ATTRS(set_config_attrs),
 	  .needs_one = true },
+	{ .name = "get-sched",
+	  .cmd = VMEXIT_STAT_CMD_GET_SCHED,
+	  .dump = true,
+	  .space_max = VMEXIT_STAT_A_SCHED_MAX,
+	  ATTRS(sched_attrs),
+	  .by_vm = VMEXIT_STAT_A_SCHED_BY_VM,
+	  .vcpu_id = VMEXIT_STAT_A_SCHED_VCPU_ID },
+	{ .name = "get-cpu-sched",
+	  .cmd = VMEXIT_STAT_CMD_GET_CPU_SCHED,
+	  .dump = true,
+	  .space_max = VMEXIT_STAT_A_PCPU_MAX,
+	  ATTRS(cpu_sched_attrs) },
 };
 
 static const struct op_spec *find_op(unsigned int cmd, bool dump)
