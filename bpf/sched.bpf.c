@@ -20,9 +20,12 @@
  * for the same decision with prev still on this CPU, it is that value.
  *
  * A switch records the run it ended in this CPU's ring (the last
- * VXS_SCHED_RING runs) before anything else, tracked or not, since a
- * vCPU that waits here may be switched in later; when it is, its wait is
- * charged to the runs that overlap it.
+ * VXS_SCHED_RING runs), tracked or not, since a vCPU that waits here may
+ * be switched in later; when it is, its wait is charged to the runs that
+ * overlap it.  While no vCPU thread waits, a switch of two other tasks
+ * needs neither the clock nor the ring: a wait that starts later only
+ * looks at runs after its start, and a run recorded with too early a
+ * start (the switch that began it was skipped) is cut off by the overlap.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_core_read.h>
@@ -56,6 +59,25 @@ struct {
 
 /* Threads tracked and not ended: while 0, no switch needs a lookup. */
 __u32 live_threads;
+/* Tracked threads woken or preempted and not on a CPU yet. */
+__u32 waiting_threads;
+
+static __always_inline void wait_begin(struct vxs_sched_thread *thread)
+{
+	if (!thread->waiting) {
+		thread->waiting = 1;
+		__sync_fetch_and_add(&waiting_threads, 1);
+	}
+}
+
+/* -1 added, not subtracted: clang 14 cannot build the latter for BPF. */
+static __always_inline void wait_end(struct vxs_sched_thread *thread)
+{
+	if (thread->waiting) {
+		thread->waiting = 0;
+		__sync_fetch_and_add(&waiting_threads, -1);
+	}
+}
 
 static __always_inline struct vxs_sched_cpu *this_cpu_sched(void)
 {
@@ -240,19 +262,24 @@ static __always_inline void charge_wait(struct vxs_sched_cpu *cpu, __u64 since,
 		cpu->unattributed_ns += now - since - covered;
 }
 
+/*
+ * Runnable as sched_info_depart() tests it, by the state alone, as the
+ * module does: a thread preempted on its way to sleep does not wait for
+ * a CPU in schedstat's run delay either.
+ */
 static __always_inline void switch_out(struct vxs_sched_cpu *cpu,
 				       struct vxs_sched_thread *thread,
-				       bool preempt, struct task_struct *prev,
-				       __u64 now)
+				       struct task_struct *prev, __u64 now)
 {
 	__u64 ran = now - thread->since_ns;
 
 	thread->run_ns += ran;
 	cpu->vcpu_run_ns += ran;
-	if (preempt || task_state(prev) == TASK_RUNNING) {
+	if (task_state(prev) == TASK_RUNNING) {
 		thread->state = VMEXIT_STAT_SCHED_RUNNABLE;
 		thread->woken = 0;
 		thread->preemptions++;
+		wait_begin(thread);
 	} else {
 		thread->state = VMEXIT_STAT_SCHED_BLOCKED;
 	}
@@ -287,6 +314,7 @@ switch_in(struct vxs_sched_cpu *cpu, struct vxs_sched_thread *thread, __u64 now)
 	}
 	thread->state = VMEXIT_STAT_SCHED_RUNNING;
 	thread->since_ns = now;
+	wait_end(thread);
 }
 
 SEC("tp_btf/sched_switch")
@@ -301,16 +329,19 @@ int BPF_PROG(sched_switch, bool preempt, struct task_struct *prev,
 	/* 6.12 types tracepoint pointers as maybe NULL: checked first */
 	if (!cpu || !prev || !next)
 		return 0;
-	now = bpf_ktime_get_ns();
+	/* Which CPUs were online since the attach. */
 	cpu->switches++;
+	if (!live_threads)
+		return 0;
 	prev_tid = prev->pid;
-	if (live_threads) {
-		out = tracked(prev_tid);
-		in = tracked(next->pid);
-	}
+	out = tracked(prev_tid);
+	in = tracked(next->pid);
+	if (!out && !in && !waiting_threads)
+		return 0;
+	now = bpf_ktime_get_ns();
 	record_run(cpu, prev, prev_tid, out, now);
 	if (out)
-		switch_out(cpu, out, preempt, prev, now);
+		switch_out(cpu, out, prev, now);
 	if (in)
 		switch_in(cpu, in, now);
 	return 0;
@@ -333,6 +364,7 @@ int BPF_PROG(sched_wakeup, struct task_struct *task)
 	thread->state = VMEXIT_STAT_SCHED_RUNNABLE;
 	thread->woken = 1;
 	thread->since_ns = now;
+	wait_begin(thread);
 	return 0;
 }
 
@@ -349,6 +381,7 @@ int BPF_PROG(sched_process_exit)
 		return 0;
 	thread->state = VMEXIT_STAT_SCHED_ENDED;
 	thread->since_ns = bpf_ktime_get_ns();
+	wait_end(thread);
 	__sync_fetch_and_add(&live_threads, -1);
 	return 0;
 }

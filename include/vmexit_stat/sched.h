@@ -32,7 +32,7 @@ struct vxs_sched_thread {
 	__u32 cpu; /* it ran on last */
 	__u64 since_ns; /* bpf_ktime_get_ns() of the last change of state */
 	__u32 woken; /* RUNNABLE since a wake-up, not a preemption */
-	__u32 pad;
+	__u32 waiting; /* counted in waiting_threads */
 	__u64 run_ns;
 	__u64 wait_ns; /* run delay: wakeup.sum_ns + preempt.sum_ns */
 	__u64 idle_ns;
