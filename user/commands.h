@@ -17,5 +17,8 @@ int cmd_info(int argc, char **argv);
 int cmd_config(int argc, char **argv);
 int cmd_events(int argc, char **argv);
 int cmd_sched(int argc, char **argv);
+int cmd_phases(int argc, char **argv);
+int cmd_correlate(int argc, char **argv);
+int cmd_bench(int argc, char **argv);
 
 #endif /* VMEXIT_STAT_COMMANDS_H */

@@ -193,9 +193,48 @@ struct vmexit_info {
 	uint32_t isas; /* 1 << VMEXIT_STAT_ISA_* */
 	uint64_t sched_switches_seen;
 	uint64_t sched_missed;
+	uint64_t markers_seen;
+	uint64_t markers_unmatched;
+	uint64_t phases_dropped;
 	/* The BPF backend's counter map size; the module leaves it 0. */
 	uint32_t slots_per_cpu;
 	unsigned int family_version; /* from the controller, not GET_INFO */
+};
+
+/* Exits of one code in a phase (a PHASE_EXIT nest). */
+struct vmexit_phase_exit {
+	uint32_t isa;
+	uint32_t code; /* modifier bits already removed */
+	uint32_t flags;
+	uint64_t count;
+};
+
+/* As many codes as a module thread or a BPF phase can hold. */
+#define VMEXIT_PHASE_EXITS_MAX 64
+
+/*
+ * One message of GET_PHASES, or the same from the BPF maps: what a vCPU
+ * thread did while its guest was in one phase (see "Phases" in the uapi
+ * header).  Times are CLOCK_MONOTONIC ns.
+ */
+struct vmexit_phase {
+	uint32_t vm_pid;
+	uint64_t vm_id;
+	uint32_t vcpu_id;
+	uint32_t vcpu_tid;
+	uint32_t phase_id;
+	bool open; /* the vCPU is in the phase now */
+	uint64_t starts;
+	uint64_t ends;
+	uint64_t active_ns; /* the open part counted up to the read */
+	uint64_t last_start_ns;
+	uint64_t last_end_ns; /* 0: never ended */
+	uint64_t exits;
+	bool has_latency;
+	struct vmexit_latency latency;
+	uint64_t wait_ns; /* run delay: steal */
+	size_t nr_exits;
+	struct vmexit_phase_exit exit[VMEXIT_PHASE_EXITS_MAX];
 };
 
 /*
@@ -213,6 +252,8 @@ struct vmexit_filter {
 	uint32_t vcpu_id;
 	uint32_t cpu;
 	uint32_t limit; /* GET_DETAILS: per VM and kind; 0: the default */
+	bool by_phase; /* GET_PHASES */
+	uint32_t phase_id;
 };
 
 struct vmexit_client {
@@ -264,6 +305,12 @@ struct vmexit_cpu_scheds {
 	size_t alloc;
 };
 
+struct vmexit_phases {
+	struct vmexit_phase *rec;
+	size_t nr;
+	size_t alloc;
+};
+
 /* -ENOENT: the vmexit_stat family is not registered (module not loaded). */
 int vmexit_client_open(struct vmexit_client *client);
 void vmexit_client_close(struct vmexit_client *client);
@@ -293,6 +340,9 @@ int vmexit_dump_sched(struct vmexit_client *client,
 int vmexit_dump_cpu_sched(struct vmexit_client *client,
 			  const struct vmexit_filter *filter,
 			  struct vmexit_cpu_scheds *out);
+int vmexit_dump_phases(struct vmexit_client *client,
+		       const struct vmexit_filter *filter,
+		       struct vmexit_phases *out);
 int vmexit_get_config(struct vmexit_client *client,
 		      struct vmexit_config *config);
 int vmexit_set_config(struct vmexit_client *client,
@@ -333,6 +383,7 @@ int vmexit_parse_detail(struct nl_msg *msg, struct vmexit_detail *detail);
 int vmexit_parse_vm(struct nl_msg *msg, struct vmexit_vm *vm);
 int vmexit_parse_sched(struct nl_msg *msg, struct vmexit_sched *sched);
 int vmexit_parse_cpu_sched(struct nl_msg *msg, struct vmexit_cpu_sched *cpu);
+int vmexit_parse_phase(struct nl_msg *msg, struct vmexit_phase *phase);
 int vmexit_parse_config(struct nl_msg *msg, struct vmexit_config *config);
 int vmexit_parse_info(struct nl_msg *msg, struct vmexit_info *info);
 /* Also checks that the message is one of the four notifications. */
@@ -366,5 +417,8 @@ void vmexit_scheds_free(struct vmexit_scheds *list);
 int vmexit_cpu_scheds_add(struct vmexit_cpu_scheds *list,
 			  const struct vmexit_cpu_sched *cpu);
 void vmexit_cpu_scheds_free(struct vmexit_cpu_scheds *list);
+int vmexit_phases_add(struct vmexit_phases *list,
+		      const struct vmexit_phase *phase);
+void vmexit_phases_free(struct vmexit_phases *list);
 
 #endif /* VMEXIT_STAT_GENL_CLIENT_H */

@@ -49,6 +49,11 @@
  *	that ended there, its latency distributions, and the tasks that ran
  *	on that CPU while a vCPU waited for it (THIEF nests, busiest first,
  *	at most VMEXIT_STAT_THIEVES).  Filter: PCPU_CPU.
+ * GET_PHASES (dump): one message per (VM, vCPU thread, phase id): the
+ *	exits, exit latency and run delay of the vCPU while the guest said,
+ *	with phase markers (<vmexit_stat/markers.h>), that it was in that
+ *	phase; PHASE_EXIT nests give the exits by code.  Filters: VM_PID,
+ *	VM_ID, VCPU_ID, PHASE_ID.
  * GET_CONFIG (do), SET_CONFIG (do, admin): VMEXIT_STAT_A_CONFIG_*.
  * RESET (do, admin): forgets every counter and every ended VM.
  *
@@ -72,6 +77,19 @@
  * that CPU during the wait (a thief's time may be high by its OVER_NS:
  * the bounded table gave it the place, and the time, of the least one).
  *
+ * Phases
+ * ------
+ * A marker is a CPUID exit whose leaf is a marker leaf; it belongs to no
+ * phase (it is still counted by GET_EXITS).  A start marker closes the
+ * thread's open phase, if any, without counting an end, and opens the
+ * phase of its id; an end marker closes the open phase if it has its id,
+ * else it is counted as unmatched.  An exit belongs to the phase open
+ * when it happened; its latency too, and a run delay to the phase open
+ * when the wait ended.  A thread keeps at most VMEXIT_STAT_PHASE_SLOTS
+ * phase ids: a start of one more is counted in INFO_PHASES_DROPPED and
+ * leaves the thread in no phase.  Times are CLOCK_MONOTONIC ns.  RESET
+ * zeroes the phases and keeps an open one open, counted as started.
+ *
  * Latency
  * -------
  * Nested VMEXIT_STAT_A_LAT_* attributes: count, sum, min and max in ns and
@@ -90,12 +108,14 @@
 #define _UAPI_LINUX_VMEXIT_STAT_H
 
 #define VMEXIT_STAT_FAMILY_NAME		"vmexit_stat"
-#define VMEXIT_STAT_FAMILY_VERSION	3
+#define VMEXIT_STAT_FAMILY_VERSION	4
 #define VMEXIT_STAT_MCGRP_LIFECYCLE	"lifecycle"
 
 #define VMEXIT_STAT_LAT_BUCKETS		40
 #define VMEXIT_STAT_DETAIL_LIMIT_DEFAULT	16
 #define VMEXIT_STAT_THIEVES		8
+#define VMEXIT_STAT_PHASE_ID_MAX	32767	/* the marker leaf: 15 bits */
+#define VMEXIT_STAT_PHASE_SLOTS		8	/* phase ids per vCPU thread */
 
 /* Same numbers as KVM's own KVM_ISA_VMX/SVM. */
 enum vmexit_stat_isa {
@@ -166,6 +186,9 @@ enum {
 	VMEXIT_STAT_A_INFO_SCHED_MISSED,	/* u64: events of vCPU threads
 						 * that could not be looked up
 						 */
+	VMEXIT_STAT_A_INFO_MARKERS_SEEN,	/* u64: phase markers */
+	VMEXIT_STAT_A_INFO_MARKERS_UNMATCHED,	/* u64: ends of no open phase */
+	VMEXIT_STAT_A_INFO_PHASES_DROPPED,	/* u64: starts with no slot */
 
 	__VMEXIT_STAT_A_INFO_MAX,
 	VMEXIT_STAT_A_INFO_MAX = __VMEXIT_STAT_A_INFO_MAX - 1
@@ -312,6 +335,43 @@ enum {
 };
 
 enum {
+	VMEXIT_STAT_A_PHASE_UNSPEC,
+	VMEXIT_STAT_A_PHASE_PAD,
+	VMEXIT_STAT_A_PHASE_VM_PID,		/* u32 */
+	VMEXIT_STAT_A_PHASE_VM_ID,		/* u64 */
+	VMEXIT_STAT_A_PHASE_VCPU_ID,		/* u32 */
+	VMEXIT_STAT_A_PHASE_VCPU_TID,		/* u32 */
+	VMEXIT_STAT_A_PHASE_ID,			/* u32: the guest's phase id */
+	VMEXIT_STAT_A_PHASE_OPEN,		/* flag: the vCPU is in it now */
+	VMEXIT_STAT_A_PHASE_STARTS,		/* u64: start markers */
+	VMEXIT_STAT_A_PHASE_ENDS,		/* u64: end markers */
+	VMEXIT_STAT_A_PHASE_ACTIVE_NS,		/* u64: time in the phase, the
+						 * open part up to the reply
+						 */
+	VMEXIT_STAT_A_PHASE_LAST_START_NS,	/* u64: CLOCK_MONOTONIC */
+	VMEXIT_STAT_A_PHASE_LAST_END_NS,	/* u64: CLOCK_MONOTONIC, 0 none */
+	VMEXIT_STAT_A_PHASE_EXITS,		/* u64: exits in the phase */
+	VMEXIT_STAT_A_PHASE_EXIT_LATENCY,	/* nest: VMEXIT_STAT_A_LAT_* */
+	VMEXIT_STAT_A_PHASE_WAIT_NS,		/* u64: run delay (steal) */
+	VMEXIT_STAT_A_PHASE_EXIT,		/* nest, repeated: by code */
+
+	__VMEXIT_STAT_A_PHASE_MAX,
+	VMEXIT_STAT_A_PHASE_MAX = __VMEXIT_STAT_A_PHASE_MAX - 1
+};
+
+enum {
+	VMEXIT_STAT_A_PHASE_EXIT_UNSPEC,
+	VMEXIT_STAT_A_PHASE_EXIT_PAD,
+	VMEXIT_STAT_A_PHASE_EXIT_ISA,		/* u32: enum vmexit_stat_isa */
+	VMEXIT_STAT_A_PHASE_EXIT_CODE,		/* u32: as A_EXIT_CODE */
+	VMEXIT_STAT_A_PHASE_EXIT_FLAGS,		/* u32: as A_EXIT_FLAGS */
+	VMEXIT_STAT_A_PHASE_EXIT_COUNT,		/* u64 */
+
+	__VMEXIT_STAT_A_PHASE_EXIT_MAX,
+	VMEXIT_STAT_A_PHASE_EXIT_MAX = __VMEXIT_STAT_A_PHASE_EXIT_MAX - 1
+};
+
+enum {
 	VMEXIT_STAT_A_CONFIG_UNSPEC,
 	VMEXIT_STAT_A_CONFIG_LATENCY,		/* u8: 0 or 1 */
 	VMEXIT_STAT_A_CONFIG_DETAILS,		/* u8: 0 or 1 */
@@ -339,6 +399,7 @@ enum {
 	VMEXIT_STAT_CMD_VCPU_STOP,		/* notification */
 	VMEXIT_STAT_CMD_GET_SCHED,
 	VMEXIT_STAT_CMD_GET_CPU_SCHED,
+	VMEXIT_STAT_CMD_GET_PHASES,
 
 	__VMEXIT_STAT_CMD_MAX,
 	VMEXIT_STAT_CMD_MAX = __VMEXIT_STAT_CMD_MAX - 1
