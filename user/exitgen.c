@@ -154,6 +154,7 @@ struct eg_vm {
 	struct eg_vcpu *vcpus;
 	unsigned long busy_ms;
 	unsigned long hlt_wait_ms;
+	unsigned int markers;
 	bool announce;
 
 	pthread_mutex_t lock;
@@ -579,6 +580,7 @@ static int create_vm(struct eg_vm *vm, unsigned int isa, char *err,
 	params[EG_P_CPUID_LEAF / 4] = EG_CPUID_LEAF;
 	params[EG_P_CPUID_SUBLEAF / 4] = EG_CPUID_SUBLEAF;
 	params[EG_P_BUSY / 4] = vm->busy_ms != 0;
+	params[EG_P_MARKERS / 4] = vm->markers;
 
 	memset(&region, 0, sizeof(region));
 	region.slot = 0;
@@ -904,17 +906,32 @@ static void add_made(struct exitgen_result *res, unsigned int code,
 	made->control = control;
 }
 
+/* The kinds with exits to make: each is a phase with --markers. */
+static unsigned int nr_phases(const uint32_t *count)
+{
+	unsigned int n = 0;
+	int k;
+
+	for (k = 0; k < EXITGEN_NR_KINDS; k++)
+		n += count[k] != 0;
+	return n;
+}
+
 /*
  * One row per exit code the guest can make, even when none was asked
- * for: a collector must then count none.  The only control exit is the
- * final HLT.  VMX tells MSR reads from writes, SVM does not.
+ * for: a collector must then count none.  The control exits are the
+ * final HLT and the phase markers (two CPUIDs a phase).  VMX tells MSR
+ * reads from writes, SVM does not.
  */
-static void fill_made(struct exitgen_result *res, const uint32_t *count)
+static void fill_made(struct exitgen_result *res, const uint32_t *count,
+		      bool markers)
 {
 	unsigned long msr = count[EXITGEN_MSR];
+	unsigned long marks = markers ? 2 * nr_phases(count) : 0;
 
 	if (res->isa == VMEXIT_STAT_ISA_VMX) {
-		add_made(res, EXIT_REASON_CPUID, count[EXITGEN_CPUID], 0);
+		add_made(res, EXIT_REASON_CPUID, count[EXITGEN_CPUID],
+			 marks);
 		add_made(res, EXIT_REASON_IO_INSTRUCTION, count[EXITGEN_PIO],
 			 0);
 		add_made(res, EXIT_REASON_HLT, count[EXITGEN_HLT], 1);
@@ -922,7 +939,7 @@ static void fill_made(struct exitgen_result *res, const uint32_t *count)
 		add_made(res, EXIT_REASON_MSR_WRITE, msr / 2, 0);
 		add_made(res, EXIT_REASON_VMCALL, count[EXITGEN_HYPERCALL], 0);
 	} else {
-		add_made(res, SVM_EXIT_CPUID, count[EXITGEN_CPUID], 0);
+		add_made(res, SVM_EXIT_CPUID, count[EXITGEN_CPUID], marks);
 		add_made(res, SVM_EXIT_IOIO, count[EXITGEN_PIO], 0);
 		add_made(res, SVM_EXIT_HLT, count[EXITGEN_HLT], 1);
 		add_made(res, SVM_EXIT_MSR, msr, 0);
@@ -1034,8 +1051,12 @@ int exitgen_run(const struct exitgen_request *req, struct exitgen_result *res,
 	for (i = 0; i < req->nr_pin; i++)
 		if (req->pin[i] < 0 || req->pin[i] >= CPU_SETSIZE)
 			return fail(err, errlen, "no CPU %d", req->pin[i]);
+	if (req->markers > EXITGEN_MAX_MARKERS)
+		return fail(err, errlen, "phase id %u: at most %u", req->markers,
+			    EXITGEN_MAX_MARKERS);
 	vm.busy_ms = req->busy_ms;
 	vm.hlt_wait_ms = req->hlt_wait_ms;
+	vm.markers = req->markers;
 	vm.announce = req->announce;
 
 	isa = host_isa();
@@ -1064,7 +1085,10 @@ int exitgen_run(const struct exitgen_request *req, struct exitgen_result *res,
 	res->isa = isa;
 	res->pid = getpid();
 	res->kvm_module = module;
-	fill_made(res, vm.count);
+	fill_made(res, vm.count, vm.markers);
+	res->markers = vm.markers;
+	for (k = 0; k < EXITGEN_NR_KINDS; k++)
+		res->count[k] = vm.count[k];
 	fill_details(res, vm.count, vm.nr_vcpus);
 	res->mmio_gpa = EG_MMIO_GPA;
 	res->nr_vcpus = vm.nr_vcpus;
@@ -1086,7 +1110,8 @@ static void usage(FILE *out)
 		"usage: vmexit-stat exitgen [--cpuid N] [--pio N] [--hlt N] [--msr N]\n"
 		"                           [--hypercall N] [--mmio N] [--vcpus K]\n"
 		"                           [--late-vcpus K] [--busy-ms N]\n"
-		"                           [--hlt-wait-ms N] [--pin CPU[,CPU...]] [--json]\n"
+		"                           [--hlt-wait-ms N] [--pin CPU[,CPU...]]\n"
+		"                           [--markers ID] [--json]\n"
 		"\n"
 		"Creates a VM through /dev/kvm whose real-mode guest makes exactly the\n"
 		"requested VM exits on every vCPU (one thread each), then prints what\n"
@@ -1111,12 +1136,17 @@ static void usage(FILE *out)
 		"                  (0 to %lu), as a VMM waits for an interrupt: a halted guest\n"
 		"  --pin LIST      vCPU i's thread runs only on CPU number i mod n of the\n"
 		"                  comma-separated LIST of n CPUs, from its start\n"
+		"  --markers ID    each kind with exits to make is a guest phase, id ID +\n"
+		"                  its place in the list above (cpuid 0 ... mmio 5), marked\n"
+		"                  at its start and end by CPUID of a phase-marker leaf\n"
+		"                  (1 to %u); the markers are control exits\n"
 		"  --json          print JSON instead of a table\n"
 		"  --help          print this help\n"
 		"\n"
 		"Counts are per vCPU, 0 to %lu each (default 0).  Besides them every vCPU\n"
-		"makes one control exit of its own, the HLT it stops on; it is counted\n"
-		"in the output.  MMIO accesses leave KVM_RUN as KVM_EXIT_MMIO; the VM\n"
+		"makes one control exit of its own, the HLT it stops on (and the\n"
+		"markers, with --markers); they are counted in the output.  MMIO\n"
+		"accesses leave KVM_RUN as KVM_EXIT_MMIO; the VM\n"
 		"exits they cause (nested page faults) are not listed among the exits\n"
 		"made, because touching guest memory the first time makes them too.\n"
 		"\n"
@@ -1126,7 +1156,7 @@ static void usage(FILE *out)
 		EG_CPUID_LEAF, EG_CPUID_SUBLEAF, EG_PORT, EG_MSR,
 		EG_MMIO_GPA + EG_MMIO_OFFSET, EXITGEN_MAX_VCPUS,
 		EXITGEN_MAX_BUSY_MS, EXITGEN_MAX_HLT_WAIT_MS,
-		EXITGEN_MAX_COUNT);
+		EXITGEN_MAX_MARKERS, EXITGEN_MAX_COUNT);
 }
 
 static int parse_number(const char *opt, const char *arg, unsigned long min,
@@ -1283,6 +1313,34 @@ static struct json_object *vcpu_json(const struct exitgen_vcpu_result *v,
 	return o;
 }
 
+/* "phases": each kind's phase with --markers; none (an empty list) else. */
+static bool add_phases(struct json_object *root,
+		       const struct exitgen_result *res)
+{
+	struct json_object *phases = json_object_new_array();
+	int k;
+
+	if (!phases || json_object_object_add(root, "phases", phases)) {
+		json_object_put(phases);
+		return false;
+	}
+	for (k = 0; res->markers && k < EXITGEN_NR_KINDS; k++) {
+		struct json_object *o;
+
+		if (!res->count[k])
+			continue;
+		o = json_object_new_object();
+		if (!o || !add_int(o, "phase_id", res->markers + k) ||
+		    !add_string(o, "kind", kind_options[k]) ||
+		    !add_int(o, "requested", res->count[k]) ||
+		    json_object_array_add(phases, o)) {
+			json_object_put(o);
+			return false;
+		}
+	}
+	return true;
+}
+
 static struct json_object *result_json(const struct exitgen_result *res)
 {
 	struct json_object *root = json_object_new_object();
@@ -1336,7 +1394,8 @@ static struct json_object *result_json(const struct exitgen_result *res)
 		     root, "kvm_module",
 		     res->kvm_module ? json_object_new_string(res->kvm_module) :
 				       NULL);
-	ok = ok && add_int(root, "mmio_gpa", res->mmio_gpa);
+	ok = ok && add_int(root, "mmio_gpa", res->mmio_gpa) &&
+	     add_phases(root, res);
 	if (ok && !json_object_object_add(root, "vcpus", vcpus)) {
 		vcpus = NULL;
 		if (!json_object_object_add(root, "made", made)) {
@@ -1407,6 +1466,15 @@ static void print_table(const struct exitgen_result *res)
 		printf("\n");
 	}
 
+	if (res->markers) {
+		printf("\nphases on every vCPU (marked by two CPUIDs each):\n");
+		printf("  %8s  %-10s %10s\n", "phase_id", "kind", "requested");
+		for (i = 0; i < EXITGEN_NR_KINDS; i++)
+			if (res->count[i])
+				printf("  %8u  %-10s %10lu\n", res->markers + i,
+				       kind_options[i], res->count[i]);
+	}
+
 	printf("\ndrill-down, all vCPUs:\n");
 	printf("  %-10s  %-24s %10s\n", "kind", "what", "count");
 	for (i = 0; i < res->nr_details; i++) {
@@ -1433,6 +1501,7 @@ int cmd_exitgen(int argc, char **argv)
 		{ "busy-ms", required_argument, NULL, 'b' },
 		{ "hlt-wait-ms", required_argument, NULL, 'w' },
 		{ "pin", required_argument, NULL, 'P' },
+		{ "markers", required_argument, NULL, 'K' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -1489,6 +1558,12 @@ int cmd_exitgen(int argc, char **argv)
 		case 'P':
 			if (parse_cpu_list(optarg, &req))
 				return 2;
+			break;
+		case 'K':
+			if (parse_number("markers", optarg, 1,
+					 EXITGEN_MAX_MARKERS, &number))
+				return 2;
+			req.markers = number;
 			break;
 		case 'j':
 			json = true;

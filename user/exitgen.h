@@ -6,6 +6,8 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+#include <linux/vmexit_stat.h>
+
 /*
  * exitgen: a tiny VMM whose guest makes an exact, known number of VM
  * exits of the deterministic kinds, the ground truth the collectors are
@@ -50,9 +52,16 @@ struct exitgen_request {
 	unsigned int nr_pin;
 	int pin[EXITGEN_MAX_VCPUS];
 	bool announce; /* each vCPU's thread id on stderr as it starts */
+	/*
+	 * Nonzero: each kind with exits to make is a phase, id markers +
+	 * its enum exitgen_kind, between two phase markers (CPUID exits of
+	 * <vmexit_stat/markers.h>, counted as control exits).
+	 */
+	unsigned int markers;
 };
 
 #define EXITGEN_MAX_BUSY_MS 86400000UL
+#define EXITGEN_MAX_MARKERS (VMEXIT_STAT_PHASE_ID_MAX - EXITGEN_NR_KINDS + 1)
 /* Below the stall limit, so that a sleeping vCPU never looks stuck. */
 #define EXITGEN_MAX_HLT_WAIT_MS 1000UL
 
@@ -117,6 +126,8 @@ struct exitgen_result {
 	unsigned int nr_details;
 	struct exitgen_detail detail[EXITGEN_NR_DETAILS];
 	unsigned long long mmio_gpa; /* the page the MMIO accesses hit */
+	unsigned int markers; /* as requested; 0: no phases */
+	unsigned long count[EXITGEN_NR_KINDS]; /* requested, per vCPU */
 };
 
 /*

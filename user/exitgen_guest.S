@@ -11,6 +11,26 @@
  * %edx, RDMSR %eax and %edx, and the hypercall %eax.
  */
 #include "exitgen_guest.h"
+#include <vmexit_stat/markers.h>
+
+/*
+ * A phase marker of kind \kind (enum exitgen_kind), whose count sits at
+ * \count in the parameter block: only when markers are asked for and
+ * the kind has exits to make.  Clobbers %eax, %ebx, %ecx and %edx.
+ */
+.macro	marker kind, count, end
+	cmpl	$0, EG_PARAMS_GPA + EG_P_MARKERS
+	je	90f
+	cmpl	$0, EG_PARAMS_GPA + \count
+	je	90f
+	movl	EG_PARAMS_GPA + EG_P_MARKERS, %eax
+	addl	$\kind, %eax
+	andl	$VMEXIT_STAT_MARKER_ID_MASK, %eax
+	orl	$(VMEXIT_STAT_MARKER_BASE | (\end * VMEXIT_STAT_MARKER_END)), %eax
+	xorl	%ecx, %ecx
+	cpuid
+90:
+.endm
 
 	.section .rodata.exitgen_guest, "a"
 	.code16
@@ -31,6 +51,7 @@ exitgen_guest_start:
 	je	15b
 
 0:	movl	$EG_PHASE_CPUID, EG_S_PHASE(%si)
+	marker	0, EG_P_CPUID, 0
 	movl	EG_PARAMS_GPA + EG_P_CPUID, %edi
 1:	testl	%edi, %edi
 	jz	2f
@@ -42,7 +63,9 @@ exitgen_guest_start:
 	jmp	1b
 
 	/* OUT and IN alternate, OUT first; the VMM checks the order. */
-2:	movl	$EG_PHASE_PIO, EG_S_PHASE(%si)
+2:	marker	0, EG_P_CPUID, 1
+	movl	$EG_PHASE_PIO, EG_S_PHASE(%si)
+	marker	1, EG_P_PIO, 0
 	movl	EG_PARAMS_GPA + EG_P_PIO, %edi
 	movw	$EG_PORT, %dx
 	xorl	%eax, %eax
@@ -58,7 +81,9 @@ exitgen_guest_start:
 	jmp	3b
 
 	/* IF is clear and there is no irqchip: each HLT exits to us. */
-4:	movl	$EG_PHASE_HLT, EG_S_PHASE(%si)
+4:	marker	1, EG_P_PIO, 1
+	movl	$EG_PHASE_HLT, EG_S_PHASE(%si)
+	marker	2, EG_P_HLT, 0
 	movl	EG_PARAMS_GPA + EG_P_HLT, %edi
 5:	testl	%edi, %edi
 	jz	6f
@@ -68,7 +93,9 @@ exitgen_guest_start:
 	jmp	5b
 
 	/* Read, then write back what was read, so nothing changes. */
-6:	movl	$EG_PHASE_MSR, EG_S_PHASE(%si)
+6:	marker	2, EG_P_HLT, 1
+	movl	$EG_PHASE_MSR, EG_S_PHASE(%si)
+	marker	3, EG_P_MSR, 0
 	movl	EG_PARAMS_GPA + EG_P_MSR, %edi
 7:	testl	%edi, %edi
 	jz	8f
@@ -86,7 +113,9 @@ exitgen_guest_start:
 	 * The vendor's own instruction only: KVM's emulator would rewrite
 	 * the other one in our code (KVM_X86_QUIRK_FIX_HYPERCALL_INSN).
 	 */
-8:	movl	$EG_PHASE_HYPERCALL, EG_S_PHASE(%si)
+8:	marker	3, EG_P_MSR, 1
+	movl	$EG_PHASE_HYPERCALL, EG_S_PHASE(%si)
+	marker	4, EG_P_HYPERCALL, 0
 	movl	EG_PARAMS_GPA + EG_P_HYPERCALL, %edi
 	cmpl	$0, EG_PARAMS_GPA + EG_P_VMMCALL
 	jne	10f
@@ -112,7 +141,9 @@ exitgen_guest_start:
 	 * covers.  A write stores the count still to do, which the VMM
 	 * checks; a read keeps what the VMM answered, for it to check.
 	 */
-11:	movl	$EG_PHASE_MMIO, EG_S_PHASE(%si)
+11:	marker	4, EG_P_HYPERCALL, 1
+	movl	$EG_PHASE_MMIO, EG_S_PHASE(%si)
+	marker	5, EG_P_MMIO, 0
 	movl	EG_PARAMS_GPA + EG_P_MMIO, %edi
 	movw	$(EG_MMIO_GPA >> 4), %ax
 	movw	%ax, %es
@@ -129,7 +160,8 @@ exitgen_guest_start:
 	jmp	12b
 
 	/* The one control exit; the VMM never resumes us after it. */
-13:	movl	$EG_PHASE_DONE, EG_S_PHASE(%si)
+13:	marker	5, EG_P_MMIO, 1
+	movl	$EG_PHASE_DONE, EG_S_PHASE(%si)
 14:	hlt
 	jmp	14b
 exitgen_guest_end:

@@ -41,7 +41,13 @@
 #define EG_P_CPUID_LEAF 28 /* %eax of every CPUID */
 #define EG_P_CPUID_SUBLEAF 32 /* %ecx of every CPUID */
 #define EG_P_BUSY 36 /* nonzero: spin first, until EG_S_STOP is set */
-#define EG_P_SIZE 40
+/*
+ * Nonzero: the phase id of the CPUID kind; each kind with exits to make
+ * is a phase of its own, id EG_P_MARKERS + its enum exitgen_kind, marked
+ * by CPUID of a marker leaf before and after its loop.
+ */
+#define EG_P_MARKERS 40
+#define EG_P_SIZE 44
 
 /* Status slot of one vCPU; the guest's %si points at it. */
 #define EG_S_PHASE 0 /* EG_PHASE_*, 0 before the guest ran */

@@ -19,14 +19,15 @@
  * Bits 0-14 of the leaf are the phase id, chosen by the guest; bit 15
  * says start (0) or end (1).
  *
- * Shared by the module, the BPF programs and the workloads, so only
- * plain C here.
+ * Shared by the module, the BPF programs, the workloads and exitgen's
+ * guest (assembler), so only plain constants and macros, and C inside
+ * the guard.
  */
 
-#define VMEXIT_STAT_MARKER_BASE		0x4f580000U
-#define VMEXIT_STAT_MARKER_MASK		0xffff0000U
-#define VMEXIT_STAT_MARKER_END		0x00008000U
-#define VMEXIT_STAT_MARKER_ID_MASK	0x00007fffU
+#define VMEXIT_STAT_MARKER_BASE		0x4f580000
+#define VMEXIT_STAT_MARKER_MASK		0xffff0000
+#define VMEXIT_STAT_MARKER_END		0x00008000
+#define VMEXIT_STAT_MARKER_ID_MASK	0x00007fff
 
 #define VMEXIT_STAT_MARKER_LEAF(id, end)                                      \
 	(VMEXIT_STAT_MARKER_BASE | ((end) ? VMEXIT_STAT_MARKER_END : 0) |     \
@@ -38,6 +39,7 @@
 	(((leaf) & VMEXIT_STAT_MARKER_END) != 0)
 #define VMEXIT_STAT_MARKER_ID(leaf) ((leaf) & VMEXIT_STAT_MARKER_ID_MASK)
 
+#ifndef __ASSEMBLER__
 /*
  * The phase ids `vmexit-stat bench --markers` uses unless told otherwise
  * (--phase-id); `vmexit-stat correlate` names these.
@@ -49,5 +51,6 @@ enum vmexit_stat_bench_phase {
 	VMEXIT_STAT_PHASE_FILEIO_RUN = 4,
 	VMEXIT_STAT_PHASE_FILEIO_CLEANUP = 5,
 };
+#endif
 
 #endif /* VMEXIT_STAT_MARKERS_H */
