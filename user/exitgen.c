@@ -930,8 +930,7 @@ static void fill_made(struct exitgen_result *res, const uint32_t *count,
 	unsigned long marks = markers ? 2 * nr_phases(count) : 0;
 
 	if (res->isa == VMEXIT_STAT_ISA_VMX) {
-		add_made(res, EXIT_REASON_CPUID, count[EXITGEN_CPUID],
-			 marks);
+		add_made(res, EXIT_REASON_CPUID, count[EXITGEN_CPUID], marks);
 		add_made(res, EXIT_REASON_IO_INSTRUCTION, count[EXITGEN_PIO],
 			 0);
 		add_made(res, EXIT_REASON_HLT, count[EXITGEN_HLT], 1);
@@ -1052,8 +1051,8 @@ int exitgen_run(const struct exitgen_request *req, struct exitgen_result *res,
 		if (req->pin[i] < 0 || req->pin[i] >= CPU_SETSIZE)
 			return fail(err, errlen, "no CPU %d", req->pin[i]);
 	if (req->markers > EXITGEN_MAX_MARKERS)
-		return fail(err, errlen, "phase id %u: at most %u", req->markers,
-			    EXITGEN_MAX_MARKERS);
+		return fail(err, errlen, "phase id %u: at most %u",
+			    req->markers, EXITGEN_MAX_MARKERS);
 	vm.busy_ms = req->busy_ms;
 	vm.hlt_wait_ms = req->hlt_wait_ms;
 	vm.markers = req->markers;

@@ -24,20 +24,19 @@
  * the guard.
  */
 
-#define VMEXIT_STAT_MARKER_BASE		0x4f580000
-#define VMEXIT_STAT_MARKER_MASK		0xffff0000
-#define VMEXIT_STAT_MARKER_END		0x00008000
-#define VMEXIT_STAT_MARKER_ID_MASK	0x00007fff
+#define VMEXIT_STAT_MARKER_BASE 0x4f580000
+#define VMEXIT_STAT_MARKER_MASK 0xffff0000
+#define VMEXIT_STAT_MARKER_END 0x00008000
+#define VMEXIT_STAT_MARKER_ID_MASK 0x00007fff
 
-#define VMEXIT_STAT_MARKER_LEAF(id, end)                                      \
-	(VMEXIT_STAT_MARKER_BASE | ((end) ? VMEXIT_STAT_MARKER_END : 0) |     \
-	 ((id) & VMEXIT_STAT_MARKER_ID_MASK))
+#define VMEXIT_STAT_MARKER_LEAF(id, end)                                  \
+	(VMEXIT_STAT_MARKER_BASE | ((end) ? VMEXIT_STAT_MARKER_END : 0) | \
+	 (VMEXIT_STAT_MARKER_ID_MASK & (id)))
 
-#define VMEXIT_STAT_IS_MARKER(leaf)                                           \
-	(((leaf) & VMEXIT_STAT_MARKER_MASK) == VMEXIT_STAT_MARKER_BASE)
-#define VMEXIT_STAT_MARKER_IS_END(leaf)                                       \
-	(((leaf) & VMEXIT_STAT_MARKER_END) != 0)
-#define VMEXIT_STAT_MARKER_ID(leaf) ((leaf) & VMEXIT_STAT_MARKER_ID_MASK)
+#define VMEXIT_STAT_IS_MARKER(leaf) \
+	((VMEXIT_STAT_MARKER_MASK & (leaf)) == VMEXIT_STAT_MARKER_BASE)
+#define VMEXIT_STAT_MARKER_IS_END(leaf) ((VMEXIT_STAT_MARKER_END & (leaf)) != 0)
+#define VMEXIT_STAT_MARKER_ID(leaf) (VMEXIT_STAT_MARKER_ID_MASK & (leaf))
 
 #ifndef __ASSEMBLER__
 /*

@@ -341,15 +341,15 @@ enum {
 	VMEXIT_STAT_A_PHASE_VM_ID,		/* u64 */
 	VMEXIT_STAT_A_PHASE_VCPU_ID,		/* u32 */
 	VMEXIT_STAT_A_PHASE_VCPU_TID,		/* u32 */
-	VMEXIT_STAT_A_PHASE_ID,			/* u32: the guest's phase id */
-	VMEXIT_STAT_A_PHASE_OPEN,		/* flag: the vCPU is in it now */
+	VMEXIT_STAT_A_PHASE_ID,			/* u32: the guest's id */
+	VMEXIT_STAT_A_PHASE_OPEN,		/* flag: the vCPU is in it */
 	VMEXIT_STAT_A_PHASE_STARTS,		/* u64: start markers */
 	VMEXIT_STAT_A_PHASE_ENDS,		/* u64: end markers */
 	VMEXIT_STAT_A_PHASE_ACTIVE_NS,		/* u64: time in the phase, the
 						 * open part up to the reply
 						 */
 	VMEXIT_STAT_A_PHASE_LAST_START_NS,	/* u64: CLOCK_MONOTONIC */
-	VMEXIT_STAT_A_PHASE_LAST_END_NS,	/* u64: CLOCK_MONOTONIC, 0 none */
+	VMEXIT_STAT_A_PHASE_LAST_END_NS,	/* u64: 0 if it never ended */
 	VMEXIT_STAT_A_PHASE_EXITS,		/* u64: exits in the phase */
 	VMEXIT_STAT_A_PHASE_EXIT_LATENCY,	/* nest: VMEXIT_STAT_A_LAT_* */
 	VMEXIT_STAT_A_PHASE_WAIT_NS,		/* u64: run delay (steal) */
