@@ -841,6 +841,12 @@ struct json_object *info_json(const struct vmexit_info *info, bool bpf)
 		       json_object_new_uint64(info->sched_switches_seen));
 	ok &= json_add(obj, "sched_missed",
 		       json_object_new_uint64(info->sched_missed));
+	ok &= json_add(obj, "markers_seen",
+		       json_object_new_uint64(info->markers_seen));
+	ok &= json_add(obj, "markers_unmatched",
+		       json_object_new_uint64(info->markers_unmatched));
+	ok &= json_add(obj, "phases_dropped",
+		       json_object_new_uint64(info->phases_dropped));
 	if (!ok) {
 		json_object_put(obj);
 		return NULL;

@@ -123,6 +123,9 @@ static const struct nla_policy info_policy[VMEXIT_STAT_A_INFO_MAX + 1] = {
 	[VMEXIT_STAT_A_INFO_LAT_BUCKETS] = { .type = NLA_U32 },
 	[VMEXIT_STAT_A_INFO_SCHED_SWITCHES_SEEN] = { .type = NLA_U64 },
 	[VMEXIT_STAT_A_INFO_SCHED_MISSED] = { .type = NLA_U64 },
+	[VMEXIT_STAT_A_INFO_MARKERS_SEEN] = { .type = NLA_U64 },
+	[VMEXIT_STAT_A_INFO_MARKERS_UNMATCHED] = { .type = NLA_U64 },
+	[VMEXIT_STAT_A_INFO_PHASES_DROPPED] = { .type = NLA_U64 },
 };
 
 /*
@@ -174,6 +177,32 @@ static const struct nla_policy thief_policy[VMEXIT_STAT_A_THIEF_MAX + 1] = {
 	[VMEXIT_STAT_A_THIEF_VM_PID] = SCHED_U32,
 	[VMEXIT_STAT_A_THIEF_VCPU_ID] = SCHED_U32,
 };
+
+static const struct nla_policy phase_policy[VMEXIT_STAT_A_PHASE_MAX + 1] = {
+	[VMEXIT_STAT_A_PHASE_VM_PID] = SCHED_U32,
+	[VMEXIT_STAT_A_PHASE_VM_ID] = SCHED_U64,
+	[VMEXIT_STAT_A_PHASE_VCPU_ID] = SCHED_U32,
+	[VMEXIT_STAT_A_PHASE_VCPU_TID] = SCHED_U32,
+	[VMEXIT_STAT_A_PHASE_ID] = SCHED_U32,
+	[VMEXIT_STAT_A_PHASE_OPEN] = { .type = NLA_FLAG },
+	[VMEXIT_STAT_A_PHASE_STARTS] = SCHED_U64,
+	[VMEXIT_STAT_A_PHASE_ENDS] = SCHED_U64,
+	[VMEXIT_STAT_A_PHASE_ACTIVE_NS] = SCHED_U64,
+	[VMEXIT_STAT_A_PHASE_LAST_START_NS] = SCHED_U64,
+	[VMEXIT_STAT_A_PHASE_LAST_END_NS] = SCHED_U64,
+	[VMEXIT_STAT_A_PHASE_EXITS] = SCHED_U64,
+	[VMEXIT_STAT_A_PHASE_EXIT_LATENCY] = { .type = NLA_NESTED },
+	[VMEXIT_STAT_A_PHASE_WAIT_NS] = SCHED_U64,
+	[VMEXIT_STAT_A_PHASE_EXIT] = { .type = NLA_NESTED },
+};
+
+static const struct nla_policy
+	phase_exit_policy[VMEXIT_STAT_A_PHASE_EXIT_MAX + 1] = {
+		[VMEXIT_STAT_A_PHASE_EXIT_ISA] = SCHED_U32,
+		[VMEXIT_STAT_A_PHASE_EXIT_CODE] = SCHED_U32,
+		[VMEXIT_STAT_A_PHASE_EXIT_FLAGS] = SCHED_U32,
+		[VMEXIT_STAT_A_PHASE_EXIT_COUNT] = SCHED_U64,
+	};
 
 static const struct nla_policy extack_policy[NLMSGERR_ATTR_MAX + 1] = {
 	[NLMSGERR_ATTR_MSG] = { .type = NLA_STRING },
@@ -530,6 +559,101 @@ int vmexit_parse_cpu_sched(struct nl_msg *msg, struct vmexit_cpu_sched *cpu)
 	return 0;
 }
 
+static int parse_phase_exit(struct nlattr *nest, struct vmexit_phase_exit *exit)
+{
+	struct nlattr *tb[VMEXIT_STAT_A_PHASE_EXIT_MAX + 1];
+
+	if (nla_parse_nested(tb, VMEXIT_STAT_A_PHASE_EXIT_MAX, nest,
+			     phase_exit_policy) < 0)
+		return -EBADMSG;
+	if (!tb[VMEXIT_STAT_A_PHASE_EXIT_ISA] ||
+	    !tb[VMEXIT_STAT_A_PHASE_EXIT_CODE] ||
+	    !tb[VMEXIT_STAT_A_PHASE_EXIT_COUNT])
+		return -EBADMSG;
+
+	exit->isa = nla_get_u32(tb[VMEXIT_STAT_A_PHASE_EXIT_ISA]);
+	exit->code = nla_get_u32(tb[VMEXIT_STAT_A_PHASE_EXIT_CODE]);
+	exit->flags = get_u32_or_0(tb[VMEXIT_STAT_A_PHASE_EXIT_FLAGS]);
+	exit->count = nla_get_u64(tb[VMEXIT_STAT_A_PHASE_EXIT_COUNT]);
+	return 0;
+}
+
+/*
+ * A code sent twice is one counter; past VMEXIT_PHASE_EXITS_MAX codes
+ * the first ones are kept, and what the others counted shows as the
+ * phase's exits minus the sum of exit[] (the views say "other").
+ */
+static void keep_phase_exit(struct vmexit_phase *phase,
+			    const struct vmexit_phase_exit *exit)
+{
+	size_t i;
+
+	for (i = 0; i < phase->nr_exits; i++) {
+		struct vmexit_phase_exit *have = &phase->exit[i];
+
+		if (have->isa == exit->isa && have->code == exit->code &&
+		    have->flags == exit->flags) {
+			have->count += exit->count;
+			return;
+		}
+	}
+	if (phase->nr_exits < VMEXIT_PHASE_EXITS_MAX)
+		phase->exit[phase->nr_exits++] = *exit;
+}
+
+int vmexit_parse_phase(struct nl_msg *msg, struct vmexit_phase *phase)
+{
+	struct nlmsghdr *nlh = nlmsg_hdr(msg);
+	struct nlattr *tb[VMEXIT_STAT_A_PHASE_MAX + 1];
+	struct nlattr *attr;
+	int rem;
+
+	if (genlmsg_parse(nlh, 0, tb, VMEXIT_STAT_A_PHASE_MAX, phase_policy) <
+	    0)
+		return -EBADMSG;
+	if (!tb[VMEXIT_STAT_A_PHASE_VM_PID] ||
+	    !tb[VMEXIT_STAT_A_PHASE_VCPU_ID] || !tb[VMEXIT_STAT_A_PHASE_ID] ||
+	    !tb[VMEXIT_STAT_A_PHASE_STARTS] ||
+	    !tb[VMEXIT_STAT_A_PHASE_ACTIVE_NS] ||
+	    !tb[VMEXIT_STAT_A_PHASE_EXITS])
+		return -EBADMSG;
+
+	memset(phase, 0, sizeof(*phase));
+	phase->vm_pid = nla_get_u32(tb[VMEXIT_STAT_A_PHASE_VM_PID]);
+	phase->vm_id = get_u64_or_0(tb[VMEXIT_STAT_A_PHASE_VM_ID]);
+	phase->vcpu_id = nla_get_u32(tb[VMEXIT_STAT_A_PHASE_VCPU_ID]);
+	phase->vcpu_tid = get_u32_or_0(tb[VMEXIT_STAT_A_PHASE_VCPU_TID]);
+	phase->phase_id = nla_get_u32(tb[VMEXIT_STAT_A_PHASE_ID]);
+	if (phase->phase_id > VMEXIT_STAT_PHASE_ID_MAX)
+		return -EBADMSG;
+	phase->open = tb[VMEXIT_STAT_A_PHASE_OPEN] != NULL;
+	phase->starts = nla_get_u64(tb[VMEXIT_STAT_A_PHASE_STARTS]);
+	phase->ends = get_u64_or_0(tb[VMEXIT_STAT_A_PHASE_ENDS]);
+	phase->active_ns = nla_get_u64(tb[VMEXIT_STAT_A_PHASE_ACTIVE_NS]);
+	phase->last_start_ns =
+		get_u64_or_0(tb[VMEXIT_STAT_A_PHASE_LAST_START_NS]);
+	phase->last_end_ns = get_u64_or_0(tb[VMEXIT_STAT_A_PHASE_LAST_END_NS]);
+	phase->exits = nla_get_u64(tb[VMEXIT_STAT_A_PHASE_EXITS]);
+	phase->wait_ns = get_u64_or_0(tb[VMEXIT_STAT_A_PHASE_WAIT_NS]);
+	phase->has_latency = tb[VMEXIT_STAT_A_PHASE_EXIT_LATENCY] != NULL;
+	if (parse_latency(tb[VMEXIT_STAT_A_PHASE_EXIT_LATENCY],
+			  &phase->latency))
+		return -EBADMSG;
+
+	/* The parse above kept only the last EXIT; each one counts. */
+	nla_for_each_attr(attr, genlmsg_attrdata(nlmsg_data(nlh), 0),
+			  genlmsg_attrlen(nlmsg_data(nlh), 0), rem) {
+		struct vmexit_phase_exit exit;
+
+		if (nla_type(attr) != VMEXIT_STAT_A_PHASE_EXIT)
+			continue;
+		if (parse_phase_exit(attr, &exit))
+			return -EBADMSG;
+		keep_phase_exit(phase, &exit);
+	}
+	return 0;
+}
+
 int vmexit_parse_config(struct nl_msg *msg, struct vmexit_config *config)
 {
 	struct nlattr *tb[VMEXIT_STAT_A_CONFIG_MAX + 1];
@@ -602,6 +726,11 @@ int vmexit_parse_info(struct nl_msg *msg, struct vmexit_info *info)
 	info->sched_switches_seen =
 		get_u64_or_0(tb[VMEXIT_STAT_A_INFO_SCHED_SWITCHES_SEEN]);
 	info->sched_missed = get_u64_or_0(tb[VMEXIT_STAT_A_INFO_SCHED_MISSED]);
+	info->markers_seen = get_u64_or_0(tb[VMEXIT_STAT_A_INFO_MARKERS_SEEN]);
+	info->markers_unmatched =
+		get_u64_or_0(tb[VMEXIT_STAT_A_INFO_MARKERS_UNMATCHED]);
+	info->phases_dropped =
+		get_u64_or_0(tb[VMEXIT_STAT_A_INFO_PHASES_DROPPED]);
 	return 0;
 }
 
@@ -752,6 +881,17 @@ int vmexit_cpu_scheds_add(struct vmexit_cpu_scheds *list,
 }
 
 void vmexit_cpu_scheds_free(struct vmexit_cpu_scheds *list)
+{
+	LIST_FREE(list);
+}
+
+int vmexit_phases_add(struct vmexit_phases *list,
+		      const struct vmexit_phase *phase)
+{
+	return LIST_ADD(list, phase);
+}
+
+void vmexit_phases_free(struct vmexit_phases *list)
 {
 	LIST_FREE(list);
 }
@@ -971,6 +1111,22 @@ static int put_cpu_sched_filter(struct nl_msg *msg,
 	return 0;
 }
 
+static int put_phase_filter(struct nl_msg *msg, const struct vmexit_filter *f)
+{
+	if (f->by_pid && nla_put_u32(msg, VMEXIT_STAT_A_PHASE_VM_PID, f->pid))
+		return -EMSGSIZE;
+	if (f->by_vm_id &&
+	    nla_put_u64(msg, VMEXIT_STAT_A_PHASE_VM_ID, f->vm_id))
+		return -EMSGSIZE;
+	if (f->by_vcpu &&
+	    nla_put_u32(msg, VMEXIT_STAT_A_PHASE_VCPU_ID, f->vcpu_id))
+		return -EMSGSIZE;
+	if (f->by_phase &&
+	    nla_put_u32(msg, VMEXIT_STAT_A_PHASE_ID, f->phase_id))
+		return -EMSGSIZE;
+	return 0;
+}
+
 struct nl_msg *vmexit_dump_request(int family_id, uint8_t cmd,
 				   const struct vmexit_filter *filter)
 {
@@ -997,6 +1153,9 @@ struct nl_msg *vmexit_dump_request(int family_id, uint8_t cmd,
 		break;
 	case VMEXIT_STAT_CMD_GET_CPU_SCHED:
 		err = put_cpu_sched_filter(msg, filter);
+		break;
+	case VMEXIT_STAT_CMD_GET_PHASES:
+		err = put_phase_filter(msg, filter);
 		break;
 	}
 	if (err) {
@@ -1271,6 +1430,24 @@ static int cpu_sched_reply(struct nl_msg *msg, void *arg)
 	return vmexit_cpu_scheds_add(dump->out, &cpu);
 }
 
+static int phase_reply(struct nl_msg *msg, void *arg)
+{
+	struct dump_state *dump = arg;
+	struct vmexit_phase phase;
+	int err;
+
+	err = vmexit_parse_phase(msg, &phase);
+	if (err)
+		return err;
+	if (!vmexit_filter_match_ids(dump->filter, phase.vm_pid, phase.vm_id,
+				     true, phase.vcpu_id))
+		return 0;
+	if (dump->filter && dump->filter->by_phase &&
+	    phase.phase_id != dump->filter->phase_id)
+		return 0;
+	return vmexit_phases_add(dump->out, &phase);
+}
+
 /*
  * A dump the kernel marks interrupted is inconsistent (the set changed
  * while it was sent), so it is thrown away and asked for again.
@@ -1343,6 +1520,14 @@ int vmexit_dump_cpu_sched(struct vmexit_client *client,
 {
 	return dump(client, VMEXIT_STAT_CMD_GET_CPU_SCHED, filter,
 		    cpu_sched_reply, out, &out->nr);
+}
+
+int vmexit_dump_phases(struct vmexit_client *client,
+		       const struct vmexit_filter *filter,
+		       struct vmexit_phases *out)
+{
+	return dump(client, VMEXIT_STAT_CMD_GET_PHASES, filter, phase_reply,
+		    out, &out->nr);
 }
 
 int vmexit_subscribe_lifecycle(struct vmexit_client *client)

@@ -81,6 +81,11 @@ void info_print(FILE *out, const struct vmexit_info *info)
 		info->sched_switches_seen);
 	fprintf(out, "%-20s %" PRIu64 "\n", "sched events missed",
 		info->sched_missed);
+	fprintf(out, "%-20s %" PRIu64 " (unmatched ends %" PRIu64 ")\n",
+		"phase markers seen", info->markers_seen,
+		info->markers_unmatched);
+	fprintf(out, "%-20s %" PRIu64 "\n", "phases dropped",
+		info->phases_dropped);
 }
 
 static void bpf_info_print(FILE *out, const struct vmexit_info *info)

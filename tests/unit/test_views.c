@@ -358,6 +358,9 @@ static const struct vmexit_info module_info = {
 	.isas = (1 << VMEXIT_STAT_ISA_VMX) | (1 << VMEXIT_STAT_ISA_SVM),
 	.sched_switches_seen = 5555,
 	.sched_missed = 6,
+	.markers_seen = 20,
+	.markers_unmatched = 1,
+	.phases_dropped = 2,
 	.family_version = 2,
 };
 
@@ -371,7 +374,8 @@ static void info_json_shape(void)
 			"exits_dropped,dropped,details_dropped,"
 			"events_dropped,memory_bytes,memory_used_bytes,"
 			"vcpu_slots,vcpu_slots_used,vms,lat_buckets,"
-			"sched_switches_seen,sched_missed");
+			"sched_switches_seen,sched_missed,markers_seen,"
+			"markers_unmatched,phases_dropped");
 	CHECK_KEYS(get(obj, "dropped"), "no_vcpu_slot,no_reason_slot,"
 					"unreadable");
 	CHECK_STR(json_object_get_string(get(obj, "version")), "0.2.0");
@@ -387,6 +391,9 @@ static void info_json_shape(void)
 	CHECK_U64(get_u64(obj, "lat_buckets"), VMEXIT_STAT_LAT_BUCKETS);
 	CHECK_U64(get_u64(obj, "sched_switches_seen"), 5555);
 	CHECK_U64(get_u64(obj, "sched_missed"), 6);
+	CHECK_U64(get_u64(obj, "markers_seen"), 20);
+	CHECK_U64(get_u64(obj, "markers_unmatched"), 1);
+	CHECK_U64(get_u64(obj, "phases_dropped"), 2);
 	json_object_put(obj);
 }
 
@@ -408,6 +415,8 @@ static void info_text(void)
 	CHECK_CONTAINS(text, "vCPU thread slots    2 of 1024 in use\n");
 	CHECK_CONTAINS(text, "sched switches seen  5555\n");
 	CHECK_CONTAINS(text, "sched events missed  6\n");
+	CHECK_CONTAINS(text, "phase markers seen   20 (unmatched ends 1)\n");
+	CHECK_CONTAINS(text, "phases dropped       2\n");
 	free(text);
 }
 
