@@ -50,6 +50,7 @@
 #include <uapi/linux/vmexit_stat.h>
 #include <vmexit_stat/details.h>
 #include <vmexit_stat/exits.h>
+#include <vmexit_stat/markers.h>
 
 #include "latency.h"
 
@@ -91,13 +92,16 @@ struct {
 	__type(value, struct vxs_vm_value);
 } vms SEC(".maps");
 
-/* Shared by all CPUs: a thread may move between its exit and entry. */
+/* threads and phases, which the scheduling programs share */
+#include "phase_maps.h"
+
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, VXS_BPF_MAX_THREADS);
-	__type(key, __u32);
-	__type(value, struct vxs_thread);
-} threads SEC(".maps");
+	__uint(max_entries, VXS_BPF_MAX_PHASE_EXITS);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct vxs_phase_exit_key);
+	__type(value, __u64);
+} phase_exits SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -202,6 +206,36 @@ static __always_inline struct vxs_thread *thread_of(__u32 tid,
 	return bpf_map_lookup_elem(&threads, &tid);
 }
 
+/*
+ * An exit of a thread in a phase, counted there as well; a marker (the
+ * thread's kvm_cpuid, next) takes it out again.  The phase's entry exists:
+ * the start made it and nothing deletes one.
+ */
+static __always_inline void count_phase_exit(struct vxs_thread *thread,
+					     __u32 isa, __u32 reason,
+					     struct vxs_exit_totals *tot)
+{
+	static const __u64 fresh;
+	struct vxs_phase_exit_key key;
+	struct vxs_phase_value *phase;
+	bool full = false;
+	__u64 *count;
+
+	phase = bpf_map_lookup_elem(&phases, &thread->phase.key);
+	if (!phase)
+		return;
+	phase->exits++;
+	thread->phase.exit_counted = 1;
+	key.phase = thread->phase.key;
+	key.isa = isa;
+	key.reason = reason;
+	count = counter_of(&phase_exits, &key, &fresh, &full);
+	if (count)
+		(*count)++;
+	else
+		tot->phase_exits_full++;
+}
+
 static __always_inline int count_exit(struct kvm_vcpu *vcpu, __u32 isa,
 				      __u32 reason)
 {
@@ -250,6 +284,9 @@ static __always_inline int count_exit(struct kvm_vcpu *vcpu, __u32 isa,
 		tot->threads_full++;
 		return 0;
 	}
+	/* Out of every phase, this branch is all that phases cost an exit. */
+	if (thread->phase.in_phase)
+		count_phase_exit(thread, isa, reason, tot);
 	thread->vcpu = (__u64)vcpu;
 	thread->exit = key;
 	thread->known = 1;
@@ -398,7 +435,8 @@ int BPF_PROG(kvm_entry, struct kvm_vcpu *vcpu)
 	if (!thread || thread->vcpu != (__u64)vcpu)
 		return 0;
 	/* Nothing open: an exit not counted, or no exit since the last. */
-	if (!thread->open_exit && !thread->open_user)
+	if (!thread->open_exit && !thread->open_user &&
+	    !thread->phase.exit_counted)
 		return 0;
 
 	now = bpf_ktime_get_ns();
@@ -422,6 +460,14 @@ int BPF_PROG(kvm_entry, struct kvm_vcpu *vcpu)
 	}
 	if (exit)
 		lat_add(&exit->lat, now - thread->exit_ns);
+	if (thread->phase.exit_counted) {
+		struct vxs_phase_value *phase;
+
+		phase = bpf_map_lookup_elem(&phases, &thread->phase.key);
+		if (phase)
+			lat_add(&phase->lat, now - thread->exit_ns);
+		thread->phase.exit_counted = 0;
+	}
 	thread->open_exit = 0;
 	thread->open_user = 0;
 	thread->went_user = 0;
@@ -483,9 +529,146 @@ int BPF_PROG(kvm_msr, unsigned int write, __u32 ecx)
 			    ecx);
 }
 
+/*
+ * Phase markers (Documentation/bpf-backend.rst, "Phases"): the guest's
+ * CPUID of a marker leaf, seen here inside its CPUID exit, after that
+ * exit's kvm_exit and before the thread's next kvm_entry.
+ */
+
+/* The marker's own exit belongs to no phase: out of the one it is in. */
+static __always_inline void phase_uncount_exit(struct vxs_thread *thread)
+{
+	struct vxs_phase_exit_key key;
+	struct vxs_phase_value *phase;
+	__u64 *count;
+
+	if (!thread->phase.exit_counted)
+		return;
+	thread->phase.exit_counted = 0;
+	phase = bpf_map_lookup_elem(&phases, &thread->phase.key);
+	if (phase && phase->exits)
+		phase->exits--;
+	key.phase = thread->phase.key;
+	key.isa = thread->exit.isa;
+	key.reason = thread->exit.reason;
+	count = bpf_map_lookup_elem(&phase_exits, &key);
+	if (count && *count)
+		(*count)--;
+}
+
+/* The thread leaves its open phase; the caller says whether it ended. */
+static __always_inline struct vxs_phase_value *
+phase_close(struct vxs_thread *thread, __u64 now)
+{
+	struct vxs_phase_value *phase;
+
+	thread->phase.in_phase = 0;
+	phase = bpf_map_lookup_elem(&phases, &thread->phase.key);
+	if (phase) {
+		phase->active_ns += now - phase->open_since_ns;
+		phase->open = 0;
+	}
+	return phase;
+}
+
+static __always_inline void phase_start(struct vxs_thread *thread, __u32 tid,
+					__u32 id, __u64 now,
+					struct vxs_exit_totals *tot)
+{
+	static const struct vxs_phase_value fresh;
+	struct vxs_thread_phase *state = &thread->phase;
+	struct vxs_phase_value *phase;
+	struct vxs_phase_key key;
+	bool known = false;
+	bool full = false;
+	__u32 i;
+
+	if (state->in_phase)
+		phase_close(thread, now);
+	for (i = 0; i < VXS_BPF_PHASE_SLOTS && i < state->nr_ids; i++) {
+		if (state->ids[i] == id) {
+			known = true;
+			break;
+		}
+	}
+	if (!known && state->nr_ids >= VXS_BPF_PHASE_SLOTS) {
+		tot->phases_dropped++;
+		return;
+	}
+
+	__builtin_memset(&key, 0, sizeof(key));
+	key.kvm = thread->exit.kvm;
+	key.pid = thread->exit.pid;
+	key.vcpu_id = thread->exit.vcpu_id;
+	key.phase_id = id;
+	phase = counter_of(&phases, &key, &fresh, &full);
+	if (!phase) {
+		tot->phases_full++;
+		return;
+	}
+	if (!known) {
+		state->ids[state->nr_ids & (VXS_BPF_PHASE_SLOTS - 1)] = id;
+		state->nr_ids++;
+	}
+	phase->starts++;
+	phase->last_start_ns = now;
+	phase->open_since_ns = now;
+	phase->open = 1;
+	phase->tid = tid;
+	state->key = key;
+	state->in_phase = 1;
+}
+
+static __always_inline void phase_end(struct vxs_thread *thread, __u32 id,
+				      __u64 now, struct vxs_exit_totals *tot)
+{
+	struct vxs_phase_value *phase;
+
+	if (!thread->phase.in_phase || thread->phase.key.phase_id != id) {
+		tot->markers_unmatched++;
+		return;
+	}
+	phase = phase_close(thread, now);
+	if (phase) {
+		phase->ends++;
+		phase->last_end_ns = now;
+	}
+}
+
+static __always_inline void phase_marker(__u32 leaf)
+{
+	struct vxs_exit_totals *tot = this_cpu_totals();
+	__u32 id = VMEXIT_STAT_MARKER_ID(leaf);
+	__u32 tid = current_tid();
+	struct vxs_thread *thread;
+	__u64 now;
+
+	if (!tot)
+		return;
+	tot->markers_seen++;
+	/* No entry (the thread map was full): no phase to be in or end. */
+	thread = bpf_map_lookup_elem(&threads, &tid);
+	if (!thread || !thread->known) {
+		if (VMEXIT_STAT_MARKER_IS_END(leaf))
+			tot->markers_unmatched++;
+		else
+			tot->phases_dropped++;
+		return;
+	}
+	now = bpf_ktime_get_ns();
+	phase_uncount_exit(thread);
+	if (VMEXIT_STAT_MARKER_IS_END(leaf))
+		phase_end(thread, id, now, tot);
+	else
+		phase_start(thread, tid, id, now, tot);
+}
+
+/* The leaf is the first argument on every kernel (5.10 has no index). */
 SEC("raw_tp/kvm_cpuid")
 int BPF_PROG(kvm_cpuid, unsigned int function, unsigned int index)
 {
+	if (VMEXIT_STAT_IS_MARKER(function))
+		phase_marker(function);
 	return count_detail(VMEXIT_STAT_DETAIL_CPUID,
 			    vxs_cpuid_key(function, index));
 }
@@ -523,6 +706,9 @@ int BPF_PROG(sched_process_exit)
 	vm = bpf_map_lookup_elem(&vms, &thread->exit.kvm);
 	if (vm)
 		vm->end_ns = bpf_ktime_get_boot_ns();
+	/* Its open phase stops counting time, with no end marker seen. */
+	if (thread->phase.in_phase)
+		phase_close(thread, bpf_ktime_get_ns());
 	bpf_map_delete_elem(&threads, &tid);
 	return 0;
 }

@@ -36,6 +36,7 @@
 #include <vmexit_stat/sched.h>
 
 #include "latency.h"
+#include "phase_maps.h"
 
 #define E2BIG 7
 #define TASK_RUNNING 0
@@ -56,6 +57,13 @@ struct {
 	__type(key, __u32);
 	__type(value, struct vxs_sched_cpu);
 } sched_cpus SEC(".maps");
+
+/*
+ * Set before load by user/phases_bpf.c, which gives this object the exit
+ * programs' threads and phases maps; else the verifier drops phase_wait()
+ * and those maps are left at one entry each.
+ */
+const volatile bool follow_phases;
 
 /* Threads tracked and not ended: while 0, no switch needs a lookup. */
 __u32 live_threads;
@@ -286,14 +294,33 @@ static __always_inline void switch_out(struct vxs_sched_cpu *cpu,
 	thread->since_ns = now;
 }
 
-static __always_inline void
-switch_in(struct vxs_sched_cpu *cpu, struct vxs_sched_thread *thread, __u64 now)
+/* A run delay that ends now, to the phase the thread's guest is in. */
+static __always_inline void phase_wait(__u32 tid, __u64 wait)
+{
+	struct vxs_phase_value *phase;
+	struct vxs_thread *thread;
+
+	if (!follow_phases)
+		return;
+	thread = bpf_map_lookup_elem(&threads, &tid);
+	if (!thread || !thread->phase.in_phase)
+		return;
+	/* Its own events, which write the phase too, wait for this switch. */
+	phase = bpf_map_lookup_elem(&phases, &thread->phase.key);
+	if (phase)
+		phase->wait_ns += wait;
+}
+
+static __always_inline void switch_in(struct vxs_sched_cpu *cpu,
+				      struct vxs_sched_thread *thread,
+				      __u32 tid, __u64 now)
 {
 	__u32 this_cpu = bpf_get_smp_processor_id();
 	__u64 wait = now - thread->since_ns;
 
 	if (thread->state == VMEXIT_STAT_SCHED_RUNNABLE) {
 		thread->wait_ns += wait;
+		phase_wait(tid, wait);
 		cpu->wait_ns += wait;
 		if (thread->woken) {
 			lat_add(&thread->wakeup, wait);
@@ -323,7 +350,7 @@ int BPF_PROG(sched_switch, bool preempt, struct task_struct *prev,
 {
 	struct vxs_sched_thread *out = NULL, *in = NULL;
 	struct vxs_sched_cpu *cpu = this_cpu_sched();
-	__u32 prev_tid;
+	__u32 prev_tid, next_tid;
 	__u64 now;
 
 	/* 6.12 types tracepoint pointers as maybe NULL: checked first */
@@ -334,8 +361,9 @@ int BPF_PROG(sched_switch, bool preempt, struct task_struct *prev,
 	if (!live_threads)
 		return 0;
 	prev_tid = prev->pid;
+	next_tid = next->pid;
 	out = tracked(prev_tid);
-	in = tracked(next->pid);
+	in = tracked(next_tid);
 	if (!out && !in && !waiting_threads)
 		return 0;
 	now = bpf_ktime_get_ns();
@@ -343,7 +371,7 @@ int BPF_PROG(sched_switch, bool preempt, struct task_struct *prev,
 	if (out)
 		switch_out(cpu, out, prev, now);
 	if (in)
-		switch_in(cpu, in, now);
+		switch_in(cpu, in, next_tid, now);
 	return 0;
 }
 

@@ -287,6 +287,10 @@ static int read_totals(struct exits_bpf *skel, int nr_cpus,
 		sum->user_seen += per_cpu[cpu].user_seen;
 		sum->user_dropped += per_cpu[cpu].user_dropped;
 		sum->threads_full += per_cpu[cpu].threads_full;
+		sum->details_dropped += per_cpu[cpu].details_dropped;
+		sum->markers_seen += per_cpu[cpu].markers_seen;
+		sum->markers_unmatched += per_cpu[cpu].markers_unmatched;
+		sum->phases_dropped += per_cpu[cpu].phases_dropped;
 	}
 	free(per_cpu);
 	return err;
@@ -589,6 +593,10 @@ static void fill_info(struct vmexit_info *info, int proto,
 	info->user_exits_seen = totals->user_seen;
 	info->exits_dropped = totals->dropped;
 	info->details_dropped = totals->details_dropped;
+	/* The phases themselves are read while attached: user/phases_bpf.c */
+	info->markers_seen = totals->markers_seen;
+	info->markers_unmatched = totals->markers_unmatched;
+	info->phases_dropped = totals->phases_dropped;
 	info->lat_buckets = VXS_BPF_LAT_BUCKETS;
 	/* One map shared by all CPUs: its size is the nearest equivalent. */
 	info->slots_per_cpu = max_counters;

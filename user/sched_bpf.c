@@ -89,7 +89,12 @@ int sched_bpf_open(struct sched_bpf **out)
 	else
 		bpf_program__set_autoload(skel->progs.kvm_exit_reason_vcpu_isa,
 					  false);
-	err = sched_bpf__load(skel);
+	/* Alone, it follows no phases: their maps are one entry each. */
+	err = bpf_map__set_max_entries(skel->maps.threads, 1);
+	if (!err)
+		err = bpf_map__set_max_entries(skel->maps.phases, 1);
+	if (!err)
+		err = sched_bpf__load(skel);
 	if (err) {
 		bpf_backend_explain_load_error(err);
 		goto destroy;

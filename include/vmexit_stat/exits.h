@@ -74,6 +74,9 @@ struct vxs_user_value {
 	struct vxs_latency round_trip; /* return of KVM_RUN to kvm_entry */
 };
 
+/* The phase maps' types and a thread's phase state: they need the above. */
+#include <vmexit_stat/phases.h>
+
 /*
  * What a vCPU thread's exit left for its next events (kvm_userspace_exit,
  * kvm_entry), keyed by thread id: the module keeps the same in the
@@ -91,6 +94,7 @@ struct vxs_thread {
 	__u8 known; /* exit holds this thread's vCPU */
 	__u8 detail_pending; /* the open exit's drill-down is still due */
 	__u8 pad[7];
+	struct vxs_thread_phase phase; /* what its phase markers said */
 };
 
 /* Size of the map of VMs seen. */
@@ -126,6 +130,11 @@ struct vxs_exit_totals {
 	__u64 user_dropped; /* not counted: the user map was full */
 	__u64 threads_full; /* exits untimed: the thread map was full */
 	__u64 details_dropped; /* drill-down not counted: its map was full */
+	__u64 markers_seen; /* kvm_cpuid of a phase-marker leaf */
+	__u64 markers_unmatched; /* ends of no open phase of their id */
+	__u64 phases_dropped; /* starts of a thread out of phase slots */
+	__u64 phases_full; /* starts not counted: the phase map was full */
+	__u64 phase_exits_full; /* phase exits of no code: that map was full */
 };
 
 #endif /* VMEXIT_STAT_EXITS_H */
