@@ -361,7 +361,8 @@ static bool add_fixed(struct json_object *obj, const char *key, double value,
 	if (isnan(value))
 		return add_null(obj, key);
 	snprintf(text, sizeof(text), "%.*f", decimals, value);
-	return json_add(obj, key, json_object_new_double_s(value, text));
+	return json_add(obj, key,
+			json_object_new_double_s(strtod(text, NULL), text));
 }
 
 static struct json_object *top_json(const struct correlate_row *row)

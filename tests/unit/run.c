@@ -15,7 +15,8 @@ static const struct unit_test *const suites[] = {
 	views_tests, /* user/vms.c, details.c, info.c, config.c, events.c */
 	genl_parse_tests, /* user/genl_client.c, without a socket */
 	sched_tests, /* user/sched.c, its parsers in user/genl_client.c */
-	phases_tests, /* user/phases.c, correlate.c, their parsers */
+	phases_tests, /* user/genl_client.c: GET_PHASES */
+	correlate_tests, /* user/phases.c, user/correlate.c */
 	phases_bpf_tests, /* user/phases_bpf_records.c */
 	selftest_tests, /* user/selftest.c, the verdict */
 	cli_tests, /* user/show.c, user/selftest.c, command lines */

@@ -61,6 +61,7 @@ extern const struct unit_test latency_tests[];
 extern const struct unit_test views_tests[];
 extern const struct unit_test sched_tests[];
 extern const struct unit_test phases_tests[];
+extern const struct unit_test correlate_tests[];
 extern const struct unit_test phases_bpf_tests[];
 
 #endif /* VMEXIT_STAT_UNIT_H */
