@@ -400,9 +400,9 @@ static int take_option(struct bench_options *opts, int opt, const char *name,
 		ok = i >= 0;
 		f->io_mode = ok ? i : 0;
 		if (i == BENCH_IO_ASYNC) {
-			fprintf(err,
-				"vmexit-stat bench: --file-io-mode=async is not supported (no libaio in this build); use sync or mmap\n");
-			return 2;
+			return bad_usage(
+				err,
+				"--file-io-mode=async is not supported (no libaio in this build); use sync or mmap");
 		}
 		break;
 	case OPT_FILE_EXTRA_FLAGS:
@@ -424,9 +424,9 @@ static int take_option(struct bench_options *opts, int opt, const char *name,
 	case OPT_FILE_MERGED_REQUESTS:
 		ok = parse_u32(arg, UINT32_MAX, &f->merged_requests);
 		if (ok && f->merged_requests) {
-			fprintf(err,
-				"vmexit-stat bench: --file-merged-requests is not supported; only 0 (no merging, sysbench's default)\n");
-			return 2;
+			return bad_usage(
+				err,
+				"--file-merged-requests is not supported; only 0 (no merging, sysbench's default)");
 		}
 		break;
 	case OPT_FILE_RW_RATIO:

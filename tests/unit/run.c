@@ -20,6 +20,7 @@ static const struct unit_test *const suites[] = {
 	phases_bpf_tests, /* user/phases_bpf_records.c */
 	selftest_tests, /* user/selftest.c, the verdict */
 	cli_tests, /* user/show.c, user/selftest.c, command lines */
+	bench_tests, /* user/bench*.c, the workloads without timing */
 };
 
 static const char *current_test;

@@ -60,6 +60,7 @@ extern const struct unit_test cli_tests[];
 extern const struct unit_test latency_tests[];
 extern const struct unit_test views_tests[];
 extern const struct unit_test sched_tests[];
+extern const struct unit_test bench_tests[];
 extern const struct unit_test phases_tests[];
 extern const struct unit_test correlate_tests[];
 extern const struct unit_test phases_bpf_tests[];
