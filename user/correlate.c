@@ -598,6 +598,11 @@ struct followed_vm {
 	uint32_t pid;
 	uint64_t vm_id;
 	bool ended;
+	/*
+	 * --vm PID before its VM is known (the module has not seen its
+	 * vCPUs yet, or BPF no phase of it): ended when the process is.
+	 */
+	bool by_pid_only;
 };
 
 struct correlate_source {
@@ -687,20 +692,23 @@ static bool proc_exists(uint32_t pid, uint32_t tid)
 }
 
 static struct followed_vm *find_vm(struct correlate_source *src, uint32_t pid,
-				   uint64_t vm_id)
+				   uint64_t vm_id, bool by_pid_only)
 {
 	size_t i;
 
 	for (i = 0; i < src->nr_vms; i++)
-		if (src->vms[i].pid == pid && src->vms[i].vm_id == vm_id)
+		if (src->vms[i].pid == pid &&
+		    src->vms[i].by_pid_only == by_pid_only &&
+		    (by_pid_only || src->vms[i].vm_id == vm_id))
 			return &src->vms[i];
 	return NULL;
 }
 
 static int follow_vm(struct correlate_source *src, uint32_t pid, uint64_t vm_id,
-		     bool ended)
+		     bool ended, bool by_pid_only)
 {
-	struct followed_vm *vm = find_vm(src, pid, vm_id), *grown;
+	struct followed_vm *vm = find_vm(src, pid, vm_id, by_pid_only);
+	struct followed_vm *grown;
 
 	if (vm) {
 		vm->ended = ended;
@@ -713,15 +721,28 @@ static int follow_vm(struct correlate_source *src, uint32_t pid, uint64_t vm_id,
 	if (!grown)
 		return -ENOMEM;
 	src->vms = grown;
-	src->vms[src->nr_vms++] = (struct followed_vm){ pid, vm_id, false };
+	src->vms[src->nr_vms++] =
+		(struct followed_vm){ pid, vm_id, false, by_pid_only };
 	return 0;
+}
+
+/* Whether VMs of the process are known by their own ids now. */
+static bool pid_has_vm(const struct correlate_source *src, uint32_t pid)
+{
+	size_t i;
+
+	for (i = 0; i < src->nr_vms; i++)
+		if (src->vms[i].pid == pid && !src->vms[i].by_pid_only)
+			return true;
+	return false;
 }
 
 /*
  * Whether every VM followed has ended: the module says so in GET_VMS
  * (its vCPU threads have all exited); for BPF, none of the VM's vCPU
  * threads seen in the phases is left in /proc, or its process is gone.
- * Returns 1 ended, 0 not (or none followed yet), -1 after saying why.
+ * A --vm PID whose VM is not known yet ends with its process.  Returns
+ * 1 ended, 0 not (or none followed yet), -1 after saying why.
  */
 static int vms_ended(struct correlate_source *src,
 		     const struct vmexit_filter *filter,
@@ -739,22 +760,24 @@ static int vms_ended(struct correlate_source *src,
 			return -1;
 		}
 		for (i = 0; i < src->nr_vms; i++)
-			src->vms[i].ended = true; /* forgotten is ended */
+			if (!src->vms[i].by_pid_only)
+				src->vms[i].ended = true; /* forgotten */
 		for (i = 0; !err && i < vms.nr; i++)
 			err = follow_vm(src, vms.rec[i].pid, vms.rec[i].vm_id,
 					vms.rec[i].state ==
-						VMEXIT_STAT_VM_ENDED);
+						VMEXIT_STAT_VM_ENDED,
+					false);
 		vmexit_vms_free(&vms);
 	} else {
 		for (i = 0; !err && i < now->nr; i++)
 			err = follow_vm(src, now->rec[i].vm_pid,
-					now->rec[i].vm_id, false);
+					now->rec[i].vm_id, false, false);
 		for (i = 0; i < src->nr_vms; i++) {
 			struct followed_vm *vm = &src->vms[i];
 			bool alive = false;
 
-			if (!vm->vm_id) /* --vm PID, before any phase */
-				alive = proc_exists(vm->pid, 0);
+			if (vm->by_pid_only)
+				continue;
 			for (j = 0; j < now->nr && !alive; j++)
 				if (now->rec[j].vm_pid == vm->pid &&
 				    now->rec[j].vm_id == vm->vm_id)
@@ -767,13 +790,26 @@ static int vms_ended(struct correlate_source *src,
 		fprintf(stderr, "vmexit-stat: out of memory\n");
 		return -1;
 	}
-	for (i = 0; i < src->nr_vms; i++)
-		if (!src->vms[i].ended)
+	for (i = 0; i < src->nr_vms; i++) {
+		struct followed_vm *vm = &src->vms[i];
+
+		if (vm->by_pid_only) {
+			/* its VM, once known, decides */
+			if (pid_has_vm(src, vm->pid))
+				continue;
+			vm->ended = !proc_exists(vm->pid, 0);
+		}
+		if (!vm->ended)
 			return 0;
+	}
 	return src->nr_vms ? 1 : 0;
 }
 
-/* Refuses a VM that is not there, or no more, up front.  0, or 1. */
+/*
+ * Refuses up front a VM that is not there or no more.  A --vm PID that
+ * names a live process is followed even before its VM is known: the VMM
+ * may not have run a vCPU yet.  0, or 1.
+ */
 static int check_vm(struct correlate_source *src,
 		    const struct vmexit_filter *filter)
 {
@@ -784,20 +820,20 @@ static int check_vm(struct correlate_source *src,
 
 	if (!filter->by_pid && !filter->by_vm_id)
 		return 0;
-	if (src->backend == CLI_BACKEND_BPF) {
-		/* BPF's vm ids are its own, known once a phase is seen. */
-		if (filter->by_pid && !proc_exists(filter->pid, 0)) {
-			fprintf(stderr,
-				"vmexit-stat: no process %" PRIu32
-				": which VM? 'vmexit-stat vms' lists them\n",
-				filter->pid);
-			return 1;
-		}
-		/* followed from the start, so that its end is seen */
-		if (filter->by_pid && follow_vm(src, filter->pid, 0, false))
-			return 1;
-		return 0;
+	if (filter->by_pid && !proc_exists(filter->pid, 0)) {
+		fprintf(stderr,
+			"vmexit-stat: no process %" PRIu32
+			": which VM? 'vmexit-stat vms' lists them\n",
+			filter->pid);
+		return 1;
 	}
+	/* BPF's vm ids are its own, known once a phase is seen. */
+	if (src->backend == CLI_BACKEND_BPF)
+		return filter->by_pid && follow_vm(src, filter->pid, 0, false,
+						   true) ?
+			       1 :
+			       0;
+
 	err = vmexit_dump_vms(&src->client, filter, &vms);
 	if (err) {
 		cli_report_read_error(&src->client, "dump vms", err);
@@ -807,21 +843,33 @@ static int check_vm(struct correlate_source *src,
 		running |= vms.rec[i].state != VMEXIT_STAT_VM_ENDED;
 	found = vms.nr > 0;
 	vmexit_vms_free(&vms);
-	if (!running) {
-		char what[64];
-
+	if (found && !running) {
 		if (filter->by_pid)
-			snprintf(what, sizeof(what), "pid %" PRIu32,
-				 filter->pid);
+			fprintf(stderr,
+				"vmexit-stat: the VM of pid %" PRIu32
+				" has ended: nothing to follow\n",
+				filter->pid);
 		else
-			snprintf(what, sizeof(what), "vm_id %016" PRIx64,
-				 filter->vm_id);
-		fprintf(stderr,
-			"vmexit-stat: %s VM with %s: 'vmexit-stat vms' lists "
-			"them\n",
-			found ? "no more running" : "no", what);
+			fprintf(stderr,
+				"vmexit-stat: the VM with vm_id %016" PRIx64
+				" has ended: nothing to follow\n",
+				filter->vm_id);
 		return 1;
 	}
+	if (!found && filter->by_vm_id) {
+		fprintf(stderr,
+			"vmexit-stat: no VM with vm_id %016" PRIx64
+			": 'vmexit-stat vms' lists them\n",
+			filter->vm_id);
+		return 1;
+	}
+	if (!found)
+		fprintf(stderr,
+			"vmexit-stat: no VM of pid %" PRIu32
+			" known yet: waiting for its vCPUs\n",
+			filter->pid);
+	if (filter->by_pid && follow_vm(src, filter->pid, 0, false, true))
+		return 1;
 	return 0;
 }
 
