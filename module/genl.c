@@ -253,6 +253,69 @@ static int vxs_fill_sched(struct sk_buff *skb, const void *record, bool by_vm)
 	return 0;
 }
 
+static int vxs_fill_phase_exit(struct sk_buff *skb, u32 isa,
+			       const struct vxs_phase_exit_record *exit)
+{
+	struct nlattr *nest = nla_nest_start(skb, VMEXIT_STAT_A_PHASE_EXIT);
+
+	if (!nest)
+		return -EMSGSIZE;
+	if (nla_put_u32(skb, VMEXIT_STAT_A_PHASE_EXIT_ISA, isa) ||
+	    nla_put_u32(skb, VMEXIT_STAT_A_PHASE_EXIT_CODE,
+			vxs_exit_code(isa, exit->reason)) ||
+	    nla_put_u32(skb, VMEXIT_STAT_A_PHASE_EXIT_FLAGS,
+			vxs_exit_flags(isa, exit->reason)) ||
+	    nla_put_u64_64bit(skb, VMEXIT_STAT_A_PHASE_EXIT_COUNT, exit->count,
+			      VMEXIT_STAT_A_PHASE_EXIT_PAD)) {
+		nla_nest_cancel(skb, nest);
+		return -EMSGSIZE;
+	}
+	nla_nest_end(skb, nest);
+	return 0;
+}
+
+static int vxs_fill_phase(struct sk_buff *skb, const void *record, bool by_vm)
+{
+	const struct vxs_phase_record *rec = record;
+	unsigned char *start = skb_tail_pointer(skb);
+	const struct {
+		u16 type;
+		u64 value;
+	} u64s[] = {
+		{ VMEXIT_STAT_A_PHASE_STARTS, rec->starts },
+		{ VMEXIT_STAT_A_PHASE_ENDS, rec->ends },
+		{ VMEXIT_STAT_A_PHASE_ACTIVE_NS, rec->active_ns },
+		{ VMEXIT_STAT_A_PHASE_LAST_START_NS, rec->last_start_ns },
+		{ VMEXIT_STAT_A_PHASE_LAST_END_NS, rec->last_end_ns },
+		{ VMEXIT_STAT_A_PHASE_EXITS, rec->exits },
+		{ VMEXIT_STAT_A_PHASE_WAIT_NS, rec->wait_ns },
+	};
+	size_t i;
+
+	if (nla_put_u32(skb, VMEXIT_STAT_A_PHASE_VM_PID, rec->pid) ||
+	    nla_put_u64_64bit(skb, VMEXIT_STAT_A_PHASE_VM_ID, rec->vm_id,
+			      VMEXIT_STAT_A_PHASE_PAD) ||
+	    nla_put_u32(skb, VMEXIT_STAT_A_PHASE_VCPU_ID, rec->vcpu_id) ||
+	    nla_put_u32(skb, VMEXIT_STAT_A_PHASE_VCPU_TID, rec->tid) ||
+	    nla_put_u32(skb, VMEXIT_STAT_A_PHASE_ID, rec->id) ||
+	    (rec->open && nla_put_flag(skb, VMEXIT_STAT_A_PHASE_OPEN)))
+		goto cancel;
+	for (i = 0; i < ARRAY_SIZE(u64s); i++)
+		if (nla_put_u64_64bit(skb, u64s[i].type, u64s[i].value,
+				      VMEXIT_STAT_A_PHASE_PAD))
+			goto cancel;
+	if (vxs_fill_latency(skb, VMEXIT_STAT_A_PHASE_EXIT_LATENCY, &rec->lat))
+		goto cancel;
+	for (i = 0; i < rec->nr_exits; i++)
+		if (vxs_fill_phase_exit(skb, rec->isa, &rec->exit[i]))
+			goto cancel;
+	return 0;
+
+cancel:
+	nlmsg_trim(skb, start);
+	return -EMSGSIZE;
+}
+
 static int vxs_fill_thief(struct sk_buff *skb,
 			  const struct vxs_thief_record *thief)
 {
@@ -333,6 +396,10 @@ static int vxs_fill_info(struct sk_buff *skb, const struct vxs_info *info)
 		{ VMEXIT_STAT_A_INFO_SCHED_SWITCHES_SEEN,
 		  info->sched_switches_seen },
 		{ VMEXIT_STAT_A_INFO_SCHED_MISSED, info->sched_missed },
+		{ VMEXIT_STAT_A_INFO_MARKERS_SEEN, info->markers_seen },
+		{ VMEXIT_STAT_A_INFO_MARKERS_UNMATCHED,
+		  info->markers_unmatched },
+		{ VMEXIT_STAT_A_INFO_PHASES_DROPPED, info->phases_dropped },
 	};
 	const struct {
 		u16 type;
@@ -447,6 +514,12 @@ static const struct vxs_dump_kind vxs_dump_sched = {
 	.fill = vxs_fill_sched,
 };
 
+static const struct vxs_dump_kind vxs_dump_phases = {
+	.cmd = VMEXIT_STAT_CMD_GET_PHASES,
+	.record_size = sizeof(struct vxs_phase_record),
+	.fill = vxs_fill_phase,
+};
+
 static const struct vxs_dump_kind vxs_dump_cpu_sched = {
 	.cmd = VMEXIT_STAT_CMD_GET_CPU_SCHED,
 	.record_size = sizeof(struct vxs_cpu_sched_record),
@@ -531,6 +604,7 @@ struct vxs_filter_attrs {
 	u16 by_vm;
 	u16 limit;
 	u16 cpu;
+	u16 phase;
 };
 
 static int vxs_parse_filter(struct nlattr **attrs,
@@ -561,6 +635,10 @@ static int vxs_parse_filter(struct nlattr **attrs,
 	if (where->cpu && attrs[where->cpu]) {
 		filter->by_cpu = true;
 		filter->cpu = nla_get_u32(attrs[where->cpu]);
+	}
+	if (where->phase && attrs[where->phase]) {
+		filter->by_phase = true;
+		filter->phase_id = nla_get_u32(attrs[where->phase]);
 	}
 	filter->limit = VMEXIT_STAT_DETAIL_LIMIT_DEFAULT;
 	if (where->limit && attrs[where->limit])
@@ -607,6 +685,13 @@ static const struct vxs_filter_attrs vxs_sched_filter_attrs = {
 	.vm_id = VMEXIT_STAT_A_SCHED_VM_ID,
 	.vcpu_id = VMEXIT_STAT_A_SCHED_VCPU_ID,
 	.by_vm = VMEXIT_STAT_A_SCHED_BY_VM,
+};
+
+static const struct vxs_filter_attrs vxs_phase_filter_attrs = {
+	.pid = VMEXIT_STAT_A_PHASE_VM_PID,
+	.vm_id = VMEXIT_STAT_A_PHASE_VM_ID,
+	.vcpu_id = VMEXIT_STAT_A_PHASE_VCPU_ID,
+	.phase = VMEXIT_STAT_A_PHASE_ID,
 };
 
 static const struct vxs_filter_attrs vxs_cpu_sched_filter_attrs = {
@@ -810,6 +895,27 @@ static int vxs_genl_get_cpu_sched_start(struct netlink_callback *cb)
 	return vxs_dump_start(cb, vxs_get_cpu_sched_begin);
 }
 
+static int vxs_get_phases_begin(struct netlink_callback *cb,
+				struct netlink_ext_ack *extack)
+{
+	struct vxs_phase_snapshot *snap;
+	struct vxs_filter filter;
+	int err;
+
+	err = vxs_dump_prepare(cb, &vxs_phase_filter_attrs, &filter, extack);
+	if (err)
+		return err;
+	snap = vxs_phase_snapshot(&filter);
+	return vxs_dump_begin(cb, &vxs_dump_phases, snap,
+			      snap ? snap->rec : NULL, snap ? snap->nr : 0,
+			      false, extack);
+}
+
+static int vxs_genl_get_phases_start(struct netlink_callback *cb)
+{
+	return vxs_dump_start(cb, vxs_get_phases_begin);
+}
+
 static int vxs_genl_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 {
 	struct vxs_dump_ctx *ctx = (struct vxs_dump_ctx *)cb->ctx;
@@ -1010,6 +1116,14 @@ static const struct nla_policy vxs_get_cpu_sched_policy[] = {
 	[VMEXIT_STAT_A_PCPU_CPU] = { .type = NLA_U32 },
 };
 
+static const struct nla_policy vxs_get_phases_policy[] = {
+	[VMEXIT_STAT_A_PHASE_VM_PID] = { .type = NLA_U32 },
+	[VMEXIT_STAT_A_PHASE_VM_ID] = { .type = NLA_U64 },
+	[VMEXIT_STAT_A_PHASE_VCPU_ID] = { .type = NLA_U32 },
+	[VMEXIT_STAT_A_PHASE_ID] =
+		NLA_POLICY_MAX(NLA_U32, VMEXIT_STAT_PHASE_ID_MAX),
+};
+
 /*
  * .validate stays 0 on every command: strict parsing of do and dump
  * requests is what genetlink does without GENL_DONT_VALIDATE_* flags, on
@@ -1089,6 +1203,14 @@ static const struct genl_ops vxs_genl_ops[] = {
 		.done = vxs_genl_dump_done,
 		.policy = vxs_get_cpu_sched_policy,
 		.maxattr = ARRAY_SIZE(vxs_get_cpu_sched_policy) - 1,
+	},
+	{
+		.cmd = VMEXIT_STAT_CMD_GET_PHASES,
+		.start = vxs_genl_get_phases_start,
+		.dumpit = vxs_genl_dumpit,
+		.done = vxs_genl_dump_done,
+		.policy = vxs_get_phases_policy,
+		.maxattr = ARRAY_SIZE(vxs_get_phases_policy) - 1,
 	},
 };
 

@@ -108,6 +108,11 @@ vxs_cpu_sched_snapshot(const struct vxs_filter *filter)
 	return vxs_core_cpu_sched(&vxs_core, filter);
 }
 
+struct vxs_phase_snapshot *vxs_phase_snapshot(const struct vxs_filter *filter)
+{
+	return vxs_core_phases(&vxs_core, filter);
+}
+
 void vxs_info_get(struct vxs_info *info)
 {
 	vxs_core_info(&vxs_core, info);

@@ -63,6 +63,7 @@
 #include <asm/vmx.h>
 
 #include <vmexit_stat/details.h>
+#include <vmexit_stat/markers.h>
 
 #include "compat.h"
 #include "vcpu_table.h"
@@ -250,10 +251,20 @@ static void vxs_kvm_msr_probe(void *data, unsigned int write, u32 ecx)
 				       VMEXIT_STAT_DETAIL_MSR_READ, ecx);
 }
 
+/* Also where the guest's phase markers are seen: see phases.c. */
 static void vxs_kvm_cpuid_probe(void *data, unsigned int function,
 				unsigned int index)
 {
-	vxs_count_detail(data, VMEXIT_STAT_DETAIL_CPUID,
+	struct vxs_core *core = data;
+
+	if (unlikely(VMEXIT_STAT_IS_MARKER(function))) {
+		struct vxs_block *block = vxs_current_block(core);
+
+		if (block)
+			vxs_phase_marker(core, block, function,
+					 ktime_get_ns());
+	}
+	vxs_count_detail(core, VMEXIT_STAT_DETAIL_CPUID,
 			 vxs_cpuid_key(function, index));
 }
 

@@ -264,8 +264,13 @@ static void vxs_sched_in(struct vxs_core *core, struct vxs_cpu_sched *cs,
 	}
 	if (block->sched_state == VXS_SCHED_WOKEN ||
 	    block->sched_state == VXS_SCHED_PREEMPTED) {
+		struct vxs_phase_slot *phase = READ_ONCE(block->phase);
+
 		WRITE_ONCE(cs->wait_ns, cs->wait_ns + waited);
 		vxs_charge_wait(cs, block->sched_since, now);
+		/* The thread runs nowhere: its phase cannot change now. */
+		if (phase)
+			WRITE_ONCE(phase->wait_ns, phase->wait_ns + waited);
 	}
 	if (block->sched_state != VXS_SCHED_UNKNOWN && block->sched_cpu != cpu)
 		WRITE_ONCE(stats->migrations, stats->migrations + 1);

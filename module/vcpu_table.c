@@ -60,6 +60,7 @@ static void vxs_block_clear_stats(struct vxs_block *block)
 		block->exit_slots[i].lat.min_ns = U64_MAX;
 	for (i = 0; i < VXS_USER_SLOTS; i++)
 		block->user_slots[i].round_trip.min_ns = U64_MAX;
+	vxs_phases_clear(block, ktime_get_ns());
 	/* Its place in the scheduler stays: only the totals start again. */
 	memset(&block->sched, 0, sizeof(block->sched));
 	block->sched.wakeup.min_ns = U64_MAX;
@@ -368,6 +369,7 @@ static void vxs_block_end_locked(struct vxs_core *core,
 	lockdep_assert_held(&core->lock);
 	vxs_index_remove(core, block);
 	vxs_sched_block_end(core, block);
+	vxs_phases_end(block, ktime_get_ns());
 	vxs_seq_begin(block);
 	WRITE_ONCE(block->state, VXS_BLOCK_ENDED);
 	block->task = NULL;
@@ -429,6 +431,7 @@ vxs_block_claim(struct vxs_core *core, struct task_struct *task,
 	block->tid = task_pid_nr(task);
 	block->isa = isa;
 	block->generation = core->generation;
+	block->phase = NULL;
 	vxs_block_clear_stats(block);
 	vxs_sched_block_init(core, block);
 	WRITE_ONCE(block->state, VXS_BLOCK_LIVE);
@@ -580,6 +583,7 @@ static struct vxs_detail_slot *vxs_detail_slot_get(struct vxs_block *block,
 void vxs_block_count_exit(struct vxs_core *core, struct vxs_block *block,
 			  u32 reason, u64 now)
 {
+	struct vxs_phase_slot *phase;
 	struct vxs_exit_slot *slot;
 
 	vxs_block_sync(core, block);
@@ -589,6 +593,17 @@ void vxs_block_count_exit(struct vxs_core *core, struct vxs_block *block,
 
 	slot = vxs_exit_slot_get(block, reason);
 	block->last_exit = slot;
+	phase = block->phase;
+	block->exit_phase = phase;
+	if (unlikely(phase)) {
+		WRITE_ONCE(phase->exits, phase->exits + 1);
+		if (slot) {
+			unsigned int i = slot - block->exit_slots;
+
+			WRITE_ONCE(phase->exit_counts[i],
+				   phase->exit_counts[i] + 1);
+		}
+	}
 	if (unlikely(!slot)) {
 		WRITE_ONCE(block->dropped, block->dropped + 1);
 		block->exit_timed = false;
@@ -620,6 +635,12 @@ void vxs_block_count_entry(struct vxs_core *core, struct vxs_block *block,
 	}
 	if (exit)
 		vxs_latency_add(&exit->lat, now - block->exit_ns);
+	if (unlikely(block->exit_phase)) {
+		if (exit)
+			vxs_latency_add(&block->exit_phase->lat,
+					now - block->exit_ns);
+		block->exit_phase = NULL;
+	}
 
 	block->last_exit = NULL;
 	block->open_user = NULL;
@@ -873,6 +894,16 @@ static u32 vxs_copy_sched(const struct vxs_block *block,
 	vxs_latency_copy(&rec->stats.wakeup, &stats->wakeup);
 	vxs_latency_copy(&rec->stats.preempt, &stats->preempt);
 	return 1;
+}
+
+static u32 vxs_copy_phase_records(const struct vxs_block *block,
+				  const struct vxs_block_id *id,
+				  const struct vxs_filter *filter, void *out,
+				  u32 room)
+{
+	return vxs_copy_phases(block, id->vm_id, id->pid, id->vcpu_id,
+			       id->tid, id->isa, filter, out, room,
+			       ktime_get_ns());
 }
 
 /* Copies every block's records into one array of nr_blocks * per_block. */
@@ -1161,6 +1192,33 @@ struct vxs_sched_snapshot *vxs_core_sched(struct vxs_core *core,
 	return snap;
 }
 
+static int vxs_phase_record_cmp(const void *lhs, const void *rhs)
+{
+	const struct vxs_phase_record *a = lhs, *b = rhs;
+
+	return vxs_cmp(a->pid, b->pid) ?: vxs_cmp(a->vm_id, b->vm_id) ?:
+	       vxs_cmp(a->vcpu_id, b->vcpu_id) ?: vxs_cmp(a->tid, b->tid) ?:
+	       vxs_cmp(a->id, b->id);
+}
+
+struct vxs_phase_snapshot *vxs_core_phases(struct vxs_core *core,
+					   const struct vxs_filter *filter)
+{
+	struct vxs_phase_record *recs;
+	struct vxs_phase_snapshot *snap;
+	u32 n;
+
+	recs = vxs_collect(core, filter, vxs_copy_phase_records, sizeof(*recs),
+			   VMEXIT_STAT_PHASE_SLOTS, &n);
+	if (!recs)
+		return NULL;
+	sort(recs, n, sizeof(*recs), vxs_phase_record_cmp, NULL);
+	snap = vxs_snapshot_pack(recs, n, sizeof(*recs),
+				 offsetof(struct vxs_phase_snapshot, rec));
+	kvfree(recs);
+	return snap;
+}
+
 /* Adds what a block counted to the totals of its VM's record. */
 static void vxs_vm_add_block(struct vxs_vm_record *rec,
 			     const struct vxs_block *block)
@@ -1248,6 +1306,9 @@ static void vxs_cpu_counters_sum(struct vxs_core *core,
 		sum->dropped_unreadable += READ_ONCE(c->dropped_unreadable);
 		sum->sched_switches_seen += READ_ONCE(c->sched_switches_seen);
 		sum->sched_missed += READ_ONCE(c->sched_missed);
+		sum->markers_seen += READ_ONCE(c->markers_seen);
+		sum->markers_unmatched += READ_ONCE(c->markers_unmatched);
+		sum->phases_dropped += READ_ONCE(c->phases_dropped);
 	}
 }
 
@@ -1272,6 +1333,10 @@ void vxs_core_info(struct vxs_core *core, struct vxs_info *info)
 	info->sched_switches_seen = sum.sched_switches_seen -
 				    core->base.sched_switches_seen;
 	info->sched_missed = sum.sched_missed - core->base.sched_missed;
+	info->markers_seen = sum.markers_seen - core->base.markers_seen;
+	info->markers_unmatched = sum.markers_unmatched -
+				  core->base.markers_unmatched;
+	info->phases_dropped = sum.phases_dropped - core->base.phases_dropped;
 	for (i = 0; i < core->nr_blocks; i++) {
 		const struct vxs_block *block = &core->blocks[i];
 

@@ -38,7 +38,7 @@
  */
 extern struct tracepoint __tracepoint_kvm_exit;
 
-#define VXS_EXIT_SLOTS		32	/* distinct exit codes per thread */
+#define VXS_EXIT_SLOTS		VXS_PHASE_EXITS	/* exit codes per thread */
 #define VXS_USER_SLOTS		16	/* distinct KVM_EXIT_* per thread */
 #define VXS_DETAIL_SLOTS	64	/* ports, MSRs, leaves, pages */
 
@@ -79,6 +79,27 @@ enum vxs_sched_state {
 	VXS_SCHED_BLOCKED,
 };
 
+/*
+ * A phase the guest marked (phases.c).  The owning thread writes it, but
+ * for wait_ns, which the scheduler's probes add when the thread gets a
+ * CPU (it runs nowhere then).  A slot keeps its id until the block is
+ * wiped (reset, or a new thread).
+ */
+struct vxs_phase_slot {
+	u32 used;		/* 0 free; 1 once id is written */
+	u32 id;
+	u64 starts;
+	u64 ends;
+	u64 active_ns;		/* closed spans; an open one since open_since */
+	u64 open_since;		/* 0: not open */
+	u64 last_start_ns;
+	u64 last_end_ns;
+	u64 exits;
+	u64 wait_ns;
+	struct vxs_latency lat;
+	u64 exit_counts[VXS_EXIT_SLOTS];	/* by the block's exit slot */
+};
+
 enum vxs_block_state {
 	VXS_BLOCK_FREE,
 	VXS_BLOCK_LIVE,		/* its thread runs */
@@ -115,6 +136,11 @@ struct vxs_block {
 	unsigned long sched_epoch;
 	bool sched_waiting;	/* counted in vxs_core.vcpus_waiting */
 	struct vxs_sched_stats sched;
+
+	/* Phases: the open one, and the one of the exit in progress. */
+	struct vxs_phase_slot *phase;
+	struct vxs_phase_slot *exit_phase;
+	struct vxs_phase_slot phases[VMEXIT_STAT_PHASE_SLOTS];
 
 	/* Counters, read by snapshots. */
 	u64 exits;
@@ -153,6 +179,9 @@ struct vxs_cpu_counters {
 	u64 dropped_unreadable;
 	u64 sched_switches_seen;
 	u64 sched_missed;
+	u64 markers_seen;
+	u64 markers_unmatched;
+	u64 phases_dropped;
 };
 
 /* The tasks that ran last on a CPU, to know who ran while a vCPU waited. */
@@ -330,6 +359,16 @@ void vxs_sched_block_init(struct vxs_core *core, struct vxs_block *block);
 void vxs_sched_block_end(struct vxs_core *core, struct vxs_block *block);
 void vxs_cpu_sched_clear(struct vxs_cpu_sched *cs);
 
+/* phases.c: what the guest's phase markers say. */
+void vxs_phase_marker(struct vxs_core *core, struct vxs_block *block,
+		      u32 leaf, u64 now);
+void vxs_phases_clear(struct vxs_block *block, u64 now);
+void vxs_phases_end(struct vxs_block *block, u64 now);
+u32 vxs_copy_phases(const struct vxs_block *block, u64 vm_id, u32 pid,
+		    u32 vcpu_id, u32 tid, u32 isa,
+		    const struct vxs_filter *filter,
+		    struct vxs_phase_record *rec, u32 room, u64 now);
+
 /* Snapshots and control, in process context. */
 struct vxs_exit_snapshot *vxs_core_exits(struct vxs_core *core,
 					 const struct vxs_filter *filter);
@@ -343,6 +382,8 @@ struct vxs_sched_snapshot *vxs_core_sched(struct vxs_core *core,
 					  const struct vxs_filter *filter);
 struct vxs_cpu_sched_snapshot *
 vxs_core_cpu_sched(struct vxs_core *core, const struct vxs_filter *filter);
+struct vxs_phase_snapshot *vxs_core_phases(struct vxs_core *core,
+					   const struct vxs_filter *filter);
 void vxs_core_info(struct vxs_core *core, struct vxs_info *info);
 void vxs_core_reset(struct vxs_core *core);
 

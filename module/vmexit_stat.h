@@ -18,6 +18,9 @@
  * caller frees it with kvfree().
  */
 
+/* Exit codes a thread keeps apart (VXS_EXIT_SLOTS), so a phase too. */
+#define VXS_PHASE_EXITS		32
+
 struct vxs_latency {
 	u64 count;
 	u64 sum_ns;
@@ -37,6 +40,8 @@ struct vxs_filter {
 	u32 vcpu_id;
 	u32 cpu;
 	u32 limit;		/* details: per VM and kind; 0 = default */
+	bool by_phase;
+	u32 phase_id;
 };
 
 /* GET_EXITS: vcpu_id and tid are meaningless when the filter had by_vm. */
@@ -133,6 +138,38 @@ struct vxs_cpu_sched_record {
 	struct vxs_thief_record thieves[VMEXIT_STAT_THIEVES];
 };
 
+/* The exits of one code in a phase. */
+struct vxs_phase_exit_record {
+	u32 reason;		/* as KVM reports it, VMX modifier bits too */
+	u64 count;
+};
+
+/* GET_PHASES: one vCPU thread in one phase; times CLOCK_MONOTONIC. */
+struct vxs_phase_record {
+	u64 vm_id;
+	u32 pid;
+	u32 vcpu_id;
+	u32 tid;
+	u32 isa;
+	u32 id;
+	bool open;
+	u32 nr_exits;
+	u64 starts;
+	u64 ends;
+	u64 active_ns;		/* the open part up to the copy */
+	u64 last_start_ns;
+	u64 last_end_ns;
+	u64 exits;
+	u64 wait_ns;
+	struct vxs_latency lat;
+	struct vxs_phase_exit_record exit[VXS_PHASE_EXITS];
+};
+
+struct vxs_phase_snapshot {
+	u32 nr;
+	struct vxs_phase_record rec[];
+};
+
 struct vxs_sched_snapshot {
 	u32 nr;
 	struct vxs_sched_record rec[];
@@ -176,6 +213,9 @@ struct vxs_info {
 	u64 memory_used_bytes;
 	u64 sched_switches_seen;
 	u64 sched_missed;
+	u64 markers_seen;
+	u64 markers_unmatched;
+	u64 phases_dropped;
 	u32 vcpu_slots;
 	u32 vcpu_slots_used;
 	u32 vms;
@@ -208,6 +248,7 @@ struct vxs_vm_snapshot *vxs_vms_snapshot(const struct vxs_filter *filter);
 struct vxs_sched_snapshot *vxs_sched_snapshot(const struct vxs_filter *filter);
 struct vxs_cpu_sched_snapshot *
 vxs_cpu_sched_snapshot(const struct vxs_filter *filter);
+struct vxs_phase_snapshot *vxs_phase_snapshot(const struct vxs_filter *filter);
 void vxs_info_get(struct vxs_info *info);
 void vxs_config_get(struct vxs_config *config);
 void vxs_config_set(const struct vxs_config *config);
