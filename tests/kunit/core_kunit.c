@@ -14,10 +14,12 @@
 #include <linux/slab.h>
 #include <asm/svm.h>
 #include <asm/vmx.h>
+#include <vmexit_stat/markers.h>
 
 #include "../../module/decode.c"
 #include "../../module/vcpu_table.c"
 #include "../../module/sched.c"
+#include "../../module/phases.c"
 
 #define TEST_PID	4242
 
@@ -1033,9 +1035,255 @@ static struct kunit_suite vmexit_stat_sched_suite = {
 	.test_cases = vmexit_stat_sched_cases,
 };
 
+/* --- vmexit_stat_phases -------------------------------------------------- */
+
+#define TEST_MARK_START(id)	VMEXIT_STAT_MARKER_LEAF(id, 0)
+#define TEST_MARK_END(id)	VMEXIT_STAT_MARKER_LEAF(id, 1)
+
+/* A marker as the probes see it: a CPUID exit whose kvm_cpuid is one. */
+static void test_marker(struct test_ctx *ctx, struct vxs_block *block,
+			u32 leaf, u64 at)
+{
+	vxs_block_count_exit(&ctx->core, block, SVM_EXIT_CPUID, at);
+	vxs_phase_marker(&ctx->core, block, leaf, at);
+	vxs_block_count_entry(&ctx->core, block, at + 1);
+}
+
+static struct vxs_phase_snapshot *test_phase_snap(struct kunit *test,
+						  struct test_ctx *ctx,
+						  const struct vxs_filter *f)
+{
+	struct vxs_phase_snapshot *snap = vxs_core_phases(&ctx->core, f);
+
+	KUNIT_ASSERT_NOT_NULL(test, snap);
+	return snap;
+}
+
+static u64 test_phase_exits(const struct vxs_phase_record *rec, u32 reason)
+{
+	u32 i;
+
+	for (i = 0; i < rec->nr_exits; i++)
+		if (rec->exit[i].reason == reason)
+			return rec->exit[i].count;
+	return 0;
+}
+
+/* Exits between the markers, and only those, belong to the phase. */
+static void vmexit_stat_phases_exits_attributed(struct kunit *test)
+{
+	struct test_ctx *ctx = test_ctx_new(test, 4);
+	struct vxs_block *block = test_claim(test, ctx, 0, &test_kvm_a, 1);
+	const struct vxs_phase_record *rec;
+	struct vxs_phase_snapshot *snap;
+	struct vxs_info info;
+	unsigned int i;
+
+	ctx->core.latency = true;
+	test_exit(ctx, block, SVM_EXIT_CPUID, 100, 5);
+	test_marker(ctx, block, TEST_MARK_START(7), 1000);
+	for (i = 0; i < 3; i++)
+		test_exit(ctx, block, SVM_EXIT_IOIO, 1100 + 100 * i, 10);
+	test_exit(ctx, block, SVM_EXIT_CPUID, 1500, 20);
+	test_marker(ctx, block, TEST_MARK_END(7), 5000);
+	test_exit(ctx, block, SVM_EXIT_HLT, 6000, 5);
+
+	snap = test_phase_snap(test, ctx, NULL);
+	KUNIT_ASSERT_EQ(test, snap->nr, 1U);
+	rec = &snap->rec[0];
+	KUNIT_EXPECT_EQ(test, rec->id, 7U);
+	KUNIT_EXPECT_EQ(test, rec->vcpu_id, 1U);
+	KUNIT_EXPECT_EQ(test, rec->pid, (u32)TEST_PID);
+	KUNIT_EXPECT_FALSE(test, rec->open);
+	KUNIT_EXPECT_EQ(test, rec->starts, 1ULL);
+	KUNIT_EXPECT_EQ(test, rec->ends, 1ULL);
+	KUNIT_EXPECT_EQ(test, rec->active_ns, 4000ULL);
+	KUNIT_EXPECT_EQ(test, rec->last_start_ns, 1000ULL);
+	KUNIT_EXPECT_EQ(test, rec->last_end_ns, 5000ULL);
+	KUNIT_EXPECT_EQ(test, rec->exits, 4ULL);
+	KUNIT_EXPECT_EQ(test, test_phase_exits(rec, SVM_EXIT_IOIO), 3ULL);
+	/* The CPUID in the phase, not the markers nor the one before. */
+	KUNIT_EXPECT_EQ(test, test_phase_exits(rec, SVM_EXIT_CPUID), 1ULL);
+	KUNIT_EXPECT_EQ(test, test_phase_exits(rec, SVM_EXIT_HLT), 0ULL);
+	KUNIT_EXPECT_EQ(test, rec->nr_exits, 2U);
+	KUNIT_EXPECT_EQ(test, rec->lat.count, 4ULL);
+	KUNIT_EXPECT_EQ(test, rec->lat.sum_ns, 50ULL);
+	KUNIT_EXPECT_EQ(test, rec->lat.max_ns, 20ULL);
+	kvfree(snap);
+
+	vxs_core_info(&ctx->core, &info);
+	KUNIT_EXPECT_EQ(test, info.markers_seen, 2ULL);
+	KUNIT_EXPECT_EQ(test, info.markers_unmatched, 0ULL);
+	KUNIT_EXPECT_EQ(test, info.phases_dropped, 0ULL);
+}
+
+/* A start closes the open phase; an end of another phase changes nothing. */
+static void vmexit_stat_phases_unbalanced_markers(struct kunit *test)
+{
+	struct test_ctx *ctx = test_ctx_new(test, 4);
+	struct vxs_block *block = test_claim(test, ctx, 0, &test_kvm_a, 0);
+	struct vxs_phase_snapshot *snap;
+	struct vxs_info info;
+
+	test_marker(ctx, block, TEST_MARK_START(1), 100);
+	test_exit(ctx, block, SVM_EXIT_IOIO, 150, 1);
+	test_marker(ctx, block, TEST_MARK_START(2), 300);
+	test_exit(ctx, block, SVM_EXIT_IOIO, 350, 1);
+	test_exit(ctx, block, SVM_EXIT_IOIO, 360, 1);
+	test_marker(ctx, block, TEST_MARK_END(1), 400);
+	test_exit(ctx, block, SVM_EXIT_IOIO, 450, 1);
+	test_marker(ctx, block, TEST_MARK_END(2), 700);
+	/* Not in a phase any more: unmatched too. */
+	test_marker(ctx, block, TEST_MARK_END(2), 800);
+
+	snap = test_phase_snap(test, ctx, NULL);
+	KUNIT_ASSERT_EQ(test, snap->nr, 2U);
+	KUNIT_EXPECT_EQ(test, snap->rec[0].id, 1U);
+	KUNIT_EXPECT_EQ(test, snap->rec[0].starts, 1ULL);
+	KUNIT_EXPECT_EQ(test, snap->rec[0].ends, 0ULL);
+	KUNIT_EXPECT_EQ(test, snap->rec[0].active_ns, 200ULL);
+	KUNIT_EXPECT_EQ(test, snap->rec[0].exits, 1ULL);
+	KUNIT_EXPECT_EQ(test, snap->rec[0].last_end_ns, 0ULL);
+	KUNIT_EXPECT_EQ(test, snap->rec[1].id, 2U);
+	KUNIT_EXPECT_EQ(test, snap->rec[1].ends, 1ULL);
+	KUNIT_EXPECT_EQ(test, snap->rec[1].active_ns, 400ULL);
+	KUNIT_EXPECT_EQ(test, snap->rec[1].exits, 3ULL);
+	kvfree(snap);
+
+	vxs_core_info(&ctx->core, &info);
+	KUNIT_EXPECT_EQ(test, info.markers_seen, 5ULL);
+	KUNIT_EXPECT_EQ(test, info.markers_unmatched, 2ULL);
+}
+
+/* At most VMEXIT_STAT_PHASE_SLOTS ids a thread; one more is dropped. */
+static void vmexit_stat_phases_bounded(struct kunit *test)
+{
+	struct test_ctx *ctx = test_ctx_new(test, 4);
+	struct vxs_block *block = test_claim(test, ctx, 0, &test_kvm_a, 0);
+	const struct vxs_filter only_last = {
+		.by_phase = true,
+		.phase_id = 100 + VMEXIT_STAT_PHASE_SLOTS - 1,
+	};
+	struct vxs_phase_snapshot *snap;
+	struct vxs_info info;
+	unsigned int i;
+
+	for (i = 0; i <= VMEXIT_STAT_PHASE_SLOTS; i++) {
+		test_marker(ctx, block, TEST_MARK_START(100 + i), 1000 * i);
+		test_exit(ctx, block, SVM_EXIT_IOIO, 1000 * i + 10, 1);
+		test_marker(ctx, block, TEST_MARK_END(100 + i), 1000 * i + 500);
+	}
+	snap = test_phase_snap(test, ctx, NULL);
+	KUNIT_EXPECT_EQ(test, snap->nr, (u32)VMEXIT_STAT_PHASE_SLOTS);
+	kvfree(snap);
+	snap = test_phase_snap(test, ctx, &only_last);
+	KUNIT_ASSERT_EQ(test, snap->nr, 1U);
+	KUNIT_EXPECT_EQ(test, snap->rec[0].exits, 1ULL);
+	kvfree(snap);
+
+	vxs_core_info(&ctx->core, &info);
+	KUNIT_EXPECT_EQ(test, info.phases_dropped, 1ULL);
+	/* The end of the phase that found no slot matches nothing. */
+	KUNIT_EXPECT_EQ(test, info.markers_unmatched, 1ULL);
+}
+
+/* Run delay that ends in a phase is the phase's steal. */
+static void vmexit_stat_phases_steal(struct kunit *test)
+{
+	struct test_ctx *ctx = test_ctx_new(test, 4);
+	struct task_struct *vcpu = ctx->tasks[0], *other = ctx->tasks[5];
+	struct vxs_block *block = test_sched_claim(test, ctx, 0, 0);
+	struct vxs_phase_snapshot *snap;
+
+	test_marker(ctx, block, TEST_MARK_START(3), 10);
+	test_sched_switch(&ctx->core, 0, vcpu, other, true, 100);
+	test_sched_switch(&ctx->core, 0, other, vcpu, false, 150);
+	test_marker(ctx, block, TEST_MARK_END(3), 200);
+	/* Out of the phase: not its steal. */
+	test_sched_switch(&ctx->core, 0, vcpu, other, true, 300);
+	test_sched_switch(&ctx->core, 0, other, vcpu, false, 370);
+
+	snap = test_phase_snap(test, ctx, NULL);
+	KUNIT_ASSERT_EQ(test, snap->nr, 1U);
+	KUNIT_EXPECT_EQ(test, snap->rec[0].wait_ns, 50ULL);
+	KUNIT_EXPECT_EQ(test, snap->rec[0].active_ns, 190ULL);
+	kvfree(snap);
+}
+
+/* A reset zeroes the phases; the open one stays open, counted as started. */
+static void vmexit_stat_phases_reset_keeps_open(struct kunit *test)
+{
+	struct test_ctx *ctx = test_ctx_new(test, 4);
+	struct vxs_block *block = test_claim(test, ctx, 0, &test_kvm_a, 0);
+	struct vxs_phase_snapshot *snap;
+
+	test_marker(ctx, block, TEST_MARK_START(1), 10);
+	test_marker(ctx, block, TEST_MARK_END(1), 20);
+	test_marker(ctx, block, TEST_MARK_START(2), 30);
+	test_exit(ctx, block, SVM_EXIT_IOIO, 40, 1);
+	vxs_core_reset(&ctx->core);
+	test_exit(ctx, block, SVM_EXIT_IOIO, 50, 1);
+
+	snap = test_phase_snap(test, ctx, NULL);
+	KUNIT_ASSERT_EQ(test, snap->nr, 1U);
+	KUNIT_EXPECT_EQ(test, snap->rec[0].id, 2U);
+	KUNIT_EXPECT_TRUE(test, snap->rec[0].open);
+	KUNIT_EXPECT_EQ(test, snap->rec[0].starts, 1ULL);
+	KUNIT_EXPECT_EQ(test, snap->rec[0].exits, 1ULL);
+	kvfree(snap);
+	test_marker(ctx, block, TEST_MARK_END(2), ktime_get_ns());
+	snap = test_phase_snap(test, ctx, NULL);
+	KUNIT_ASSERT_EQ(test, snap->nr, 1U);
+	KUNIT_EXPECT_FALSE(test, snap->rec[0].open);
+	KUNIT_EXPECT_EQ(test, snap->rec[0].ends, 1ULL);
+	kvfree(snap);
+}
+
+/* A thread that ends closes its phase; its totals stay readable. */
+static void vmexit_stat_phases_thread_end(struct kunit *test)
+{
+	struct test_ctx *ctx = test_ctx_new(test, 4);
+	struct vxs_block *block = test_claim(test, ctx, 0, &test_kvm_a, 0);
+	struct vxs_phase_snapshot *snap;
+	u64 now = ktime_get_ns();
+
+	test_marker(ctx, block, TEST_MARK_START(5), now - 1000);
+	test_exit(ctx, block, SVM_EXIT_IOIO, now - 900, 1);
+	vxs_block_release(&ctx->core, block);
+
+	snap = test_phase_snap(test, ctx, NULL);
+	KUNIT_ASSERT_EQ(test, snap->nr, 1U);
+	KUNIT_EXPECT_FALSE(test, snap->rec[0].open);
+	KUNIT_EXPECT_EQ(test, snap->rec[0].ends, 0ULL);
+	KUNIT_EXPECT_EQ(test, snap->rec[0].exits, 1ULL);
+	KUNIT_EXPECT_GE(test, snap->rec[0].active_ns, 1000ULL);
+	now = snap->rec[0].active_ns;
+	kvfree(snap);
+	snap = test_phase_snap(test, ctx, NULL);
+	KUNIT_ASSERT_EQ(test, snap->nr, 1U);
+	KUNIT_EXPECT_EQ(test, snap->rec[0].active_ns, now);
+	kvfree(snap);
+}
+
+static struct kunit_case vmexit_stat_phases_cases[] = {
+	KUNIT_CASE(vmexit_stat_phases_exits_attributed),
+	KUNIT_CASE(vmexit_stat_phases_unbalanced_markers),
+	KUNIT_CASE(vmexit_stat_phases_bounded),
+	KUNIT_CASE(vmexit_stat_phases_steal),
+	KUNIT_CASE(vmexit_stat_phases_reset_keeps_open),
+	KUNIT_CASE(vmexit_stat_phases_thread_end),
+	{}
+};
+
+static struct kunit_suite vmexit_stat_phases_suite = {
+	.name = "vmexit_stat_phases",
+	.exit = test_ctx_exit,
+	.test_cases = vmexit_stat_phases_cases,
+};
+
 kunit_test_suites(&vmexit_stat_decode_suite, &vmexit_stat_latency_suite,
 		  &vmexit_stat_aggregation_suite, &vmexit_stat_lifecycle_suite,
-		  &vmexit_stat_sched_suite);
+		  &vmexit_stat_sched_suite, &vmexit_stat_phases_suite);
 
 MODULE_DESCRIPTION("KUnit tests of the vmexit_stat core");
 MODULE_LICENSE("GPL");

@@ -14,6 +14,7 @@
 #include <kunit/test.h>
 #include <linux/skbuff.h>
 #include <linux/slab.h>
+#include <asm/vmx.h>
 
 #include "../../module/genl.c"
 
@@ -50,6 +51,11 @@ struct vxs_sched_snapshot *vxs_sched_snapshot(const struct vxs_filter *filter)
 
 struct vxs_cpu_sched_snapshot *
 vxs_cpu_sched_snapshot(const struct vxs_filter *filter)
+{
+	return NULL;
+}
+
+struct vxs_phase_snapshot *vxs_phase_snapshot(const struct vxs_filter *filter)
 {
 	return NULL;
 }
@@ -480,7 +486,8 @@ static const struct vxs_info test_info = {
 	.dropped_unreadable = 6, .details_dropped = 7, .events_dropped = 8,
 	.memory_bytes = 9, .memory_used_bytes = 10, .vcpu_slots = 11,
 	.vcpu_slots_used = 12, .vms = 13, .sched_switches_seen = 14,
-	.sched_missed = 15,
+	.sched_missed = 15, .markers_seen = 16, .markers_unmatched = 17,
+	.phases_dropped = 18,
 };
 
 static void vxs_genl_fills_info(struct kunit *test)
@@ -502,6 +509,9 @@ static void vxs_genl_fills_info(struct kunit *test)
 		VMEXIT_STAT_A_INFO_LAT_BUCKETS,
 		VMEXIT_STAT_A_INFO_SCHED_SWITCHES_SEEN,
 		VMEXIT_STAT_A_INFO_SCHED_MISSED,
+		VMEXIT_STAT_A_INFO_MARKERS_SEEN,
+		VMEXIT_STAT_A_INFO_MARKERS_UNMATCHED,
+		VMEXIT_STAT_A_INFO_PHASES_DROPPED,
 	};
 	static const struct {
 		int type;
@@ -521,6 +531,9 @@ static void vxs_genl_fills_info(struct kunit *test)
 		{ VMEXIT_STAT_A_INFO_MEMORY_USED_BYTES, 10 },
 		{ VMEXIT_STAT_A_INFO_SCHED_SWITCHES_SEEN, 14 },
 		{ VMEXIT_STAT_A_INFO_SCHED_MISSED, 15 },
+		{ VMEXIT_STAT_A_INFO_MARKERS_SEEN, 16 },
+		{ VMEXIT_STAT_A_INFO_MARKERS_UNMATCHED, 17 },
+		{ VMEXIT_STAT_A_INFO_PHASES_DROPPED, 18 },
 	};
 	const struct {
 		int type;
@@ -833,6 +846,103 @@ struct test_kind {
 	bool by_vm;
 };
 
+static struct vxs_phase_record *test_phase_record(struct kunit *test)
+{
+	struct vxs_phase_record *rec = kunit_kzalloc(test, sizeof(*rec),
+						     GFP_KERNEL);
+	unsigned int i;
+
+	KUNIT_ASSERT_NOT_NULL(test, rec);
+	rec->vm_id = 1;
+	rec->pid = 2;
+	rec->vcpu_id = 3;
+	rec->tid = 4;
+	rec->isa = VMEXIT_STAT_ISA_VMX;
+	rec->id = 7;
+	rec->open = true;
+	rec->starts = 5;
+	rec->ends = 4;
+	rec->active_ns = 6;
+	rec->last_start_ns = 7;
+	rec->last_end_ns = 8;
+	rec->exits = 9;
+	rec->wait_ns = 10;
+	test_fill_lat(&rec->lat, 3);
+	/* Every code a thread can hold, one with a modifier bit. */
+	rec->nr_exits = VXS_PHASE_EXITS;
+	for (i = 0; i < VXS_PHASE_EXITS; i++) {
+		rec->exit[i].reason = i;
+		rec->exit[i].count = 100 + i;
+	}
+	rec->exit[1].reason = EXIT_REASON_INVALID_STATE |
+			      VMEXIT_STAT_EXIT_FLAG_VMX_FAILED_ENTRY;
+	return rec;
+}
+
+static void vxs_genl_fills_phase(struct kunit *test)
+{
+	static const int want[] = {
+		VMEXIT_STAT_A_PHASE_VM_PID, VMEXIT_STAT_A_PHASE_VM_ID,
+		VMEXIT_STAT_A_PHASE_VCPU_ID, VMEXIT_STAT_A_PHASE_VCPU_TID,
+		VMEXIT_STAT_A_PHASE_ID, VMEXIT_STAT_A_PHASE_OPEN,
+		VMEXIT_STAT_A_PHASE_STARTS, VMEXIT_STAT_A_PHASE_ENDS,
+		VMEXIT_STAT_A_PHASE_ACTIVE_NS,
+		VMEXIT_STAT_A_PHASE_LAST_START_NS,
+		VMEXIT_STAT_A_PHASE_LAST_END_NS, VMEXIT_STAT_A_PHASE_EXITS,
+		VMEXIT_STAT_A_PHASE_EXIT_LATENCY, VMEXIT_STAT_A_PHASE_WAIT_NS,
+		VMEXIT_STAT_A_PHASE_EXIT,
+	};
+	struct vxs_phase_record *rec = test_phase_record(test);
+	const struct vxs_msg msg = test_msg(VMEXIT_STAT_CMD_GET_PHASES);
+	struct sk_buff *skb = test_skb(test, 2 * NLMSG_GOODSIZE);
+	const struct nlattr *tb[TEST_MAX_ATTR + 1];
+	const struct nlattr *attr;
+	unsigned int nests = 0;
+	int rem;
+
+	KUNIT_ASSERT_EQ(test, vxs_put_record(skb, &msg, vxs_fill_phase, rec,
+					     false), 0);
+	test_msg_attrs(test, skb, VMEXIT_STAT_CMD_GET_PHASES,
+		       VMEXIT_STAT_A_PHASE_PAD, want, ARRAY_SIZE(want), tb);
+	KUNIT_EXPECT_EQ(test, nla_get_u32(tb[VMEXIT_STAT_A_PHASE_ID]), 7U);
+	KUNIT_EXPECT_EQ(test, nla_get_u64(tb[VMEXIT_STAT_A_PHASE_STARTS]),
+			5ULL);
+	KUNIT_EXPECT_EQ(test, nla_get_u64(tb[VMEXIT_STAT_A_PHASE_WAIT_NS]),
+			10ULL);
+	test_check_lat(test, tb[VMEXIT_STAT_A_PHASE_EXIT_LATENCY], &rec->lat);
+
+	nla_for_each_attr(attr, nlmsg_attrdata(nlmsg_hdr(skb), GENL_HDRLEN),
+			  nlmsg_attrlen(nlmsg_hdr(skb), GENL_HDRLEN), rem) {
+		struct nlattr *e[VMEXIT_STAT_A_PHASE_EXIT_MAX + 1];
+
+		if (nla_type(attr) != VMEXIT_STAT_A_PHASE_EXIT)
+			continue;
+		KUNIT_ASSERT_EQ(test,
+				nla_parse_nested(e,
+						 VMEXIT_STAT_A_PHASE_EXIT_MAX,
+						 attr, NULL, NULL),
+				0);
+		KUNIT_EXPECT_EQ(test,
+				nla_get_u32(e[VMEXIT_STAT_A_PHASE_EXIT_ISA]),
+				(u32)VMEXIT_STAT_ISA_VMX);
+		KUNIT_EXPECT_EQ(test,
+				nla_get_u64(e[VMEXIT_STAT_A_PHASE_EXIT_COUNT]),
+				100ULL + nests);
+		/* The code without its modifier bits, which go apart. */
+		KUNIT_EXPECT_EQ(test,
+				nla_get_u32(e[VMEXIT_STAT_A_PHASE_EXIT_CODE]),
+				nests == 1 ? (u32)EXIT_REASON_INVALID_STATE :
+					     nests);
+		KUNIT_EXPECT_EQ(test,
+				nla_get_u32(e[VMEXIT_STAT_A_PHASE_EXIT_FLAGS]),
+				nests == 1 ?
+					VMEXIT_STAT_EXIT_FLAG_VMX_FAILED_ENTRY :
+					0U);
+		nests++;
+	}
+	KUNIT_EXPECT_EQ(test, nests, (unsigned int)VXS_PHASE_EXITS);
+}
+
 static const struct vxs_exit_record test_exit_rec = {
 	.vm_id = 1, .pid = 2, .vcpu_id = 3, .tid = 4,
 	.isa = VMEXIT_STAT_ISA_SVM, .reason = 0x7b, .count = 5,
@@ -866,6 +976,15 @@ static const struct vxs_cpu_sched_record test_cpu_sched_rec = {
 	},
 };
 
+static const struct vxs_phase_record test_phase_rec = {
+	.vm_id = 1, .pid = 2, .vcpu_id = 3, .tid = 4, .isa = 2, .id = 5,
+	.nr_exits = 2,
+	.exit = {
+		{ .reason = 0x72, .count = 1 },
+		{ .reason = 0x7b, .count = 2 },
+	},
+};
+
 static const struct test_kind test_kinds[] = {
 	{ "exit", VMEXIT_STAT_CMD_GET_EXITS, vxs_fill_exit, &test_exit_rec },
 	{ "exit-by-vm", VMEXIT_STAT_CMD_GET_EXITS, vxs_fill_exit,
@@ -881,6 +1000,8 @@ static const struct test_kind test_kinds[] = {
 	  &test_sched_rec, true },
 	{ "cpu-sched", VMEXIT_STAT_CMD_GET_CPU_SCHED, vxs_fill_cpu_sched,
 	  &test_cpu_sched_rec },
+	{ "phase", VMEXIT_STAT_CMD_GET_PHASES, vxs_fill_phase,
+	  &test_phase_rec },
 	{ "info", VMEXIT_STAT_CMD_GET_INFO, test_fill_info, &test_info },
 	{ "config", VMEXIT_STAT_CMD_GET_CONFIG, test_fill_config,
 	  &test_config_values },
@@ -1163,6 +1284,18 @@ static const struct test_request test_requests[] = {
 	  VMEXIT_STAT_A_PCPU_CPU, 1, 1, false },
 	{ "cpu-sched-thief", VMEXIT_STAT_CMD_GET_CPU_SCHED,
 	  VMEXIT_STAT_A_PCPU_THIEF, 4, 1, false },
+	{ "phases-id", VMEXIT_STAT_CMD_GET_PHASES, VMEXIT_STAT_A_PHASE_ID, 4,
+	  VMEXIT_STAT_PHASE_ID_MAX, true },
+	{ "phases-id-too-big", VMEXIT_STAT_CMD_GET_PHASES,
+	  VMEXIT_STAT_A_PHASE_ID, 4, VMEXIT_STAT_PHASE_ID_MAX + 1, false },
+	{ "phases-vcpu", VMEXIT_STAT_CMD_GET_PHASES,
+	  VMEXIT_STAT_A_PHASE_VCPU_ID, 4, 1, true },
+	{ "phases-id-as-u64", VMEXIT_STAT_CMD_GET_PHASES,
+	  VMEXIT_STAT_A_PHASE_ID, 8, 1, false },
+	{ "phases-reply-attr", VMEXIT_STAT_CMD_GET_PHASES,
+	  VMEXIT_STAT_A_PHASE_EXITS, 8, 1, false },
+	{ "phases-open", VMEXIT_STAT_CMD_GET_PHASES, VMEXIT_STAT_A_PHASE_OPEN,
+	  0, 0, false },
 };
 
 static void test_request_desc(const struct test_request *req, char *desc)
@@ -1277,6 +1410,17 @@ static void vxs_genl_filters_from_requests(struct kunit *test)
 					       &filter, &extack), 0);
 	KUNIT_EXPECT_EQ(test, filter.limit, 3U);
 	KUNIT_EXPECT_FALSE(test, filter.by_vcpu);
+
+	/* Phases: by phase id too. */
+	skb = test_skb(test, NLMSG_GOODSIZE);
+	KUNIT_ASSERT_EQ(test, nla_put_u32(skb, VMEXIT_STAT_A_PHASE_ID, 4), 0);
+	KUNIT_ASSERT_EQ(test, test_parse(test, VMEXIT_STAT_CMD_GET_PHASES, skb,
+					 tb, &extack), 0);
+	KUNIT_ASSERT_EQ(test, vxs_parse_filter(tb, &vxs_phase_filter_attrs,
+					       &filter, &extack), 0);
+	KUNIT_EXPECT_TRUE(test, filter.by_phase);
+	KUNIT_EXPECT_EQ(test, filter.phase_id, 4U);
+	KUNIT_EXPECT_FALSE(test, filter.by_pid);
 }
 
 /* The operations the spec lists, with its do/dump and admin flags. */
@@ -1297,6 +1441,7 @@ static void vxs_genl_operations_match_the_spec(struct kunit *test)
 		{ VMEXIT_STAT_CMD_SET_CONFIG, false, true },
 		{ VMEXIT_STAT_CMD_GET_SCHED, true, false },
 		{ VMEXIT_STAT_CMD_GET_CPU_SCHED, true, false },
+		{ VMEXIT_STAT_CMD_GET_PHASES, true, false },
 	};
 	int i;
 
@@ -1335,6 +1480,7 @@ static struct kunit_case vxs_genl_test_cases[] = {
 	KUNIT_CASE(vxs_genl_fills_events),
 	KUNIT_CASE(vxs_genl_fills_sched),
 	KUNIT_CASE(vxs_genl_fills_cpu_sched_with_thieves),
+	KUNIT_CASE(vxs_genl_fills_phase),
 	KUNIT_CASE_PARAM(vxs_genl_message_that_does_not_fit,
 			 test_kinds_gen_params),
 	KUNIT_CASE(vxs_genl_dump_resumed_many_times),
