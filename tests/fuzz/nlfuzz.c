@@ -158,6 +158,17 @@ static const struct attr_spec cpu_sched_attrs[] = {
 	{ .type = VMEXIT_STAT_A_PCPU_CPU, .kind = AK_U32, .valid_max = 1 },
 };
 
+static const struct attr_spec phase_attrs[] = {
+	U32(VMEXIT_STAT_A_PHASE_VM_PID),
+	U64(VMEXIT_STAT_A_PHASE_VM_ID),
+	U32(VMEXIT_STAT_A_PHASE_VCPU_ID),
+	{ .type = VMEXIT_STAT_A_PHASE_ID,
+	  .kind = AK_U32,
+	  .valid_max = VMEXIT_STAT_PHASE_ID_MAX,
+	  .ranged = true,
+	  .max = VMEXIT_STAT_PHASE_ID_MAX },
+};
+
 #define ATTRS(a) .attrs = (a), .nr_attrs = ARRAY_SIZE(a)
 
 static const struct op_spec ops[] = {
@@ -213,6 +224,11 @@ static const struct op_spec ops[] = {
 	  .dump = true,
 	  .space_max = VMEXIT_STAT_A_PCPU_MAX,
 	  ATTRS(cpu_sched_attrs) },
+	{ .name = "get-phases",
+	  .cmd = VMEXIT_STAT_CMD_GET_PHASES,
+	  .dump = true,
+	  .space_max = VMEXIT_STAT_A_PHASE_MAX,
+	  ATTRS(phase_attrs) },
 };
 
 static const struct op_spec *find_op(unsigned int cmd, bool dump)

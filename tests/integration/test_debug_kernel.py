@@ -27,7 +27,8 @@ DMESG_PREFIX = re.compile(r"^(<\d+>)?\[\s*\d+\.\d+\]\s?")
 # tests/kunit: core_kunit.c and genl_kunit.c.
 KUNIT_SUITES = ["vmexit_stat_decode", "vmexit_stat_latency",
                 "vmexit_stat_aggregation", "vmexit_stat_lifecycle",
-                "vmexit_stat_sched", "vmexit_stat_genl"]
+                "vmexit_stat_sched", "vmexit_stat_phases",
+                "vmexit_stat_genl"]
 
 
 def parse_ktap(log):

@@ -159,7 +159,7 @@ def test_module_still_counts_exactly(run):
     assert_counts_equal_made(made, load(run, "after.show.json"),
                              f"{run.kernel} after fuzzing", "module")
     info = load(run, "after.info.json")
-    assert info["family_version"] == 3, info
+    assert info["family_version"] == 4, info
 
 
 def test_configuration_restored_and_untouched_by_nobody(run):
