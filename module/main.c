@@ -17,7 +17,7 @@
 static unsigned int max_memory_kb = 16384;
 module_param(max_memory_kb, uint, 0444);
 MODULE_PARM_DESC(max_memory_kb,
-		 "hard cap on the memory the statistics use, reserved at load; it sets how many vCPU threads are tracked (default 16384, about 800 threads)");
+		 "hard cap on the memory the statistics use, reserved at load; it sets how many vCPU threads are tracked (default 16384, about 630 threads)");
 
 /* Fixed at load: the lifecycle group's restriction is set at registration. */
 static bool unprivileged_read;
