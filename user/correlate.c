@@ -612,6 +612,12 @@ struct correlate_source {
 	/* VMs that ran while followed (the module: GET_VMS) */
 	struct followed_vm *vms;
 	size_t nr_vms;
+	/*
+	 * Set after the VMs at the start were looked at: a VM already
+	 * ended then is not followed, one first seen ended later ran in
+	 * the window (between two reads) and is.
+	 */
+	bool started;
 };
 
 static volatile sig_atomic_t stop_requested;
@@ -714,15 +720,14 @@ static int follow_vm(struct correlate_source *src, uint32_t pid, uint64_t vm_id,
 		vm->ended = ended;
 		return 0;
 	}
-	/* One already ended when first seen is not followed. */
-	if (ended)
+	if (ended && !src->started)
 		return 0;
 	grown = reallocarray(src->vms, src->nr_vms + 1, sizeof(*grown));
 	if (!grown)
 		return -ENOMEM;
 	src->vms = grown;
 	src->vms[src->nr_vms++] =
-		(struct followed_vm){ pid, vm_id, false, by_pid_only };
+		(struct followed_vm){ pid, vm_id, ended, by_pid_only };
 	return 0;
 }
 
@@ -933,11 +938,13 @@ static int follow(struct correlate_source *src,
 		if (ended < 0)
 			return 1;
 		if (ended) {
+			size_t i, vms = 0;
+
+			for (i = 0; i < src->nr_vms; i++)
+				vms += !src->vms[i].by_pid_only;
 			fprintf(stderr,
-				"vmexit-stat: the VM%s followed %s "
-				"ended\n",
-				src->nr_vms > 1 ? "s" : "",
-				src->nr_vms > 1 ? "have" : "has");
+				"vmexit-stat: the VM%s followed %s ended\n",
+				vms > 1 ? "s" : "", vms > 1 ? "have" : "has");
 			return 0;
 		}
 	}
@@ -1261,7 +1268,10 @@ int cmd_correlate(int argc, char **argv)
 		if (merge_read(&now, &before)) {
 			fprintf(stderr, "vmexit-stat: out of memory\n");
 			status = 1;
+		} else if (vms_ended(&src, &opt.filter, &now) < 0) {
+			status = 1;
 		} else {
+			src.started = true;
 			status = follow(&src, &opt, start_ns, &now, &info_now);
 		}
 	}
