@@ -283,6 +283,13 @@ void bench_engine_free(struct bench_run *run);
 void bench_marker(uint32_t leaf);
 bool bench_markers_supported(void);
 
+/*
+ * What the workloads call at a phase's start and end: bench_marker,
+ * or a test's recorder.  Called twice per thread per phase, never
+ * between events.
+ */
+extern void (*bench_mark)(uint32_t leaf);
+
 /* Every thread's events and latencies in one histogram. */
 void bench_run_latency(const struct bench_run *run, struct bench_hist *all);
 
@@ -333,6 +340,7 @@ void bench_fileio_gen_next(struct bench_fileio_gen *gen, uint64_t reads,
 /* The report. */
 
 struct bench_result {
+	uint32_t phase_id; /* the run's, reported with markers */
 	double time_s;
 	unsigned int nthreads;
 	struct bench_hist latency; /* every event of every thread */

@@ -60,6 +60,8 @@ void bench_marker(uint32_t leaf)
 #endif
 }
 
+void (*bench_mark)(uint32_t leaf) = bench_marker;
+
 static void barrier_wait(struct bench_run *run)
 {
 	pthread_mutex_lock(&run->barrier_lock);
@@ -140,13 +142,13 @@ static void *worker(void *arg)
 		return NULL;
 
 	if (markers)
-		bench_marker(VMEXIT_STAT_MARKER_LEAF(run->phase_id, 0));
+		bench_mark(VMEXIT_STAT_MARKER_LEAF(run->phase_id, 0));
 	run_events(thread);
 	if (!thread->error && run->workload->thread_done &&
 	    run->workload->thread_done(thread))
 		thread->error = 1;
 	if (markers)
-		bench_marker(VMEXIT_STAT_MARKER_LEAF(run->phase_id, 1));
+		bench_mark(VMEXIT_STAT_MARKER_LEAF(run->phase_id, 1));
 	if (thread->error)
 		atomic_store(&run->failed, 1);
 	return NULL;

@@ -560,7 +560,8 @@ out:
  * pinned, for the reason the engine pins its workers.
  */
 static int serial_begin(const struct bench_options *opts, uint32_t phase_id,
-			struct bench_run *run, struct bench_thread *thread)
+			struct bench_run *run, struct bench_thread *thread,
+			cpu_set_t *unpinned)
 {
 	memset(thread, 0, sizeof(*thread));
 	thread->run = run;
@@ -570,12 +571,13 @@ static int serial_begin(const struct bench_options *opts, uint32_t phase_id,
 	run->nthreads = 1;
 	run->phase_id = phase_id;
 	if (opts->markers) {
-		cpu_set_t set;
 		int cpu = sched_getcpu();
+		cpu_set_t set;
 
 		CPU_ZERO(&set);
 		CPU_SET(cpu < 0 ? 0 : cpu, &set);
-		if (sched_setaffinity(0, sizeof(set), &set)) {
+		if (sched_getaffinity(0, sizeof(*unpinned), unpinned) ||
+		    sched_setaffinity(0, sizeof(set), &set)) {
 			fprintf(stderr,
 				"vmexit-stat bench fileio: cannot pin to CPU %d: %s\n",
 				cpu, strerror(errno));
@@ -584,15 +586,18 @@ static int serial_begin(const struct bench_options *opts, uint32_t phase_id,
 	}
 	run->start_ns = bench_now_ns();
 	if (opts->markers)
-		bench_marker(VMEXIT_STAT_MARKER_LEAF(phase_id, 0));
+		bench_mark(VMEXIT_STAT_MARKER_LEAF(phase_id, 0));
 	return 0;
 }
 
-static void serial_end(const struct bench_options *opts, struct bench_run *run)
+static void serial_end(const struct bench_options *opts, struct bench_run *run,
+		       const cpu_set_t *unpinned)
 {
 	if (opts->markers)
-		bench_marker(VMEXIT_STAT_MARKER_LEAF(run->phase_id, 1));
+		bench_mark(VMEXIT_STAT_MARKER_LEAF(run->phase_id, 1));
 	run->end_ns = bench_now_ns();
+	if (opts->markers)
+		sched_setaffinity(0, sizeof(*unpinned), unpinned);
 }
 
 static int write_file(FILE *out, const struct bench_fileio_opts *opts,
@@ -677,6 +682,8 @@ static int fileio_prepare_or_cleanup(const struct bench_options *opts)
 	struct bench_thread *thread = NULL;
 	struct bench_result *res = NULL;
 	struct bench_run run = {};
+	cpu_set_t unpinned;
+	uint32_t phase_id;
 	FILE *out = stdout;
 	long page = sysconf(_SC_PAGESIZE);
 	int err = -1, ret = 1;
@@ -700,12 +707,10 @@ static int fileio_prepare_or_cleanup(const struct bench_options *opts)
 		fprintf(out, "Creating files for the test...\n");
 		print_extra_flags(out, f->extra_flags);
 	}
-	if (serial_begin(
-		    opts,
-		    bench_phase_id(opts,
-				   prepare ? VMEXIT_STAT_PHASE_FILEIO_PREPARE :
-					     VMEXIT_STAT_PHASE_FILEIO_CLEANUP),
-		    &run, thread))
+	phase_id = bench_phase_id(opts,
+				  prepare ? VMEXIT_STAT_PHASE_FILEIO_PREPARE :
+					    VMEXIT_STAT_PHASE_FILEIO_CLEANUP);
+	if (serial_begin(opts, phase_id, &run, thread, &unpinned))
 		goto out;
 	if (!prepare ||
 	    (f->test_mode_set && f->test_mode == BENCH_FILE_SEQWR)) {
@@ -717,7 +722,7 @@ static int fileio_prepare_or_cleanup(const struct bench_options *opts)
 		for (i = 0, err = 0; i < f->file_num && !err; i++)
 			err = write_file(out, f, i, file_size, flags, thread);
 	}
-	serial_end(opts, &run);
+	serial_end(opts, &run, &unpinned);
 	if (err)
 		goto out;
 	bench_result_from_run(res, &run);

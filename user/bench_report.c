@@ -28,6 +28,7 @@ void bench_result_from_run(struct bench_result *res,
 	double events_var = 0, exec_var = 0;
 
 	memset(res, 0, sizeof(*res));
+	res->phase_id = run->phase_id;
 	res->nthreads = n;
 	res->time_s = (run->end_ns - run->start_ns) / NS_PER_S;
 	bench_run_latency(run, &res->latency);
@@ -256,15 +257,7 @@ void bench_report_json(FILE *out, const struct bench_options *opts,
 			 NULL);
 	fputc(',', out);
 	if (opts->markers)
-		json_u64(out, "phase_id",
-			 bench_phase_id(
-				 opts,
-				 opts->workload == BENCH_CPU ?
-					 VMEXIT_STAT_PHASE_CPU :
-				 opts->workload == BENCH_MEMORY ?
-					 VMEXIT_STAT_PHASE_MEMORY :
-					 VMEXIT_STAT_PHASE_FILEIO_PREPARE +
-						 opts->fileio_cmd));
+		json_u64(out, "phase_id", res->phase_id);
 	else
 		fprintf(out, "\"phase_id\":null");
 	fputc(',', out);

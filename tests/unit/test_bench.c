@@ -8,6 +8,8 @@
  */
 #include <fcntl.h>
 #include <math.h>
+#include <pthread.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -631,6 +633,135 @@ static void fileio_run_json(void)
 	CHECK(!rmdir(dir));
 }
 
+/* Markers seen by the recorder: leaf, thread and CPU of each. */
+#define MAX_MARKS 64
+static struct {
+	uint32_t leaf;
+	pthread_t thread;
+	int cpu;
+	int allowed; /* CPUs the thread may run on: 1 when pinned */
+} marks[MAX_MARKS];
+static unsigned int nmarks;
+static pthread_mutex_t marks_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static void record_mark(uint32_t leaf)
+{
+	cpu_set_t set;
+
+	CHECK(!sched_getaffinity(0, sizeof(set), &set));
+	pthread_mutex_lock(&marks_lock);
+	if (nmarks < MAX_MARKS) {
+		marks[nmarks].leaf = leaf;
+		marks[nmarks].thread = pthread_self();
+		marks[nmarks].cpu = sched_getcpu();
+		marks[nmarks].allowed = CPU_COUNT(&set);
+		nmarks++;
+	}
+	pthread_mutex_unlock(&marks_lock);
+}
+
+/* Each thread: one start and one end marker of id, on one CPU. */
+static void check_marks(uint32_t id, unsigned int threads)
+{
+	unsigned int i, j, starts = 0, ends = 0;
+
+	for (i = 0; i < nmarks; i++) {
+		if (marks[i].leaf != VMEXIT_STAT_MARKER_LEAF(id, 0))
+			continue;
+		starts++;
+		for (j = i + 1; j < nmarks; j++)
+			if (pthread_equal(marks[j].thread, marks[i].thread))
+				break;
+		CHECK(j < nmarks);
+		if (j == nmarks)
+			continue;
+		CHECK_U64(marks[j].leaf, VMEXIT_STAT_MARKER_LEAF(id, 1));
+		CHECK_U64(marks[j].cpu, marks[i].cpu);
+	}
+	for (i = 0; i < nmarks; i++) {
+		ends += marks[i].leaf == VMEXIT_STAT_MARKER_LEAF(id, 1);
+		CHECK_U64(marks[i].allowed, 1);
+	}
+	CHECK_U64(starts, threads);
+	CHECK_U64(ends, threads);
+	CHECK_U64(nmarks, 2 * threads);
+}
+
+static void markers(void)
+{
+	char dir[] = "/tmp/vmexit-bench-mark-XXXXXX", cwd[4096], msg[8192];
+	void (*saved)(uint32_t) = bench_mark;
+	static char out[65536];
+	struct bench_options o;
+	cpu_set_t before, after;
+
+	CHECK(!sched_getaffinity(0, sizeof(before), &before));
+	bench_mark = record_mark;
+
+	nmarks = 0;
+	CHECK_U64(
+		parse_line("bench cpu --markers --threads=3 --events=6 --json",
+			   &o, msg, sizeof(msg)),
+		0);
+	CHECK_U64(run_captured(bench_cpu_main, &o, out, sizeof(out)), 0);
+	check_marks(VMEXIT_STAT_PHASE_CPU, 3);
+	CHECK_CONTAINS(out, "\"phase_id\":1,");
+
+	nmarks = 0;
+	CHECK_U64(
+		parse_line(
+			"bench memory --markers --phase-id=321 --threads=2 --memory-total-size=8K --json",
+			&o, msg, sizeof(msg)),
+		0);
+	CHECK_U64(run_captured(bench_memory_main, &o, out, sizeof(out)), 0);
+	check_marks(321, 2);
+	CHECK_CONTAINS(out, "\"phase_id\":321,");
+
+	/* without --markers: none, and phase_id null */
+	nmarks = 0;
+	CHECK_U64(parse_line("bench cpu --threads=2 --events=2 --json", &o, msg,
+			     sizeof(msg)),
+		  0);
+	CHECK_U64(run_captured(bench_cpu_main, &o, out, sizeof(out)), 0);
+	CHECK_U64(nmarks, 0);
+	CHECK_CONTAINS(out, "\"phase_id\":null,");
+
+	CHECK(getcwd(cwd, sizeof(cwd)));
+	CHECK(mkdtemp(dir));
+	CHECK(!chdir(dir));
+	nmarks = 0;
+	CHECK_U64(
+		parse_line(
+			"bench fileio prepare --markers --json --file-num=1 --file-total-size=16K",
+			&o, msg, sizeof(msg)),
+		0);
+	CHECK_U64(run_captured(bench_fileio_main, &o, out, sizeof(out)), 0);
+	check_marks(VMEXIT_STAT_PHASE_FILEIO_PREPARE, 1);
+	nmarks = 0;
+	CHECK_U64(
+		parse_line(
+			"bench fileio run --markers --json --file-num=1 --file-total-size=16K --file-test-mode=seqrd --events=4 --threads=2",
+			&o, msg, sizeof(msg)),
+		0);
+	CHECK_U64(run_captured(bench_fileio_main, &o, out, sizeof(out)), 0);
+	check_marks(VMEXIT_STAT_PHASE_FILEIO_RUN, 2);
+	nmarks = 0;
+	CHECK_U64(
+		parse_line(
+			"bench fileio cleanup --markers --json --file-num=1 --file-total-size=16K",
+			&o, msg, sizeof(msg)),
+		0);
+	CHECK_U64(run_captured(bench_fileio_main, &o, out, sizeof(out)), 0);
+	check_marks(VMEXIT_STAT_PHASE_FILEIO_CLEANUP, 1);
+	CHECK(!chdir(cwd));
+	CHECK(!rmdir(dir));
+
+	bench_mark = saved;
+	/* prepare and cleanup pin this thread while marked, no longer */
+	CHECK(!sched_getaffinity(0, sizeof(after), &after));
+	CHECK(CPU_EQUAL(&before, &after));
+}
+
 const struct unit_test bench_tests[] = {
 	{ "bench: cpu primes against a sieve", cpu_primes },
 	{ "bench: memory events per thread", memory_ops },
@@ -645,5 +776,6 @@ const struct unit_test bench_tests[] = {
 	{ "bench: bad options exit 2", options_bad },
 	{ "bench: memory run, its JSON", memory_run_json },
 	{ "bench: fileio prepare, run, cleanup, their JSON", fileio_run_json },
+	{ "bench: markers per thread, one CPU each, phase ids", markers },
 	{}
 };
