@@ -95,13 +95,14 @@ struct {
 /* threads and phases, which the scheduling programs share */
 #include "phase_maps.h"
 
+/* Written at start markers only. */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, VXS_BPF_MAX_PHASE_EXITS);
+	__uint(max_entries, VXS_BPF_MAX_PHASE_VCPUS);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__type(key, struct vxs_phase_exit_key);
-	__type(value, __u64);
-} phase_exits SEC(".maps");
+	__type(key, struct vxs_phase_key);
+	__type(value, struct vxs_phase_slots);
+} phase_slots SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -206,36 +207,6 @@ static __always_inline struct vxs_thread *thread_of(__u32 tid,
 	return bpf_map_lookup_elem(&threads, &tid);
 }
 
-/*
- * An exit of a thread in a phase, counted there as well; a marker (the
- * thread's kvm_cpuid, next) takes it out again.  The phase's entry exists:
- * the start made it and nothing deletes one.
- */
-static __always_inline void count_phase_exit(struct vxs_thread *thread,
-					     __u32 isa, __u32 reason,
-					     struct vxs_exit_totals *tot)
-{
-	static const __u64 fresh;
-	struct vxs_phase_exit_key key;
-	struct vxs_phase_value *phase;
-	bool full = false;
-	__u64 *count;
-
-	phase = bpf_map_lookup_elem(&phases, &thread->phase.key);
-	if (!phase)
-		return;
-	phase->exits++;
-	thread->phase.exit_counted = 1;
-	key.phase = thread->phase.key;
-	key.isa = isa;
-	key.reason = reason;
-	count = counter_of(&phase_exits, &key, &fresh, &full);
-	if (count)
-		(*count)++;
-	else
-		tot->phase_exits_full++;
-}
-
 static __always_inline int count_exit(struct kvm_vcpu *vcpu, __u32 isa,
 				      __u32 reason)
 {
@@ -272,6 +243,18 @@ static __always_inline int count_exit(struct kvm_vcpu *vcpu, __u32 isa,
 		/* Per-CPU value, and kvm_exit runs with preemption off. */
 		value->count++;
 		value->tid = tid;
+		/*
+		 * Out of every phase, this branch is all that phases cost an
+		 * exit; in one, it is counted there by reason, here too (the
+		 * phase's vCPU's counter: a thread never changes vCPU in
+		 * practice, and would leave its phase's counts if it did).
+		 */
+		if (thread && thread->phase.in_phase &&
+		    thread->vcpu == (__u64)vcpu) {
+			value->phase_count[thread->phase.slot &
+					   (VXS_BPF_PHASE_SLOTS - 1)]++;
+			thread->phase.exit_counted = 1;
+		}
 	} else {
 		tot->dropped++;
 		if (full)
@@ -284,9 +267,9 @@ static __always_inline int count_exit(struct kvm_vcpu *vcpu, __u32 isa,
 		tot->threads_full++;
 		return 0;
 	}
-	/* Out of every phase, this branch is all that phases cost an exit. */
-	if (thread->phase.in_phase)
-		count_phase_exit(thread, isa, reason, tot);
+	/* A new entry is in no phase; an exit not counted is in none. */
+	if (!value)
+		thread->phase.exit_counted = 0;
 	thread->vcpu = (__u64)vcpu;
 	thread->exit = key;
 	thread->known = 1;
@@ -538,22 +521,16 @@ int BPF_PROG(kvm_msr, unsigned int write, __u32 ecx)
 /* The marker's own exit belongs to no phase: out of the one it is in. */
 static __always_inline void phase_uncount_exit(struct vxs_thread *thread)
 {
-	struct vxs_phase_exit_key key;
-	struct vxs_phase_value *phase;
-	__u64 *count;
+	struct vxs_exit_value *exit;
 
 	if (!thread->phase.exit_counted)
 		return;
 	thread->phase.exit_counted = 0;
-	phase = bpf_map_lookup_elem(&phases, &thread->phase.key);
-	if (phase && phase->exits)
-		phase->exits--;
-	key.phase = thread->phase.key;
-	key.isa = thread->exit.isa;
-	key.reason = thread->exit.reason;
-	count = bpf_map_lookup_elem(&phase_exits, &key);
-	if (count && *count)
-		(*count)--;
+	/* Maybe not its kvm_exit's CPU: see phase_count in exits.h. */
+	exit = bpf_map_lookup_elem(&counters, &thread->exit);
+	if (exit)
+		exit->phase_count[thread->phase.slot &
+				  (VXS_BPF_PHASE_SLOTS - 1)]--;
 }
 
 /* The thread leaves its open phase; the caller says whether it ended. */
@@ -571,6 +548,34 @@ phase_close(struct vxs_thread *thread, __u64 now)
 	return phase;
 }
 
+/*
+ * The vCPU's slot of phase id, given one if new; -1 when the vCPU has
+ * all its slots or the slot map is full (*full).
+ */
+static __always_inline int phase_slot(const struct vxs_phase_key *vcpu,
+				      __u32 id, bool *full)
+{
+	static const struct vxs_phase_slots fresh;
+	struct vxs_phase_slots *slots;
+	__u32 i;
+
+	slots = counter_of(&phase_slots, vcpu, &fresh, full);
+	if (!slots) {
+		*full = true;
+		return -1;
+	}
+	for (i = 0; i < VXS_BPF_PHASE_SLOTS && i < slots->nr; i++)
+		if (slots->ids[i] == id)
+			return i;
+	if (slots->nr >= VXS_BPF_PHASE_SLOTS)
+		return -1;
+	/* Only the vCPU's own thread comes here. */
+	i = slots->nr & (VXS_BPF_PHASE_SLOTS - 1);
+	slots->ids[i] = id;
+	slots->nr++;
+	return i;
+}
+
 static __always_inline void phase_start(struct vxs_thread *thread, __u32 tid,
 					__u32 id, __u64 now,
 					struct vxs_exit_totals *tot)
@@ -579,43 +584,37 @@ static __always_inline void phase_start(struct vxs_thread *thread, __u32 tid,
 	struct vxs_thread_phase *state = &thread->phase;
 	struct vxs_phase_value *phase;
 	struct vxs_phase_key key;
-	bool known = false;
 	bool full = false;
-	__u32 i;
+	int slot;
 
 	if (state->in_phase)
 		phase_close(thread, now);
-	for (i = 0; i < VXS_BPF_PHASE_SLOTS && i < state->nr_ids; i++) {
-		if (state->ids[i] == id) {
-			known = true;
-			break;
-		}
-	}
-	if (!known && state->nr_ids >= VXS_BPF_PHASE_SLOTS) {
-		tot->phases_dropped++;
-		return;
-	}
-
 	__builtin_memset(&key, 0, sizeof(key));
 	key.kvm = thread->exit.kvm;
 	key.pid = thread->exit.pid;
 	key.vcpu_id = thread->exit.vcpu_id;
+	slot = phase_slot(&key, id, &full);
+	if (slot < 0) {
+		if (full)
+			tot->phases_full++;
+		else
+			tot->phases_dropped++;
+		return;
+	}
 	key.phase_id = id;
 	phase = counter_of(&phases, &key, &fresh, &full);
 	if (!phase) {
 		tot->phases_full++;
 		return;
 	}
-	if (!known) {
-		state->ids[state->nr_ids & (VXS_BPF_PHASE_SLOTS - 1)] = id;
-		state->nr_ids++;
-	}
 	phase->starts++;
 	phase->last_start_ns = now;
 	phase->open_since_ns = now;
 	phase->open = 1;
 	phase->tid = tid;
+	phase->slot = slot;
 	state->key = key;
+	state->slot = slot;
 	state->in_phase = 1;
 }
 

@@ -38,7 +38,6 @@ struct phases_bpf {
 	struct bpf_attach_point points[NR_ATTACH_POINTS];
 	/* losses as last said on stderr */
 	uint64_t phases_full_reported;
-	uint64_t phase_exits_full_reported;
 	uint64_t threads_full_reported;
 };
 
@@ -193,41 +192,60 @@ void phases_bpf_close(struct phases_bpf *pb)
 	destroy(pb);
 }
 
-struct phase_exit_entry {
-	struct vxs_phase_exit_key key;
-	__u64 count;
+/* An exit counter's phase counts, summed over the CPUs. */
+struct phase_codes {
+	struct vxs_exit_key key;
+	__u64 count[VXS_BPF_PHASE_SLOTS];
 };
 
-/* Every phase_exits entry, into *entries (free it); a count or -errno. */
-static ssize_t read_phase_exits(struct phases_bpf *pb,
-				struct phase_exit_entry **entries)
+/*
+ * The exit counters with exits in a phase, into *list (free it): a
+ * count, or -errno.
+ */
+static ssize_t read_phase_codes(struct phases_bpf *pb, int nr_cpus,
+				struct phase_codes **list)
 {
-	int fd = bpf_map__fd(pb->exits->maps.phase_exits);
-	struct vxs_phase_exit_key key, next, *prev = NULL;
-	struct phase_exit_entry *list = NULL, *grown;
+	int fd = bpf_map__fd(pb->exits->maps.counters);
+	struct vxs_exit_key key, next, *prev = NULL;
+	struct phase_codes *codes = NULL, *grown;
+	struct vxs_exit_value *per_cpu;
 	size_t nr = 0, alloc = 0;
+	int cpu, slot;
 
+	per_cpu = calloc(nr_cpus, sizeof(*per_cpu));
+	if (!per_cpu)
+		return -ENOMEM;
 	while (!bpf_map_get_next_key(fd, prev, &next)) {
-		__u64 count;
+		struct phase_codes one = { .key = next };
+		bool any = false;
 
 		key = next;
 		prev = &key;
-		if (bpf_map_lookup_elem(fd, &key, &count) || !count)
+		if (bpf_map_lookup_elem(fd, &key, per_cpu))
+			continue;
+		/* modulo 2^64: a marker's CPU may take out another's exit */
+		for (cpu = 0; cpu < nr_cpus; cpu++)
+			for (slot = 0; slot < VXS_BPF_PHASE_SLOTS; slot++)
+				one.count[slot] +=
+					per_cpu[cpu].phase_count[slot];
+		for (slot = 0; slot < VXS_BPF_PHASE_SLOTS; slot++)
+			any |= one.count[slot] != 0;
+		if (!any)
 			continue;
 		if (nr == alloc) {
 			alloc = alloc ? 2 * alloc : 64;
-			grown = reallocarray(list, alloc, sizeof(*list));
+			grown = reallocarray(codes, alloc, sizeof(*codes));
 			if (!grown) {
-				free(list);
+				free(codes);
+				free(per_cpu);
 				return -ENOMEM;
 			}
-			list = grown;
+			codes = grown;
 		}
-		list[nr].key = key;
-		list[nr].count = count;
-		nr++;
+		codes[nr++] = one;
 	}
-	*entries = list;
+	free(per_cpu);
+	*list = codes;
 	return nr;
 }
 
@@ -249,29 +267,26 @@ static uint64_t monotonic_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
 }
 
-/*
- * The codes before the phases: exits only grow meanwhile, so a phase's
- * exits are at least the sum of its codes, but for a marker taken out of
- * both between the two reads, which the clamp below covers.
- */
 static int read_phases(struct phases_bpf *pb,
 		       const struct vmexit_filter *filter,
 		       struct vmexit_phases *out)
 {
 	int fd = bpf_map__fd(pb->exits->maps.phases);
+	int nr_cpus = libbpf_num_possible_cpus();
 	struct vxs_phase_key key, next, *prev = NULL;
-	struct phase_exit_entry *codes = NULL;
+	struct phase_codes *codes = NULL;
 	struct vxs_phase_value value;
 	ssize_t nr_codes, i;
 	int err = 0;
 
-	nr_codes = read_phase_exits(pb, &codes);
+	if (nr_cpus <= 0)
+		return nr_cpus ? nr_cpus : -ENODEV;
+	nr_codes = read_phase_codes(pb, nr_cpus, &codes);
 	if (nr_codes < 0)
 		return nr_codes;
 	while (!err && !bpf_map_get_next_key(fd, prev, &next)) {
 		struct vmexit_phase rec;
-		uint64_t sum = 0;
-		size_t j;
+		__u32 slot;
 
 		key = next;
 		prev = &key;
@@ -282,16 +297,13 @@ static int read_phases(struct phases_bpf *pb,
 				  monotonic_ns());
 		if (!phase_wanted(filter, &rec))
 			continue;
+		slot = value.slot % VXS_BPF_PHASE_SLOTS;
 		for (i = 0; i < nr_codes; i++)
-			if (phases_bpf_same_phase(&codes[i].key.phase, &key))
+			if (phases_bpf_same_vcpu(&key, &codes[i].key))
 				phases_bpf_record_exit(&rec, codes[i].key.isa,
 						       codes[i].key.reason,
-						       codes[i].count);
+						       codes[i].count[slot]);
 		phases_bpf_record_sort(&rec);
-		for (j = 0; j < rec.nr_exits; j++)
-			sum += rec.exit[j].count;
-		if (rec.exits < sum)
-			rec.exits = sum;
 		err = vmexit_phases_add(out, &rec);
 	}
 	free(codes);
@@ -326,7 +338,6 @@ static int read_totals(struct phases_bpf *pb, struct vxs_exit_totals *sum)
 		sum->markers_unmatched += one->markers_unmatched;
 		sum->phases_dropped += one->phases_dropped;
 		sum->phases_full += one->phases_full;
-		sum->phase_exits_full += one->phase_exits_full;
 	}
 	free(per_cpu);
 	return err;
@@ -358,17 +369,11 @@ static void report_losses(struct phases_bpf *pb,
 {
 	if (totals->phases_full > pb->phases_full_reported)
 		fprintf(stderr,
-			"vmexit-stat: the BPF phase map (%u phases) was full: "
-			"%llu phase starts were not counted\n",
-			VXS_BPF_MAX_PHASES,
+			"vmexit-stat: the BPF phase maps (%u phases, %u "
+			"vCPUs) were full: %llu phase starts were not "
+			"counted\n",
+			VXS_BPF_MAX_PHASES, VXS_BPF_MAX_PHASE_VCPUS,
 			(unsigned long long)totals->phases_full);
-	if (totals->phase_exits_full > pb->phase_exits_full_reported)
-		fprintf(stderr,
-			"vmexit-stat: the BPF map of phase exits by code (%u "
-			"counters) was full: %llu exits of phases have no "
-			"code\n",
-			VXS_BPF_MAX_PHASE_EXITS,
-			(unsigned long long)totals->phase_exits_full);
 	if (totals->threads_full > pb->threads_full_reported)
 		fprintf(stderr,
 			"vmexit-stat: more than %u vCPU threads at once: %llu "
@@ -376,7 +381,6 @@ static void report_losses(struct phases_bpf *pb,
 			VXS_BPF_MAX_THREADS,
 			(unsigned long long)totals->threads_full);
 	pb->phases_full_reported = totals->phases_full;
-	pb->phase_exits_full_reported = totals->phase_exits_full;
 	pb->threads_full_reported = totals->threads_full;
 }
 

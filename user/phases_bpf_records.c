@@ -36,7 +36,8 @@ void phases_bpf_record(struct vmexit_phase *rec,
 		rec->active_ns += now_ns - value->open_since_ns;
 	rec->last_start_ns = value->last_start_ns;
 	rec->last_end_ns = value->last_end_ns;
-	rec->exits = value->exits;
+	/* the sum of its codes: phases_bpf_record_exit() */
+	rec->exits = 0;
 	rec->wait_ns = value->wait_ns;
 	rec->has_latency = true;
 	rec->latency.count = value->lat.count;
@@ -61,6 +62,7 @@ void phases_bpf_record_exit(struct vmexit_phase *rec, uint32_t isa,
 	/* A marker's own exit taken out again leaves a code at 0. */
 	if (!count)
 		return;
+	rec->exits += count;
 	if (isa == VMEXIT_STAT_ISA_VMX) {
 		exit.code = reason & VMX_BASIC_REASON_MASK;
 		exit.flags = reason & ~VMX_BASIC_REASON_MASK;

@@ -2,6 +2,7 @@
 #ifndef VMEXIT_STAT_PHASES_BPF_RECORDS_H
 #define VMEXIT_STAT_PHASES_BPF_RECORDS_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include <linux/types.h>
@@ -16,7 +17,8 @@
  */
 
 /*
- * The record of a phases map entry, without its exits.  vm_id is the
+ * The record of a phases map entry, without its exits (0 until
+ * phases_bpf_record_exit() adds them).  vm_id is the
  * caller's (bpf_backend_vm_id() of key->kvm); now_ns (CLOCK_MONOTONIC)
  * closes the open part of an open phase for active_ns.
  */
@@ -26,10 +28,12 @@ void phases_bpf_record(struct vmexit_phase *rec,
 		       uint64_t now_ns);
 
 /*
- * A phase_exits entry of the record's phase: reason is the raw one, VMX
- * modifier bits included, split here as for the exit counters.  Past
- * VMEXIT_PHASE_EXITS_MAX codes the busiest are kept (the rest shows as
- * the phase's exits minus the sum of exit[], as from the module).
+ * The exits of one reason in the record's phase (an exit counter's
+ * phase_count of the phase's slot, summed over the CPUs), added to its
+ * exits: reason is the raw one, VMX modifier bits included, split here as
+ * for the exit counters.  Past VMEXIT_PHASE_EXITS_MAX codes the busiest
+ * are kept (the rest shows as the phase's exits minus the sum of exit[],
+ * as from the module).
  */
 void phases_bpf_record_exit(struct vmexit_phase *rec, uint32_t isa,
 			    uint32_t reason, uint64_t count);
@@ -37,12 +41,12 @@ void phases_bpf_record_exit(struct vmexit_phase *rec, uint32_t isa,
 /* exit[] busiest first, as the views list them. */
 void phases_bpf_record_sort(struct vmexit_phase *rec);
 
-/* Whether the phase map entry of key is the record's phase. */
-static inline int phases_bpf_same_phase(const struct vxs_phase_key *a,
-					const struct vxs_phase_key *b)
+/* Whether an exit counter's key is of the phase's vCPU. */
+static inline bool phases_bpf_same_vcpu(const struct vxs_phase_key *phase,
+					const struct vxs_exit_key *exit)
 {
-	return a->kvm == b->kvm && a->pid == b->pid &&
-	       a->vcpu_id == b->vcpu_id && a->phase_id == b->phase_id;
+	return phase->kvm == exit->kvm && phase->pid == exit->pid &&
+	       phase->vcpu_id == exit->vcpu_id;
 }
 
 #endif /* VMEXIT_STAT_PHASES_BPF_RECORDS_H */

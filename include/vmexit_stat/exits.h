@@ -48,6 +48,9 @@ struct vxs_latency {
 	__u64 hist[VXS_BPF_LAT_BUCKETS];
 };
 
+/* The phase maps' types and a thread's phase state: they need the above. */
+#include <vmexit_stat/phases.h>
+
 /* Per CPU (BPF_MAP_TYPE_PERCPU_HASH): user space sums the CPUs. */
 struct vxs_exit_value {
 	__u64 count;
@@ -56,6 +59,13 @@ struct vxs_exit_value {
 	__u64 user_count; /* exits that went on to user space */
 	__u64 user_ns; /* the part of their latency spent there */
 	struct vxs_latency lat; /* kvm_exit to the thread's next kvm_entry */
+	/*
+	 * Of count, the exits in each phase slot of the vCPU (struct
+	 * vxs_phase_slots).  A marker takes its exit out on the CPU it runs
+	 * on, which may not be its kvm_exit's: only the sum over the CPUs,
+	 * modulo 2^64, means something.
+	 */
+	__u64 phase_count[VXS_BPF_PHASE_SLOTS];
 };
 
 /* One counter of exits to user space: KVM_EXIT_* reason per vCPU. */
@@ -73,9 +83,6 @@ struct vxs_user_value {
 	__u32 pad;
 	struct vxs_latency round_trip; /* return of KVM_RUN to kvm_entry */
 };
-
-/* The phase maps' types and a thread's phase state: they need the above. */
-#include <vmexit_stat/phases.h>
 
 /*
  * What a vCPU thread's exit left for its next events (kvm_userspace_exit,
@@ -133,8 +140,7 @@ struct vxs_exit_totals {
 	__u64 markers_seen; /* kvm_cpuid of a phase-marker leaf */
 	__u64 markers_unmatched; /* ends of no open phase of their id */
 	__u64 phases_dropped; /* starts of a thread out of phase slots */
-	__u64 phases_full; /* starts not counted: the phase map was full */
-	__u64 phase_exits_full; /* phase exits of no code: that map was full */
+	__u64 phases_full; /* starts not counted: a phase map was full */
 };
 
 #endif /* VMEXIT_STAT_EXITS_H */

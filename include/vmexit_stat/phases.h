@@ -10,14 +10,18 @@
  * exits.h (after vmlinux.h or <linux/types.h>), not this.
  */
 
-/* As VMEXIT_STAT_PHASE_SLOTS: phase ids a vCPU thread keeps. */
+/* As VMEXIT_STAT_PHASE_SLOTS: phase ids a vCPU keeps. */
 #define VXS_BPF_PHASE_SLOTS 8
 
-/* Phases of all vCPUs together, and their counters by exit code. */
+/* Phases of all vCPUs together, and the vCPUs that started one. */
 #define VXS_BPF_MAX_PHASES 8192
-#define VXS_BPF_MAX_PHASE_EXITS 32768
+#define VXS_BPF_MAX_PHASE_VCPUS 4096
 
-/* One phase of one vCPU: kvm and pid as in struct vxs_exit_key. */
+/*
+ * One phase of one vCPU: kvm and pid as in struct vxs_exit_key.  With
+ * phase_id 0 (not a phase: ids start at 1), the key of a vCPU in the map
+ * of phase slots.
+ */
 struct vxs_phase_key {
 	__u64 kvm;
 	__u32 pid;
@@ -26,17 +30,12 @@ struct vxs_phase_key {
 	__u32 pad;
 };
 
-/* The exits of one raw reason (VMX modifier bits included) in a phase. */
-struct vxs_phase_exit_key {
-	struct vxs_phase_key phase;
-	__u32 isa;
-	__u32 reason;
-};
-
 /*
  * A phase's totals (BPF_MAP_TYPE_HASH, not per CPU): only the thread's
- * own events write them (kvm_exit, kvm_cpuid, kvm_entry) and its switch
- * in (wait_ns), which never runs at the same time as those.
+ * own events write them (kvm_cpuid, kvm_entry) and its switch in
+ * (wait_ns), which never runs at the same time as those.  Its exits are
+ * counted by reason in the exit counters (phase_count[slot] of struct
+ * vxs_exit_value), whose value kvm_exit has at hand: no lookup more.
  */
 struct vxs_phase_value {
 	__u64 starts;
@@ -45,18 +44,29 @@ struct vxs_phase_value {
 	__u64 open_since_ns;
 	__u64 last_start_ns;
 	__u64 last_end_ns;
-	__u64 exits; /* marker exits not included */
 	__u64 wait_ns; /* run delay that ended while the phase was open */
 	__u32 tid; /* the vCPU thread of the last start */
 	__u32 open;
+	__u32 slot; /* its index in the exit counters' phase_count */
+	__u32 pad;
 	struct vxs_latency lat;
+};
+
+/*
+ * The phase ids of one vCPU, in slot order: the slots of phase_count.
+ * Per vCPU, not per thread, because the exit counters are per vCPU: a
+ * vCPU whose thread is replaced keeps its slots.
+ */
+struct vxs_phase_slots {
+	__u16 ids[VXS_BPF_PHASE_SLOTS];
+	__u32 nr;
+	__u32 pad;
 };
 
 /* The phase part of a vCPU thread's entry in the exits threads map. */
 struct vxs_thread_phase {
 	struct vxs_phase_key key; /* the open phase, while in_phase */
-	__u16 ids[VXS_BPF_PHASE_SLOTS]; /* the phase ids it started */
-	__u8 nr_ids;
+	__u8 slot; /* the open phase's */
 	__u8 in_phase;
 	__u8 exit_counted; /* the last exit is in the open phase's counts */
 	__u8 pad[5];

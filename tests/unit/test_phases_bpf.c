@@ -26,7 +26,6 @@ static void closed_phase(void)
 		.open_since_ns = 90000, /* stale since the close: ignored */
 		.last_start_ns = 90000,
 		.last_end_ns = 93000,
-		.exits = 11,
 		.wait_ns = 1234,
 		.tid = 4250,
 		.lat = { .count = 11,
@@ -50,7 +49,7 @@ static void closed_phase(void)
 	CHECK_U64(rec.active_ns, 5000);
 	CHECK_U64(rec.last_start_ns, 90000);
 	CHECK_U64(rec.last_end_ns, 93000);
-	CHECK_U64(rec.exits, 11);
+	CHECK_U64(rec.exits, 0); /* until its codes are added */
 	CHECK_U64(rec.wait_ns, 1234);
 	CHECK(rec.has_latency);
 	CHECK_U64(rec.latency.count, 11);
@@ -104,6 +103,7 @@ static void codes_split_and_merged(void)
 	phases_bpf_record_sort(&rec);
 
 	CHECK_U64(rec.nr_exits, 3);
+	CHECK_U64(rec.exits, 18);
 	CHECK_U64(rec.exit[0].isa, VMEXIT_STAT_ISA_VMX);
 	CHECK_U64(rec.exit[0].code, 1);
 	CHECK_U64(rec.exit[0].flags, 0);
@@ -131,6 +131,8 @@ static void busiest_codes_kept(void)
 	phases_bpf_record_exit(&rec, VMEXIT_STAT_ISA_SVM, 0x1000, 1);
 	phases_bpf_record_exit(&rec, VMEXIT_STAT_ISA_SVM, 0x2000, 1000);
 	CHECK_U64(rec.nr_exits, VMEXIT_PHASE_EXITS_MAX);
+	/* every exit counts in exits, the ones whose code went too */
+	CHECK_U64(rec.exits, 64 * 10 + 63 * 64 / 2 + 1 + 1000);
 	for (i = 0; i < rec.nr_exits; i++) {
 		has_big |= rec.exit[i].code == 0x2000;
 		has_one |= rec.exit[i].code == 0x1000;
@@ -143,19 +145,25 @@ static void busiest_codes_kept(void)
 	CHECK_U64(rec.exit[rec.nr_exits - 1].count, 11);
 }
 
-static void same_phase(void)
+static void same_vcpu(void)
 {
-	struct vxs_phase_key other = key;
+	struct vxs_exit_key exit = {
+		.kvm = key.kvm,
+		.pid = key.pid,
+		.vcpu_id = key.vcpu_id,
+		.isa = VMEXIT_STAT_ISA_SVM,
+		.reason = 0x72,
+	};
 
-	CHECK(phases_bpf_same_phase(&key, &other));
-	other.phase_id = 8;
-	CHECK(!phases_bpf_same_phase(&key, &other));
-	other = key;
-	other.vcpu_id = 4;
-	CHECK(!phases_bpf_same_phase(&key, &other));
-	other = key;
-	other.kvm ^= 0x1000;
-	CHECK(!phases_bpf_same_phase(&key, &other));
+	CHECK(phases_bpf_same_vcpu(&key, &exit));
+	exit.vcpu_id = 4;
+	CHECK(!phases_bpf_same_vcpu(&key, &exit));
+	exit.vcpu_id = key.vcpu_id;
+	exit.kvm ^= 0x1000;
+	CHECK(!phases_bpf_same_vcpu(&key, &exit));
+	exit.kvm = key.kvm;
+	exit.pid++;
+	CHECK(!phases_bpf_same_vcpu(&key, &exit));
 }
 
 const struct unit_test phases_bpf_tests[] = {
@@ -163,6 +171,6 @@ const struct unit_test phases_bpf_tests[] = {
 	{ "phases_bpf_open_phase", open_phase },
 	{ "phases_bpf_codes_split_and_merged", codes_split_and_merged },
 	{ "phases_bpf_busiest_codes_kept", busiest_codes_kept },
-	{ "phases_bpf_same_phase", same_phase },
+	{ "phases_bpf_same_vcpu", same_vcpu },
 	{},
 };
