@@ -42,6 +42,7 @@ enum bench_opt {
 	OPT_FILE_FSYNC_MODE,
 	OPT_FILE_MERGED_REQUESTS,
 	OPT_FILE_RW_RATIO,
+	OPT_FILE_ASYNC_BACKLOG,
 	OPT_HELP,
 };
 
@@ -74,6 +75,8 @@ static const struct option long_options[] = {
 	{ "file-merged-requests", required_argument, NULL,
 	  OPT_FILE_MERGED_REQUESTS },
 	{ "file-rw-ratio", required_argument, NULL, OPT_FILE_RW_RATIO },
+	{ "file-async-backlog", required_argument, NULL,
+	  OPT_FILE_ASYNC_BACKLOG },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{}
 };
@@ -114,7 +117,8 @@ static void usage(FILE *out)
 		"  --file-block-size=N        block size to use in all IO operations [16384]\n"
 		"  --file-total-size=SIZE     total size of files to create [2G]\n"
 		"  --file-test-mode=STRING    test mode {seqwr,seqrewr,seqrd,rndrd,rndwr,rndrw}\n"
-		"  --file-io-mode=STRING      file operations mode {sync,mmap} [sync]\n"
+		"  --file-io-mode=STRING      file operations mode {sync,async,mmap} [sync]\n"
+		"  --file-async-backlog=N     number of asynchronous operations to queue per thread [128]\n"
 		"  --file-extra-flags=LIST    additional flags to open files {sync,dsync,direct} []\n"
 		"  --file-fsync-freq=N        do fsync() after this number of requests, 0: never [100]\n"
 		"  --file-fsync-all[=on|off]  do fsync() after each write operation [off]\n"
@@ -272,6 +276,7 @@ static void set_defaults(struct bench_options *opts)
 	opts->fileio.fsync_freq = 100;
 	opts->fileio.fsync_end = true;
 	opts->fileio.rw_ratio = 1.5;
+	opts->fileio.async_backlog = 128;
 }
 
 /* Which workload an option belongs to, or -1 for the general ones. */
@@ -281,7 +286,7 @@ static int option_workload(int opt)
 		return BENCH_CPU;
 	if (opt >= OPT_MEMORY_BLOCK_SIZE && opt <= OPT_MEMORY_ACCESS_MODE)
 		return BENCH_MEMORY;
-	if (opt >= OPT_FILE_NUM && opt <= OPT_FILE_RW_RATIO)
+	if (opt >= OPT_FILE_NUM && opt <= OPT_FILE_ASYNC_BACKLOG)
 		return BENCH_FILEIO;
 	return -1;
 }
@@ -399,11 +404,6 @@ static int take_option(struct bench_options *opts, int opt, const char *name,
 		i = lookup(arg, io_modes, 3);
 		ok = i >= 0;
 		f->io_mode = ok ? i : 0;
-		if (i == BENCH_IO_ASYNC) {
-			return bad_usage(
-				err,
-				"--file-io-mode=async is not supported (no libaio in this build); use sync or mmap");
-		}
 		break;
 	case OPT_FILE_EXTRA_FLAGS:
 		ok = !parse_extra_flags(arg, &f->extra_flags);
@@ -428,6 +428,10 @@ static int take_option(struct bench_options *opts, int opt, const char *name,
 				err,
 				"--file-merged-requests is not supported; only 0 (no merging, sysbench's default)");
 		}
+		break;
+	case OPT_FILE_ASYNC_BACKLOG:
+		ok = parse_u32(arg, 65536, &f->async_backlog) &&
+		     f->async_backlog;
 		break;
 	case OPT_FILE_RW_RATIO:
 		errno = 0;

@@ -162,6 +162,7 @@ struct bench_fileio_opts {
 	bool fdatasync; /* --file-fsync-mode=fdatasync */
 	double rw_ratio;
 	uint32_t merged_requests;
+	uint32_t async_backlog; /* --file-io-mode=async: requests in flight */
 };
 
 struct bench_options {
@@ -228,6 +229,7 @@ struct bench_thread {
 	/* memory: events this thread may still do (its share of the total) */
 	uint64_t ops_left;
 	void *buffer; /* the thread's block (memory local, fileio) */
+	void *io; /* fileio async: the thread's AIO context */
 	int error;
 } __attribute__((aligned(64)));
 

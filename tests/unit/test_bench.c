@@ -419,8 +419,8 @@ static void options_bad(void)
 		{ "bench fileio run", "--file-test-mode" },
 		{ "bench fileio run --file-test-mode=rndx",
 		  "--file-test-mode" },
-		{ "bench fileio run --file-test-mode=seqwr --file-io-mode=async",
-		  "not supported" },
+		{ "bench fileio run --file-test-mode=seqwr --file-async-backlog=0",
+		  "--file-async-backlog" },
 		{ "bench fileio run --file-test-mode=seqwr --file-io-mode=x",
 		  "--file-io-mode" },
 		{ "bench fileio run --file-test-mode=seqwr --file-extra-flags=fast",
@@ -613,6 +613,27 @@ static void fileio_run_json(void)
 		CHECK_STR(json_object_get_string(get(doc, "fileio/test_mode")),
 			  "rndwr");
 		get(doc, "fileio/fits_page_cache");
+		json_object_put(doc);
+	}
+
+	/* async: every request submitted has completed when the run ends */
+	CHECK_U64(
+		parse_line(
+			"bench fileio run --json --file-num=2 --file-total-size=128K --file-test-mode=rndrw --file-io-mode=async --file-async-backlog=4 --file-fsync-freq=0 --events=50 --time=0",
+			&o, msg, sizeof(msg)),
+		0);
+	CHECK_U64(run_captured(bench_fileio_main, &o, out, sizeof(out)), 0);
+	doc = json_tokener_parse(out);
+	CHECK(doc);
+	if (doc) {
+		double done;
+
+		time_s = json_object_get_double(get(doc, "time_s"));
+		done = json_object_get_double(get(doc, "fileio/reads_per_s")) +
+		       json_object_get_double(get(doc, "fileio/writes_per_s"));
+		CHECK(fabs(done * time_s - 50) < 0.01);
+		CHECK_STR(json_object_get_string(get(doc, "fileio/io_mode")),
+			  "async");
 		json_object_put(doc);
 	}
 
