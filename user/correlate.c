@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -406,6 +407,7 @@ static struct json_object *row_latency_json(const struct vmexit_latency *lat)
 static struct json_object *result_json(const struct correlate_result *res)
 {
 	struct json_object *obj = json_object_new_object();
+	char value[32];
 	bool ok = true;
 
 	if (res->workload[0])
@@ -418,8 +420,10 @@ static struct json_object *result_json(const struct correlate_result *res)
 	else
 		ok &= add_null(obj, "mode");
 	if (res->has_value) {
+		/* as bench prints it: 10 digits, not json-c's 17 */
+		snprintf(value, sizeof(value), "%.10g", res->value);
 		ok &= json_add(obj, "value",
-			       json_object_new_double(res->value));
+			       json_object_new_double_s(res->value, value));
 		ok &= json_add(obj, "unit", json_object_new_string(res->unit));
 	} else {
 		ok &= add_null(obj, "value");
@@ -685,16 +689,19 @@ static int merge_read(struct vmexit_phases *now,
 	return 0;
 }
 
+/*
+ * Whether the process, or its thread tid, is alive: signal 0 checks
+ * without sending (EPERM: it is there, someone else's).
+ */
 static bool proc_exists(uint32_t pid, uint32_t tid)
 {
-	char path[64];
+	long err;
 
 	if (tid)
-		snprintf(path, sizeof(path), "/proc/%" PRIu32 "/task/%" PRIu32,
-			 pid, tid);
+		err = syscall(SYS_tgkill, (pid_t)pid, (pid_t)tid, 0);
 	else
-		snprintf(path, sizeof(path), "/proc/%" PRIu32, pid);
-	return !access(path, F_OK);
+		err = kill((pid_t)pid, 0);
+	return !err || errno == EPERM;
 }
 
 static struct followed_vm *find_vm(struct correlate_source *src, uint32_t pid,
@@ -745,7 +752,7 @@ static bool pid_has_vm(const struct correlate_source *src, uint32_t pid)
 /*
  * Whether every VM followed has ended: the module says so in GET_VMS
  * (its vCPU threads have all exited); for BPF, none of the VM's vCPU
- * threads seen in the phases is left in /proc, or its process is gone.
+ * threads seen in the phases is alive, or its process is gone.
  * A --vm PID whose VM is not known yet ends with its process.  Returns
  * 1 ended, 0 not (or none followed yet), -1 after saying why.
  */
