@@ -2,7 +2,8 @@
 #
 # make            build module/vmexit_stat.ko (against KDIR) and user/vmexit-stat
 # make check      set up the lab and run every test
-# make demo       set up the lab and show the exits of a real guest
+# make demo       set up the lab, show the exits of a real guest and the
+#                 phases of its workloads (vmexit-stat correlate)
 # make style      checkpatch and clang-format
 
 KDIR ?= /lib/modules/$(shell uname -r)/build
