@@ -590,6 +590,8 @@ void phases_print(FILE *out, const struct phases_report *report)
 		fprintf(out, "%s: the last %s\n", report->backend,
 			fmt_ns(report->interval_ns, false, interval,
 			       sizeof(interval)));
+	else if (!strcmp(report->backend, "bpf"))
+		fprintf(out, "bpf: totals since the programs attached\n");
 	else
 		fprintf(out, "%s: totals since tracking began\n",
 			report->backend);

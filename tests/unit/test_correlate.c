@@ -404,6 +404,11 @@ static void phases_text(void)
 	free(text);
 
 	rep.phases = &none;
+	rep.backend = "bpf";
+	text = capture_phases(&rep);
+	CHECK_CONTAINS(text, "bpf: totals since the programs attached\n");
+	free(text);
+	rep.backend = "module";
 	rep.interval_ns = S;
 	info.markers_seen = 0;
 	text = capture_phases(&rep);
