@@ -222,13 +222,15 @@ struct row_times {
 	uint64_t first_start_ns; /* 0: no vCPU started in the window */
 	uint64_t last_end_ns; /* 0: none ended in the window */
 	uint32_t active_vcpus;
+	bool started_before; /* a vCPU was in it when the window began */
 };
 
 static void finish_duration(struct correlate_row *row,
 			    const struct row_times *t, uint64_t window_start_ns)
 {
-	uint64_t start = t->first_start_ns ? t->first_start_ns :
-					     window_start_ns;
+	uint64_t start = t->first_start_ns && !t->started_before ?
+				 t->first_start_ns :
+				 window_start_ns;
 
 	row->sum.last_start_ns = t->first_start_ns;
 	row->sum.last_end_ns = t->last_end_ns;
@@ -305,6 +307,8 @@ int correlate_build(const struct vmexit_phases *before,
 			t->first_start_ns = d->last_start_ns;
 		if (d->ends && d->last_end_ns > t->last_end_ns)
 			t->last_end_ns = d->last_end_ns;
+		if (!d->starts)
+			t->started_before = true;
 	}
 	for (i = 0; !err && i < out->nr; i++) {
 		finish_duration(&out->rec[i], &times[i], window_start_ns);

@@ -563,6 +563,14 @@ static void correlate_durations(void)
 	p.active_ns = 4 * S;
 	p.last_end_ns = 8 * S;
 	CHECK(!vmexit_phases_add(&now, &p));
+	/* ... while another vCPU ran it from 7 s to 9 s: 6 s to 9 s */
+	p = phase(3, 3);
+	p.starts = 1;
+	p.ends = 1;
+	p.active_ns = 2 * S;
+	p.last_start_ns = 7 * S;
+	p.last_end_ns = 9 * S;
+	CHECK(!vmexit_phases_add(&now, &p));
 	/* closed by another start, never ended: the mean active time */
 	p = phase(1, 5);
 	p.starts = 1;
@@ -578,7 +586,8 @@ static void correlate_durations(void)
 	CHECK(!correlate_build(&before, &now, 6 * S, NULL, &table));
 	CHECK_U64(table.nr, 2);
 	CHECK(table.rec[0].span);
-	CHECK_U64(table.rec[0].duration_ns, 2 * S);
+	CHECK_U64(table.rec[0].vcpus, 2);
+	CHECK_U64(table.rec[0].duration_ns, 3 * S);
 	CHECK(!table.rec[1].span);
 	CHECK_U64(table.rec[1].vcpus, 2);
 	CHECK_U64(table.rec[1].duration_ns, 2 * S);
