@@ -1253,9 +1253,18 @@ int cmd_correlate(int argc, char **argv)
 			strerror(errno));
 		return 1;
 	}
+	/*
+	 * From here on Ctrl-C stops the following, never the process: the
+	 * temporary output file is removed, or renamed complete.
+	 */
+	stop_requested = 0;
+	sigaction(SIGINT, &sa, &old_int);
+	sigaction(SIGTERM, &sa, &old_term);
 	if (opt.output &&
-	    output_open(opt.output, tmp_path, sizeof(tmp_path), &out_fd))
-		return 1;
+	    output_open(opt.output, tmp_path, sizeof(tmp_path), &out_fd)) {
+		status = 1;
+		goto out_unlink;
+	}
 	if (source_open(&src, choice.backend)) {
 		status = 1;
 		goto out_unlink;
@@ -1264,9 +1273,6 @@ int cmd_correlate(int argc, char **argv)
 	if (status)
 		goto out_close;
 
-	stop_requested = 0;
-	sigaction(SIGINT, &sa, &old_int);
-	sigaction(SIGTERM, &sa, &old_term);
 	start_ns = monotonic_ns();
 	status = source_read(&src, &opt.filter, &before, &info_before);
 	if (!status) {
@@ -1286,8 +1292,6 @@ int cmd_correlate(int argc, char **argv)
 			status = follow(&src, &opt, start_ns, &now, &info_now);
 		}
 	}
-	sigaction(SIGINT, &old_int, NULL);
-	sigaction(SIGTERM, &old_term, NULL);
 	end_ns = monotonic_ns();
 	if (!before.nr && !now.nr && status)
 		goto out_free;
@@ -1333,5 +1337,7 @@ out_unlink:
 		close(out_fd);
 		unlink(tmp_path);
 	}
+	sigaction(SIGINT, &old_int, NULL);
+	sigaction(SIGTERM, &old_term, NULL);
 	return status;
 }
