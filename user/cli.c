@@ -6,6 +6,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,6 +35,22 @@ bool cli_parse_u32(const char *arg, uint32_t *value)
 	if (errno || *end || parsed > UINT32_MAX)
 		return false;
 	*value = parsed;
+	return true;
+}
+
+bool cli_parse_seconds(const char *arg, double max_seconds, uint64_t *ns)
+{
+	char *end;
+	double sec;
+
+	/* a plain number: strtod would take a sign too */
+	if (!arg[0] || arg[0] == '-' || arg[0] == '+')
+		return false;
+	errno = 0;
+	sec = strtod(arg, &end);
+	if (errno || *end || !(sec >= 0.001) || sec > max_seconds)
+		return false;
+	*ns = (uint64_t)llround(sec * 1e9);
 	return true;
 }
 
@@ -116,6 +133,36 @@ int cli_print_json(struct json_object *doc)
 	json_doc_print(stdout, doc);
 	json_object_put(doc);
 	return 0;
+}
+
+int cli_filter_option(struct vmexit_filter *filter, int opt, const char *arg,
+		      void (*usage)(FILE *out))
+{
+	switch (opt) {
+	case 'p':
+		if (!cli_parse_u32(arg, &filter->pid) || !filter->pid)
+			return cli_bad_usage(usage,
+					     "--vm wants a pid, not '%s'", arg);
+		filter->by_pid = true;
+		return 0;
+	case CLI_OPT_VM_ID:
+		if (!cli_parse_vm_id(arg, &filter->vm_id))
+			return cli_bad_usage(usage,
+					     "--vm-id wants a vm_id (up to 16 "
+					     "hex digits), not '%s'",
+					     arg);
+		filter->by_vm_id = true;
+		return 0;
+	case CLI_OPT_VCPU:
+		if (!cli_parse_u32(arg, &filter->vcpu_id))
+			return cli_bad_usage(usage,
+					     "--vcpu wants a vCPU number, not "
+					     "'%s'",
+					     arg);
+		filter->by_vcpu = true;
+		return 0;
+	}
+	return -1;
 }
 
 void cli_source_usage(FILE *out)

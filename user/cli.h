@@ -20,6 +20,12 @@ struct json_object;
 /* A decimal number, no sign, no garbage, within uint32_t. */
 bool cli_parse_u32(const char *arg, uint32_t *value);
 
+/*
+ * Seconds, fractions allowed, from a millisecond to max_seconds, into
+ * nanoseconds.
+ */
+bool cli_parse_seconds(const char *arg, double max_seconds, uint64_t *ns);
+
 /* A vm_id as vmexit-stat prints it: 1 to 16 hex digits, "0x" optional. */
 bool cli_parse_vm_id(const char *arg, uint64_t *value);
 
@@ -46,6 +52,20 @@ void cli_report_admin_error(const struct vmexit_client *client,
 
 /* Prints and frees doc; 0, or 1 when doc is NULL (out of memory). */
 int cli_print_json(struct json_object *doc);
+
+/*
+ * Which VMs and vCPUs a view shows, in the same words in every view:
+ * -p, --vm PID; --vm-id ID; --vcpu N (each view lists those it takes).
+ */
+#define CLI_OPT_VM_ID 514
+#define CLI_OPT_VCPU 515
+
+/*
+ * One of them: 0 when taken, 2 after refusing its value (usage
+ * printed), -1 when opt is none of them.
+ */
+int cli_filter_option(struct vmexit_filter *filter, int opt, const char *arg,
+		      void (*usage)(FILE *out));
 
 /*
  * Where a view's numbers come from: the module, or the BPF backend

@@ -30,6 +30,7 @@
 #include "latency.h"
 #include "phase_views.h"
 #include "phases_bpf.h"
+#include "view.h"
 
 /* See phases.c: a build without the BPF backend says so. */
 #pragma weak phases_bpf_open
@@ -347,16 +348,6 @@ double correlate_steal_pct(const struct correlate_row *row)
 
 /* JSON */
 
-static bool add_u64(struct json_object *obj, const char *key, uint64_t value)
-{
-	return json_add(obj, key, json_object_new_uint64(value));
-}
-
-static bool add_null(struct json_object *obj, const char *key)
-{
-	return obj && !json_object_object_add(obj, key, NULL);
-}
-
 /* As printed: decimals fixed, so that the JSON says what the text says. */
 static bool add_fixed(struct json_object *obj, const char *key, double value,
 		      int decimals)
@@ -364,7 +355,7 @@ static bool add_fixed(struct json_object *obj, const char *key, double value,
 	char text[48];
 
 	if (isnan(value))
-		return add_null(obj, key);
+		return json_add_null(obj, key);
 	snprintf(text, sizeof(text), "%.*f", decimals, value);
 	return json_add(obj, key,
 			json_object_new_double_s(strtod(text, NULL), text));
@@ -397,10 +388,10 @@ static struct json_object *row_latency_json(const struct vmexit_latency *lat)
 	struct json_object *obj = json_object_new_object();
 	bool ok = true;
 
-	ok &= add_u64(obj, "count", lat->count);
-	ok &= add_u64(obj, "p50_ns", latency_percentile_ns(lat, 50));
-	ok &= add_u64(obj, "p90_ns", latency_percentile_ns(lat, 90));
-	ok &= add_u64(obj, "p99_ns", latency_percentile_ns(lat, 99));
+	ok &= json_add_u64(obj, "count", lat->count);
+	ok &= json_add_u64(obj, "p50_ns", latency_percentile_ns(lat, 50));
+	ok &= json_add_u64(obj, "p90_ns", latency_percentile_ns(lat, 90));
+	ok &= json_add_u64(obj, "p99_ns", latency_percentile_ns(lat, 99));
 	if (!ok) {
 		json_object_put(obj);
 		return NULL;
@@ -418,11 +409,11 @@ static struct json_object *result_json(const struct correlate_result *res)
 		ok &= json_add(obj, "workload",
 			       json_object_new_string(res->workload));
 	else
-		ok &= add_null(obj, "workload");
+		ok &= json_add_null(obj, "workload");
 	if (res->mode[0])
 		ok &= json_add(obj, "mode", json_object_new_string(res->mode));
 	else
-		ok &= add_null(obj, "mode");
+		ok &= json_add_null(obj, "mode");
 	if (res->has_value) {
 		/* as bench prints it: 10 digits, not json-c's 17 */
 		snprintf(value, sizeof(value), "%.10g", res->value);
@@ -430,8 +421,8 @@ static struct json_object *result_json(const struct correlate_result *res)
 			       json_object_new_double_s(res->value, value));
 		ok &= json_add(obj, "unit", json_object_new_string(res->unit));
 	} else {
-		ok &= add_null(obj, "value");
-		ok &= add_null(obj, "unit");
+		ok &= json_add_null(obj, "value");
+		ok &= json_add_null(obj, "unit");
 	}
 	if (!ok) {
 		json_object_put(obj);
@@ -448,35 +439,35 @@ static struct json_object *row_json(const struct correlate_row *row)
 	bool ok = true;
 
 	vm_id_format(s->vm_id, vm_id, sizeof(vm_id));
-	ok &= add_u64(obj, "vm_pid", s->vm_pid);
+	ok &= json_add_u64(obj, "vm_pid", s->vm_pid);
 	ok &= json_add(obj, "vm_id", json_object_new_string(vm_id));
-	ok &= add_u64(obj, "phase_id", s->phase_id);
+	ok &= json_add_u64(obj, "phase_id", s->phase_id);
 	ok &= json_add(obj, "phase",
 		       json_object_new_string(phase_name(s->phase_id, name_buf,
 							 sizeof(name_buf))));
-	ok &= add_u64(obj, "vcpus", row->vcpus);
+	ok &= json_add_u64(obj, "vcpus", row->vcpus);
 	ok &= json_add(obj, "open", json_object_new_boolean(s->open));
-	ok &= add_u64(obj, "starts", s->starts);
-	ok &= add_u64(obj, "ends", s->ends);
-	ok &= add_u64(obj, "duration_ns", row->duration_ns);
+	ok &= json_add_u64(obj, "starts", s->starts);
+	ok &= json_add_u64(obj, "ends", s->ends);
+	ok &= json_add_u64(obj, "duration_ns", row->duration_ns);
 	ok &= json_add(obj, "duration_kind",
 		       json_object_new_string(row->span ? "span" :
 							  "mean_active"));
-	ok &= add_u64(obj, "active_ns", s->active_ns);
-	ok &= add_u64(obj, "exits", s->exits);
+	ok &= json_add_u64(obj, "active_ns", s->active_ns);
+	ok &= json_add_u64(obj, "exits", s->exits);
 	ok &= add_fixed(obj, "exits_per_s", correlate_per_s(row, s->exits), 1);
 	ok &= json_add(obj, "top_reasons", top_json(row));
-	ok &= add_u64(obj, "other_exits", phase_other_exits(s));
+	ok &= json_add_u64(obj, "other_exits", phase_other_exits(s));
 	if (s->has_latency)
 		ok &= json_add(obj, "latency", row_latency_json(&s->latency));
 	else
-		ok &= add_null(obj, "latency");
-	ok &= add_u64(obj, "wait_ns", s->wait_ns);
+		ok &= json_add_null(obj, "latency");
+	ok &= json_add_u64(obj, "wait_ns", s->wait_ns);
 	ok &= add_fixed(obj, "steal_pct", correlate_steal_pct(row), 2);
 	if (row->result)
 		ok &= json_add(obj, "result", result_json(row->result));
 	else
-		ok &= add_null(obj, "result");
+		ok &= json_add_null(obj, "result");
 	if (!ok) {
 		json_object_put(obj);
 		return NULL;
@@ -486,8 +477,6 @@ static struct json_object *row_json(const struct correlate_row *row)
 
 struct json_object *correlate_json(const struct correlate_report *report)
 {
-	static const struct vmexit_info none;
-	const struct vmexit_info *info = report->info ? report->info : &none;
 	struct json_object *obj = json_object_new_object();
 	struct json_object *arr = json_object_new_array();
 	bool ok = true;
@@ -496,10 +485,8 @@ struct json_object *correlate_json(const struct correlate_report *report)
 	for (i = 0; ok && i < report->table->nr; i++)
 		ok &= json_append(arr, row_json(&report->table->rec[i]));
 	ok &= json_add(obj, "backend", json_object_new_string(report->backend));
-	ok &= add_u64(obj, "window_ns", report->window_ns);
-	ok &= add_u64(obj, "markers_seen", info->markers_seen);
-	ok &= add_u64(obj, "markers_unmatched", info->markers_unmatched);
-	ok &= add_u64(obj, "phases_dropped", info->phases_dropped);
+	ok &= json_add_u64(obj, "window_ns", report->window_ns);
+	ok &= phase_markers_json(obj, report->info);
 	ok &= json_add(obj, "phases", arr);
 	if (!ok) {
 		json_object_put(obj);
@@ -627,14 +614,6 @@ struct correlate_source {
 	 */
 	bool started;
 };
-
-static volatile sig_atomic_t stop_requested;
-
-static void on_stop(int sig)
-{
-	(void)sig;
-	stop_requested = 1;
-}
 
 static uint64_t monotonic_ns(void)
 {
@@ -889,21 +868,6 @@ static int check_vm(struct correlate_source *src,
 	return 0;
 }
 
-/* Sleeps until deadline; false when told to stop first. */
-static bool sleep_until(const struct timespec *deadline)
-{
-	while (!stop_requested) {
-		int err = clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME,
-					  deadline, NULL);
-
-		if (!err)
-			return !stop_requested;
-		if (err != EINTR)
-			return false;
-	}
-	return false;
-}
-
 /* 0, or 1 after saying why (what was read is kept in now). */
 static int follow(struct correlate_source *src,
 		  const struct correlate_options *opt, uint64_t start_ns,
@@ -917,11 +881,7 @@ static int follow(struct correlate_source *src,
 		struct vmexit_info fresh_info;
 		int ended, status;
 
-		deadline.tv_nsec += POLL_NS;
-		if (deadline.tv_nsec >= (long)NS_PER_SEC) {
-			deadline.tv_sec++;
-			deadline.tv_nsec -= NS_PER_SEC;
-		}
+		view_timespec_add_ns(&deadline, POLL_NS);
 		if (opt->time_ns &&
 		    (uint64_t)deadline.tv_sec * NS_PER_SEC + deadline.tv_nsec >
 			    start_ns + opt->time_ns) {
@@ -930,7 +890,7 @@ static int follow(struct correlate_source *src,
 			deadline.tv_sec = end / NS_PER_SEC;
 			deadline.tv_nsec = end % NS_PER_SEC;
 		}
-		if (!sleep_until(&deadline))
+		if (!view_sleep_until(&deadline))
 			return 0;
 		status = source_read(src, &opt->filter, &fresh, &fresh_info);
 		if (!status) {
@@ -1059,22 +1019,6 @@ fail:
 	return 1;
 }
 
-/* Seconds, fractions allowed, at least a millisecond, at most a week. */
-static bool parse_seconds(const char *arg, uint64_t *ns)
-{
-	char *end;
-	double sec;
-
-	if (!arg[0] || arg[0] == '-' || arg[0] == '+')
-		return false;
-	errno = 0;
-	sec = strtod(arg, &end);
-	if (errno || *end || !(sec >= 0.001) || sec > 604800)
-		return false;
-	*ns = (uint64_t)llround(sec * 1e9);
-	return true;
-}
-
 static int read_results(const char *path, struct correlate_results *results)
 {
 	FILE *in = fopen(path, "r");
@@ -1098,10 +1042,10 @@ static int read_results(const char *path, struct correlate_results *results)
 static int parse_options(int argc, char **argv, struct correlate_options *opt,
 			 struct cli_source *choice)
 {
-	enum { OPT_VM_ID = 256, OPT_RESULTS };
+	enum { OPT_RESULTS = 256 };
 	static const struct option options[] = {
 		{ "vm", required_argument, NULL, 'p' },
-		{ "vm-id", required_argument, NULL, OPT_VM_ID },
+		{ "vm-id", required_argument, NULL, CLI_OPT_VM_ID },
 		{ "output", required_argument, NULL, 'o' },
 		{ "results", required_argument, NULL, OPT_RESULTS },
 		{ "json", no_argument, NULL, 'j' },
@@ -1126,22 +1070,11 @@ static int parse_options(int argc, char **argv, struct correlate_options *opt,
 			opt->json = true;
 			break;
 		case 'p':
-			if (!cli_parse_u32(optarg, &opt->filter.pid) ||
-			    !opt->filter.pid)
-				return cli_bad_usage(correlate_usage,
-						     "--vm wants a pid, not "
-						     "'%s'",
-						     optarg);
-			opt->filter.by_pid = true;
-			break;
-		case OPT_VM_ID:
-			if (!cli_parse_vm_id(optarg, &opt->filter.vm_id))
-				return cli_bad_usage(correlate_usage,
-						     "--vm-id wants a vm_id "
-						     "(up to 16 hex digits), "
-						     "not '%s'",
-						     optarg);
-			opt->filter.by_vm_id = true;
+		case CLI_OPT_VM_ID:
+			status = cli_filter_option(&opt->filter, o, optarg,
+						   correlate_usage);
+			if (status)
+				return status;
 			break;
 		case 'o':
 			if (!optarg[0])
@@ -1157,7 +1090,8 @@ static int parse_options(int argc, char **argv, struct correlate_options *opt,
 			opt->results = optarg;
 			break;
 		case 't':
-			if (!parse_seconds(optarg, &opt->time_ns))
+			/* a week at most */
+			if (!cli_parse_seconds(optarg, 604800, &opt->time_ns))
 				return cli_bad_usage(correlate_usage,
 						     "--time wants seconds "
 						     "(0.001 to 604800), not "
@@ -1236,9 +1170,8 @@ int cmd_correlate(int argc, char **argv)
 	struct correlate_table table = {};
 	struct correlate_source src = {};
 	struct cli_source choice = {};
-	struct sigaction sa = { .sa_handler = on_stop };
-	struct sigaction old_int, old_term;
 	struct correlate_report rep;
+	struct view_stop saved;
 	char tmp_path[PATH_MAX + 64];
 	uint64_t start_ns, end_ns;
 	int status, out_fd = -1;
@@ -1257,9 +1190,7 @@ int cmd_correlate(int argc, char **argv)
 	 * From here on Ctrl-C stops the following, never the process: the
 	 * temporary output file is removed, or renamed complete.
 	 */
-	stop_requested = 0;
-	sigaction(SIGINT, &sa, &old_int);
-	sigaction(SIGTERM, &sa, &old_term);
+	view_catch_stop(&saved);
 	if (opt.output &&
 	    output_open(opt.output, tmp_path, sizeof(tmp_path), &out_fd)) {
 		status = 1;
@@ -1337,7 +1268,6 @@ out_unlink:
 		close(out_fd);
 		unlink(tmp_path);
 	}
-	sigaction(SIGINT, &old_int, NULL);
-	sigaction(SIGTERM, &old_term, NULL);
+	view_release_stop(&saved);
 	return status;
 }

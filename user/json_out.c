@@ -19,6 +19,16 @@ bool json_append(struct json_object *array, struct json_object *val)
 	return true;
 }
 
+bool json_add_u64(struct json_object *obj, const char *key, uint64_t value)
+{
+	return json_add(obj, key, json_object_new_uint64(value));
+}
+
+bool json_add_null(struct json_object *obj, const char *key)
+{
+	return obj && !json_object_object_add(obj, key, NULL);
+}
+
 void json_doc_print(FILE *out, struct json_object *doc)
 {
 	fprintf(out, "%s\n",

@@ -3,6 +3,7 @@
 #define VMEXIT_STAT_JSON_OUT_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include <json-c/json.h>
@@ -15,6 +16,9 @@
 bool json_add(struct json_object *obj, const char *key,
 	      struct json_object *val);
 bool json_append(struct json_object *array, struct json_object *val);
+bool json_add_u64(struct json_object *obj, const char *key, uint64_t value);
+/* key: null, for what is not known (not 0) */
+bool json_add_null(struct json_object *obj, const char *key);
 
 /*
  * Prints a JSON document the way every command does: indented, with a

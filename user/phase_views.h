@@ -75,6 +75,13 @@ size_t phase_top_exits(const struct vmexit_phase *p, size_t *top, size_t n);
 const char *phase_exit_label(const struct vmexit_phase_exit *exit, char *buf,
 			     size_t len);
 
+/*
+ * The marker counters into obj: markers_seen, markers_unmatched,
+ * phases_dropped; info NULL (not known): all 0.
+ */
+bool phase_markers_json(struct json_object *obj,
+			const struct vmexit_info *info);
+
 /* One exits_by_reason entry: {"isa","code","flags","reason","count"}. */
 struct json_object *phase_exit_json(const struct vmexit_phase_exit *exit);
 

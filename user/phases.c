@@ -8,12 +8,8 @@
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
-#include <math.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-#include <unistd.h>
 
 #include <json-c/json.h>
 #include <vmexit_stat/markers.h>
@@ -25,6 +21,7 @@
 #include "latency.h"
 #include "phase_views.h"
 #include "phases_bpf.h"
+#include "view.h"
 #include "views.h"
 
 /*
@@ -35,7 +32,6 @@
 #pragma weak phases_bpf_read
 #pragma weak phases_bpf_close
 
-#define NS_PER_SEC 1000000000ULL
 #define TOP_REASONS 3
 
 static void phases_usage(FILE *out)
@@ -320,16 +316,6 @@ const char *phase_exit_label(const struct vmexit_phase_exit *exit, char *buf,
 
 /* JSON */
 
-static bool add_u64(struct json_object *obj, const char *key, uint64_t value)
-{
-	return json_add(obj, key, json_object_new_uint64(value));
-}
-
-static bool add_null(struct json_object *obj, const char *key)
-{
-	return obj && !json_object_object_add(obj, key, NULL);
-}
-
 struct json_object *phase_exit_json(const struct vmexit_phase_exit *exit)
 {
 	struct json_object *obj = json_object_new_object();
@@ -339,13 +325,13 @@ struct json_object *phase_exit_json(const struct vmexit_phase_exit *exit)
 	ok &= json_add(obj, "isa",
 		       json_object_new_string(exit_isa_label(exit->isa, isa_buf,
 							     sizeof(isa_buf))));
-	ok &= add_u64(obj, "code", exit->code);
-	ok &= add_u64(obj, "flags", exit->flags);
+	ok &= json_add_u64(obj, "code", exit->code);
+	ok &= json_add_u64(obj, "flags", exit->flags);
 	ok &= json_add(obj, "reason",
 		       json_object_new_string(exit_reason_label(
 			       exit->isa, exit->code, reason_buf,
 			       sizeof(reason_buf))));
-	ok &= add_u64(obj, "count", exit->count);
+	ok &= json_add_u64(obj, "count", exit->count);
 	if (!ok) {
 		json_object_put(obj);
 		return NULL;
@@ -377,23 +363,23 @@ static struct json_object *phase_json(const struct vmexit_phase *p)
 	bool ok = true;
 
 	vm_id_format(p->vm_id, vm_id, sizeof(vm_id));
-	ok &= add_u64(obj, "vm_pid", p->vm_pid);
+	ok &= json_add_u64(obj, "vm_pid", p->vm_pid);
 	ok &= json_add(obj, "vm_id", json_object_new_string(vm_id));
-	ok &= add_u64(obj, "vcpu_id", p->vcpu_id);
-	ok &= add_u64(obj, "tid", p->vcpu_tid);
-	ok &= add_u64(obj, "phase_id", p->phase_id);
+	ok &= json_add_u64(obj, "vcpu_id", p->vcpu_id);
+	ok &= json_add_u64(obj, "tid", p->vcpu_tid);
+	ok &= json_add_u64(obj, "phase_id", p->phase_id);
 	ok &= json_add(obj, "open", json_object_new_boolean(p->open));
-	ok &= add_u64(obj, "starts", p->starts);
-	ok &= add_u64(obj, "ends", p->ends);
-	ok &= add_u64(obj, "active_ns", p->active_ns);
-	ok &= add_u64(obj, "last_start_ns", p->last_start_ns);
-	ok &= add_u64(obj, "last_end_ns", p->last_end_ns);
-	ok &= add_u64(obj, "exits", p->exits);
-	ok &= add_u64(obj, "wait_ns", p->wait_ns);
+	ok &= json_add_u64(obj, "starts", p->starts);
+	ok &= json_add_u64(obj, "ends", p->ends);
+	ok &= json_add_u64(obj, "active_ns", p->active_ns);
+	ok &= json_add_u64(obj, "last_start_ns", p->last_start_ns);
+	ok &= json_add_u64(obj, "last_end_ns", p->last_end_ns);
+	ok &= json_add_u64(obj, "exits", p->exits);
+	ok &= json_add_u64(obj, "wait_ns", p->wait_ns);
 	if (p->has_latency)
 		ok &= json_add(obj, "latency", latency_json(&p->latency));
 	else
-		ok &= add_null(obj, "latency");
+		ok &= json_add_null(obj, "latency");
 	ok &= json_add(obj, "exits_by_reason", exits_json(p));
 	if (!ok) {
 		json_object_put(obj);
@@ -402,10 +388,21 @@ static struct json_object *phase_json(const struct vmexit_phase *p)
 	return obj;
 }
 
-struct json_object *phases_json(const struct phases_report *report)
+bool phase_markers_json(struct json_object *obj, const struct vmexit_info *info)
 {
 	static const struct vmexit_info none;
-	const struct vmexit_info *info = report->info ? report->info : &none;
+	bool ok = true;
+
+	if (!info)
+		info = &none;
+	ok &= json_add_u64(obj, "markers_seen", info->markers_seen);
+	ok &= json_add_u64(obj, "markers_unmatched", info->markers_unmatched);
+	ok &= json_add_u64(obj, "phases_dropped", info->phases_dropped);
+	return ok;
+}
+
+struct json_object *phases_json(const struct phases_report *report)
+{
 	struct json_object *obj = json_object_new_object();
 	struct json_object *arr = json_object_new_array();
 	bool ok = true;
@@ -415,12 +412,10 @@ struct json_object *phases_json(const struct phases_report *report)
 		ok &= json_append(arr, phase_json(&report->phases->rec[i]));
 	ok &= json_add(obj, "backend", json_object_new_string(report->backend));
 	if (report->interval_ns)
-		ok &= add_u64(obj, "interval_ns", report->interval_ns);
+		ok &= json_add_u64(obj, "interval_ns", report->interval_ns);
 	else
-		ok &= add_null(obj, "interval_ns");
-	ok &= add_u64(obj, "markers_seen", info->markers_seen);
-	ok &= add_u64(obj, "markers_unmatched", info->markers_unmatched);
-	ok &= add_u64(obj, "phases_dropped", info->phases_dropped);
+		ok &= json_add_null(obj, "interval_ns");
+	ok &= phase_markers_json(obj, report->info);
 	ok &= json_add(obj, "phases", arr);
 	if (!ok) {
 		json_object_put(obj);
@@ -614,31 +609,30 @@ void phases_print(FILE *out, const struct phases_report *report)
 
 /* The command */
 
-struct phases_options {
-	struct vmexit_filter filter;
-	bool json;
-	uint64_t interval_ns; /* 0: one report of the totals */
-	uint32_t count; /* 0: until Ctrl-C */
-};
-
 struct phases_source {
 	enum cli_backend backend;
 	struct vmexit_client client;
 	struct phases_bpf *bpf;
 };
 
+/* What view_run() hands back to the callbacks below. */
+struct phases_view {
+	struct phases_source *src;
+	struct vmexit_filter filter;
+	bool json;
+	const char *backend;
+};
+
 struct phases_snapshot {
 	struct vmexit_phases phases;
 	struct vmexit_info info;
-	struct timespec at;
 };
 
-static volatile sig_atomic_t stop_requested;
-
-static void on_stop(int sig)
+static void snapshot_free(void *snapshot)
 {
-	(void)sig;
-	stop_requested = 1;
+	struct phases_snapshot *snap = snapshot;
+
+	vmexit_phases_free(&snap->phases);
 }
 
 /* 0, or 1 after saying why. */
@@ -663,215 +657,119 @@ static void source_close(struct phases_source *src)
 		vmexit_client_close(&src->client);
 }
 
-/* 0, or 1 after saying why. */
-static int source_read(struct phases_source *src,
-		       const struct vmexit_filter *filter,
-		       struct phases_snapshot *snap)
+/* 0, or 1 after saying why (nothing read kept). */
+static int source_read(void *ctx, void *snapshot)
 {
+	const struct phases_view *view = ctx;
+	struct phases_source *src = view->src;
+	struct phases_snapshot *snap = snapshot;
 	int err;
 
 	memset(snap, 0, sizeof(*snap));
-	clock_gettime(CLOCK_MONOTONIC, &snap->at);
 	if (src->backend == CLI_BACKEND_BPF) {
-		err = phases_bpf_read(src->bpf, filter, &snap->phases,
+		err = phases_bpf_read(src->bpf, &view->filter, &snap->phases,
 				      &snap->info);
 		if (err) {
 			fprintf(stderr,
 				"vmexit-stat: reading the BPF maps: %s\n",
 				strerror(-err));
-			vmexit_phases_free(&snap->phases);
-			return 1;
+			goto fail;
 		}
 	} else {
 		err = vmexit_get_info(&src->client, &snap->info);
 		if (err) {
 			cli_report_read_error(&src->client, "get info", err);
-			return 1;
+			goto fail;
 		}
-		err = vmexit_dump_phases(&src->client, filter, &snap->phases);
+		err = vmexit_dump_phases(&src->client, &view->filter,
+					 &snap->phases);
 		if (err) {
 			cli_report_read_error(&src->client, "dump phases", err);
-			vmexit_phases_free(&snap->phases);
-			return 1;
+			goto fail;
 		}
 	}
 	phases_sort(&snap->phases);
 	return 0;
+fail:
+	snapshot_free(snap);
+	return 1;
 }
 
-static uint64_t ns_between(const struct timespec *a, const struct timespec *b)
-{
-	int64_t ns = (int64_t)(b->tv_sec - a->tv_sec) * (int64_t)NS_PER_SEC +
-		     (b->tv_nsec - a->tv_nsec);
-
-	return ns > 0 ? (uint64_t)ns : 1;
-}
-
-static int report(const struct phases_options *opt, const char *backend,
-		  uint64_t interval_ns, const struct vmexit_info *info,
+static int report(const struct phases_view *view, uint64_t interval_ns,
+		  const struct vmexit_info *info,
 		  const struct vmexit_phases *phases)
 {
 	struct phases_report rep = {
-		.backend = backend,
+		.backend = view->backend,
 		.interval_ns = interval_ns,
 		.info = info,
 		.phases = phases,
 	};
-	struct json_object *doc;
 
-	if (!opt->json) {
-		phases_print(stdout, &rep);
-		fflush(stdout);
-		return 0;
-	}
-	doc = phases_json(&rep);
-	if (!doc) {
-		fprintf(stderr, "vmexit-stat: out of memory\n");
-		return 1;
-	}
-	/* JSON Lines: one report a line, flushed as it comes. */
-	if (interval_ns)
-		printf("%s\n",
-		       json_object_to_json_string_ext(
-			       doc, JSON_C_TO_STRING_PLAIN |
-					    JSON_C_TO_STRING_NOSLASHESCAPE));
-	else
-		json_doc_print(stdout, doc);
-	json_object_put(doc);
+	if (view->json)
+		return view_print_json(phases_json(&rep), interval_ns);
+	phases_print(stdout, &rep);
 	fflush(stdout);
 	return 0;
 }
 
-/* Sleeps until deadline; false when told to stop first. */
-static bool sleep_until(const struct timespec *deadline)
+static int report_totals(void *ctx, const void *snapshot)
 {
-	while (!stop_requested) {
-		int err = clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME,
-					  deadline, NULL);
+	const struct phases_snapshot *snap = snapshot;
 
-		if (!err)
-			return !stop_requested;
-		if (err != EINTR)
-			return false;
-	}
-	return false;
+	return report(ctx, 0, &snap->info, &snap->phases);
 }
 
-static void wait_for_stop(void)
+static int report_change(void *ctx, const void *before_snapshot,
+			 const void *now_snapshot, uint64_t interval_ns)
 {
-	sigset_t block, old;
-
-	sigemptyset(&block);
-	sigaddset(&block, SIGINT);
-	sigaddset(&block, SIGTERM);
-	sigprocmask(SIG_BLOCK, &block, &old);
-	while (!stop_requested)
-		sigsuspend(&old);
-	sigprocmask(SIG_SETMASK, &old, NULL);
-}
-
-static int run_intervals(struct phases_source *src,
-			 const struct phases_options *opt, const char *backend)
-{
-	struct phases_snapshot before, now;
-	struct timespec deadline;
-	uint32_t done = 0;
+	const struct phases_snapshot *before = before_snapshot;
+	const struct phases_snapshot *now = now_snapshot;
+	struct vmexit_phases delta = {};
+	struct vmexit_info info;
 	int status;
 
-	status = source_read(src, &opt->filter, &before);
-	if (status)
-		return status;
-	deadline = before.at;
-	while (!opt->count || done < opt->count) {
-		struct vmexit_phases delta = {};
-		struct vmexit_info info;
-
-		deadline.tv_sec += opt->interval_ns / NS_PER_SEC;
-		deadline.tv_nsec += opt->interval_ns % NS_PER_SEC;
-		if (deadline.tv_nsec >= (long)NS_PER_SEC) {
-			deadline.tv_sec++;
-			deadline.tv_nsec -= NS_PER_SEC;
-		}
-		if (!sleep_until(&deadline))
-			break;
-		status = source_read(src, &opt->filter, &now);
-		if (status)
-			break;
-		phases_info_delta(&before.info, &now.info, &info);
-		if (phases_delta(&before.phases, &now.phases, &delta)) {
-			fprintf(stderr, "vmexit-stat: out of memory\n");
-			status = 1;
-		} else {
-			status = report(opt, backend,
-					ns_between(&before.at, &now.at), &info,
-					&delta);
-		}
-		vmexit_phases_free(&delta);
-		vmexit_phases_free(&before.phases);
-		before = now;
-		if (status)
-			break;
-		done++;
-		if (!opt->json && (!opt->count || done < opt->count))
-			fputc('\n', stdout);
+	phases_info_delta(&before->info, &now->info, &info);
+	if (phases_delta(&before->phases, &now->phases, &delta)) {
+		fprintf(stderr, "vmexit-stat: out of memory\n");
+		status = 1;
+	} else {
+		status = report(ctx, interval_ns, &info, &delta);
 	}
-	vmexit_phases_free(&before.phases);
+	vmexit_phases_free(&delta);
 	return status;
 }
 
-static int run_totals(struct phases_source *src,
-		      const struct phases_options *opt, const char *backend)
-{
-	struct phases_snapshot snap;
-	int status;
-
-	if (src->backend == CLI_BACKEND_BPF) {
-		fprintf(stderr, "vmexit-stat: following the guests' phases; "
-				"Ctrl-C to stop\n");
-		wait_for_stop();
-	}
-	status = source_read(src, &opt->filter, &snap);
-	if (!status)
-		status = report(opt, backend, 0, &snap.info, &snap.phases);
-	vmexit_phases_free(&snap.phases);
-	return status;
-}
-
-/* Seconds, fractions allowed, at least a millisecond, at most a day. */
-static bool parse_interval(const char *arg, uint64_t *ns)
-{
-	char *end;
-	double sec;
-
-	if (!arg[0] || arg[0] == '-' || arg[0] == '+')
-		return false;
-	errno = 0;
-	sec = strtod(arg, &end);
-	if (errno || *end || !(sec >= 0.001) || sec > 86400)
-		return false;
-	*ns = (uint64_t)llround(sec * 1e9);
-	return true;
-}
+static const struct view_ops phases_view_ops = {
+	.read = source_read,
+	.report_totals = report_totals,
+	.report_change = report_change,
+	.snapshot_free = snapshot_free,
+};
 
 int cmd_phases(int argc, char **argv)
 {
-	enum { OPT_VCPU = 256, OPT_VM_ID, OPT_PHASE };
+	enum { OPT_PHASE = 256 };
 	static const struct option options[] = {
 		{ "json", no_argument, NULL, 'j' },
 		{ "vm", required_argument, NULL, 'p' },
-		{ "vm-id", required_argument, NULL, OPT_VM_ID },
-		{ "vcpu", required_argument, NULL, OPT_VCPU },
+		{ "vm-id", required_argument, NULL, CLI_OPT_VM_ID },
+		{ "vcpu", required_argument, NULL, CLI_OPT_VCPU },
 		{ "phase", required_argument, NULL, OPT_PHASE },
 		{ "backend", required_argument, NULL, 'b' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
+	struct phases_snapshot snaps[2];
 	struct cli_source choice = {};
-	struct phases_options opt = {};
 	struct phases_source src = {};
-	struct sigaction sa = { .sa_handler = on_stop };
-	struct sigaction old_int, old_term;
-	const char *backend;
+	struct phases_view view = { .src = &src };
+	struct vmexit_filter *filter = &view.filter;
+	struct view_run run = {
+		.ops = &phases_view_ops,
+		.ctx = &view,
+		.snap = { &snaps[0], &snaps[1] },
+	};
 	int o, status;
 
 	optind = 0;
@@ -884,43 +782,25 @@ int cmd_phases(int argc, char **argv)
 				return status;
 			break;
 		case 'j':
-			opt.json = true;
+			view.json = true;
 			break;
 		case 'p':
-			if (!cli_parse_u32(optarg, &opt.filter.pid) ||
-			    !opt.filter.pid)
-				return cli_bad_usage(phases_usage,
-						     "--vm wants a pid, not "
-						     "'%s'",
-						     optarg);
-			opt.filter.by_pid = true;
-			break;
-		case OPT_VM_ID:
-			if (!cli_parse_vm_id(optarg, &opt.filter.vm_id))
-				return cli_bad_usage(phases_usage,
-						     "--vm-id wants a vm_id "
-						     "(up to 16 hex digits), "
-						     "not '%s'",
-						     optarg);
-			opt.filter.by_vm_id = true;
-			break;
-		case OPT_VCPU:
-			if (!cli_parse_u32(optarg, &opt.filter.vcpu_id))
-				return cli_bad_usage(phases_usage,
-						     "--vcpu wants a vCPU "
-						     "number, not '%s'",
-						     optarg);
-			opt.filter.by_vcpu = true;
+		case CLI_OPT_VM_ID:
+		case CLI_OPT_VCPU:
+			status = cli_filter_option(filter, o, optarg,
+						   phases_usage);
+			if (status)
+				return status;
 			break;
 		case OPT_PHASE:
-			if (!cli_parse_u32(optarg, &opt.filter.phase_id) ||
-			    opt.filter.phase_id > VMEXIT_STAT_PHASE_ID_MAX)
+			if (!cli_parse_u32(optarg, &filter->phase_id) ||
+			    filter->phase_id > VMEXIT_STAT_PHASE_ID_MAX)
 				return cli_bad_usage(phases_usage,
 						     "--phase wants a phase id "
 						     "(0 to %d), not '%s'",
 						     VMEXIT_STAT_PHASE_ID_MAX,
 						     optarg);
-			opt.filter.by_phase = true;
+			filter->by_phase = true;
 			break;
 		case 'h':
 			phases_usage(stdout);
@@ -930,58 +810,21 @@ int cmd_phases(int argc, char **argv)
 			return 2;
 		}
 	}
-	if (optind < argc) {
-		if (!parse_interval(argv[optind], &opt.interval_ns))
-			return cli_bad_usage(phases_usage,
-					     "phases: the interval is seconds "
-					     "(0.001 to 86400), not '%s'",
-					     argv[optind]);
-		optind++;
-	}
-	if (optind < argc) {
-		if (!cli_parse_u32(argv[optind], &opt.count) || !opt.count)
-			return cli_bad_usage(phases_usage,
-					     "phases: the count is a number of "
-					     "reports, not '%s'",
-					     argv[optind]);
-		optind++;
-	}
-	if (optind < argc)
-		return cli_bad_usage(phases_usage, "phases: unexpected '%s'",
-				     argv[optind]);
+	status = view_parse_schedule(argc, argv, "phases", phases_usage,
+				     &run.when);
+	if (status)
+		return status;
 
-	src.backend = choice.backend;
-	if (src.backend == CLI_BACKEND_AUTO) {
-		/*
-		 * The module when loaded.  Without it BPF, when there is an
-		 * interval to count over; else the module's own error
-		 * (how to load it), as in the other views.
-		 */
-		if (!access("/sys/module/vmexit_stat", F_OK) ||
-		    !opt.interval_ns)
-			src.backend = CLI_BACKEND_MODULE;
-		else
-			src.backend = CLI_BACKEND_BPF;
-		choice.suggest_bpf = !opt.interval_ns;
-	}
-	backend = src.backend == CLI_BACKEND_BPF ? "bpf" : "module";
-
+	src.backend = view_choose_backend(&choice, run.when.interval_ns);
 	if (source_open(&src)) {
-		if (choice.suggest_bpf && phases_bpf_open &&
-		    access("/sys/module/vmexit_stat", F_OK))
-			fprintf(stderr, "vmexit-stat: or follow them with BPF: "
-					"--backend bpf, or give an interval\n");
+		view_suggest_bpf(&choice, phases_bpf_open, "them");
 		return 1;
 	}
-	stop_requested = 0;
-	sigaction(SIGINT, &sa, &old_int);
-	sigaction(SIGTERM, &sa, &old_term);
-	if (opt.interval_ns)
-		status = run_intervals(&src, &opt, backend);
-	else
-		status = run_totals(&src, &opt, backend);
-	sigaction(SIGINT, &old_int, NULL);
-	sigaction(SIGTERM, &old_term, NULL);
+	view.backend = src.backend == CLI_BACKEND_BPF ? "bpf" : "module";
+	run.json = view.json;
+	if (src.backend == CLI_BACKEND_BPF)
+		run.wait_message = "following the guests' phases";
+	status = view_run(&run);
 	source_close(&src);
 	return status;
 }

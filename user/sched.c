@@ -9,11 +9,8 @@
 #include <getopt.h>
 #include <inttypes.h>
 #include <math.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-#include <unistd.h>
 
 #include <json-c/json.h>
 
@@ -23,6 +20,7 @@
 #include "json_out.h"
 #include "latency.h"
 #include "sched_bpf.h"
+#include "view.h"
 #include "views.h"
 
 /*
@@ -34,7 +32,6 @@
 #pragma weak sched_bpf_close
 
 #define LAST_BUCKET (VMEXIT_STAT_LAT_BUCKETS - 1)
-#define NS_PER_SEC 1000000000ULL
 /* Below 2^10 ns every bucket is under a microsecond: one usecs row. */
 #define FIRST_USEC_BUCKET 10
 
@@ -380,16 +377,6 @@ static double cpu_steal_pct(const struct sched_report *report,
 
 /* JSON */
 
-static bool add_null(struct json_object *obj, const char *key)
-{
-	return obj && !json_object_object_add(obj, key, NULL);
-}
-
-static bool add_u64(struct json_object *obj, const char *key, uint64_t value)
-{
-	return json_add(obj, key, json_object_new_uint64(value));
-}
-
 /* Two decimals, as printed; NAN is null. */
 static bool add_pct(struct json_object *obj, const char *key, double pct,
 		    bool zero_if_none)
@@ -398,7 +385,7 @@ static bool add_pct(struct json_object *obj, const char *key, double pct,
 
 	if (isnan(pct)) {
 		if (!zero_if_none)
-			return add_null(obj, key);
+			return json_add_null(obj, key);
 		pct = 0;
 	}
 	snprintf(text, sizeof(text), "%.2f", pct);
@@ -418,16 +405,16 @@ static struct json_object *thief_json(const struct vmexit_thief *thief)
 	struct json_object *obj = json_object_new_object();
 	bool ok = true;
 
-	ok &= add_u64(obj, "tid", thief->tid);
+	ok &= json_add_u64(obj, "tid", thief->tid);
 	ok &= json_add(obj, "comm", json_object_new_string(thief->comm));
-	ok &= add_u64(obj, "ns", thief->ns);
-	ok &= add_u64(obj, "over_ns", thief->over_ns);
+	ok &= json_add_u64(obj, "ns", thief->ns);
+	ok &= json_add_u64(obj, "over_ns", thief->over_ns);
 	if (thief->is_vcpu) {
-		ok &= add_u64(obj, "vm_pid", thief->vm_pid);
-		ok &= add_u64(obj, "vcpu_id", thief->vcpu_id);
+		ok &= json_add_u64(obj, "vm_pid", thief->vm_pid);
+		ok &= json_add_u64(obj, "vcpu_id", thief->vcpu_id);
 	} else {
-		ok &= add_null(obj, "vm_pid");
-		ok &= add_null(obj, "vcpu_id");
+		ok &= json_add_null(obj, "vm_pid");
+		ok &= json_add_null(obj, "vcpu_id");
 	}
 	if (!ok) {
 		json_object_put(obj);
@@ -446,11 +433,11 @@ static struct json_object *cpu_json(const struct sched_report *report,
 
 	for (i = 0; i < cpu->nr_thieves; i++)
 		ok &= json_append(thieves, thief_json(&cpu->thieves[i]));
-	ok &= add_u64(obj, "cpu", cpu->cpu);
-	ok &= add_u64(obj, "steal_ns", cpu->wait_ns);
+	ok &= json_add_u64(obj, "cpu", cpu->cpu);
+	ok &= json_add_u64(obj, "steal_ns", cpu->wait_ns);
 	ok &= add_pct(obj, "steal_pct", cpu_steal_pct(report, cpu), false);
-	ok &= add_u64(obj, "vcpu_run_ns", cpu->vcpu_run_ns);
-	ok &= add_u64(obj, "unattributed_ns", cpu->unattributed_ns);
+	ok &= json_add_u64(obj, "vcpu_run_ns", cpu->vcpu_run_ns);
+	ok &= json_add_u64(obj, "unattributed_ns", cpu->unattributed_ns);
 	ok &= json_add(obj, "wakeup", latency_json(&cpu->wakeup));
 	ok &= json_add(obj, "preempt", latency_json(&cpu->preempt));
 	ok &= json_add(obj, "thieves", thieves);
@@ -468,25 +455,25 @@ static struct json_object *vcpu_json(const struct sched_report *report,
 	const char *state = sched_state_name(v->state);
 	bool ok = true;
 
-	ok &= add_u64(obj, "vm_pid", v->vm_pid);
+	ok &= json_add_u64(obj, "vm_pid", v->vm_pid);
 	ok &= add_vm_id(obj, v->vm_id);
-	ok &= add_u64(obj, "vcpu_id", v->vcpu_id);
-	ok &= add_u64(obj, "tid", v->vcpu_tid);
+	ok &= json_add_u64(obj, "vcpu_id", v->vcpu_id);
+	ok &= json_add_u64(obj, "tid", v->vcpu_tid);
 	if (state)
 		ok &= json_add(obj, "state", json_object_new_string(state));
 	else
-		ok &= add_null(obj, "state");
+		ok &= json_add_null(obj, "state");
 	if (v->has_cpu)
-		ok &= add_u64(obj, "cpu", v->cpu);
+		ok &= json_add_u64(obj, "cpu", v->cpu);
 	else
-		ok &= add_null(obj, "cpu");
-	ok &= add_u64(obj, "run_ns", v->run_ns);
-	ok &= add_u64(obj, "steal_ns", v->wait_ns);
-	ok &= add_u64(obj, "idle_ns", v->idle_ns);
+		ok &= json_add_null(obj, "cpu");
+	ok &= json_add_u64(obj, "run_ns", v->run_ns);
+	ok &= json_add_u64(obj, "steal_ns", v->wait_ns);
+	ok &= json_add_u64(obj, "idle_ns", v->idle_ns);
 	ok &= add_pct(obj, "steal_pct", vcpu_steal_pct(report, v, 1), true);
-	ok &= add_u64(obj, "timeslices", v->timeslices);
-	ok &= add_u64(obj, "preemptions", v->preemptions);
-	ok &= add_u64(obj, "migrations", v->migrations);
+	ok &= json_add_u64(obj, "timeslices", v->timeslices);
+	ok &= json_add_u64(obj, "preemptions", v->preemptions);
+	ok &= json_add_u64(obj, "migrations", v->migrations);
 	ok &= json_add(obj, "wakeup", latency_json(&v->wakeup));
 	ok &= json_add(obj, "preempt", latency_json(&v->preempt));
 	if (!ok) {
@@ -503,16 +490,16 @@ static struct json_object *vm_json(const struct sched_report *report,
 	const struct vmexit_sched *sum = &vm->sum;
 	bool ok = true;
 
-	ok &= add_u64(obj, "vm_pid", sum->vm_pid);
+	ok &= json_add_u64(obj, "vm_pid", sum->vm_pid);
 	ok &= add_vm_id(obj, sum->vm_id);
-	ok &= add_u64(obj, "vcpus", vm->vcpus);
-	ok &= add_u64(obj, "run_ns", sum->run_ns);
-	ok &= add_u64(obj, "steal_ns", sum->wait_ns);
-	ok &= add_u64(obj, "idle_ns", sum->idle_ns);
+	ok &= json_add_u64(obj, "vcpus", vm->vcpus);
+	ok &= json_add_u64(obj, "run_ns", sum->run_ns);
+	ok &= json_add_u64(obj, "steal_ns", sum->wait_ns);
+	ok &= json_add_u64(obj, "idle_ns", sum->idle_ns);
 	ok &= add_pct(obj, "steal_pct",
 		      vcpu_steal_pct(report, sum, vm->present), true);
-	ok &= add_u64(obj, "preemptions", sum->preemptions);
-	ok &= add_u64(obj, "migrations", sum->migrations);
+	ok &= json_add_u64(obj, "preemptions", sum->preemptions);
+	ok &= json_add_u64(obj, "migrations", sum->migrations);
 	ok &= json_add(obj, "wakeup", latency_json(&sum->wakeup));
 	ok &= json_add(obj, "preempt", latency_json(&sum->preempt));
 	if (!ok) {
@@ -544,9 +531,9 @@ struct json_object *sched_json(const struct sched_report *report)
 
 	ok &= json_add(obj, "backend", json_object_new_string(report->backend));
 	if (report->interval_ns)
-		ok &= add_u64(obj, "interval_ns", report->interval_ns);
+		ok &= json_add_u64(obj, "interval_ns", report->interval_ns);
 	else
-		ok &= add_null(obj, "interval_ns");
+		ok &= json_add_null(obj, "interval_ns");
 	ok &= json_add(obj, "cpus", cpus);
 	ok &= json_add(obj, "vcpus", vcpus);
 	ok &= json_add(obj, "vms", vms_arr);
@@ -821,36 +808,30 @@ void sched_print(FILE *out, const struct sched_report *report, bool hist)
 
 /* The command */
 
-struct sched_options {
-	struct vmexit_filter filter;
-	bool json;
-	bool hist;
-	uint64_t interval_ns; /* 0: one report of the totals */
-	uint32_t count; /* 0: until Ctrl-C */
-};
-
 struct sched_source {
 	enum cli_backend backend;
 	struct vmexit_client client;
 	struct sched_bpf *bpf;
 };
 
+/* What view_run() hands back to the callbacks below. */
+struct sched_view {
+	struct sched_source *src;
+	struct vmexit_filter filter;
+	bool json;
+	bool hist;
+	const char *backend;
+};
+
 struct sched_snapshot {
 	struct vmexit_scheds vcpus;
 	struct vmexit_cpu_scheds cpus;
-	struct timespec at;
 };
 
-static volatile sig_atomic_t stop_requested;
-
-static void on_stop(int sig)
+static void snapshot_free(void *snapshot)
 {
-	(void)sig;
-	stop_requested = 1;
-}
+	struct sched_snapshot *snap = snapshot;
 
-static void snapshot_free(struct sched_snapshot *snap)
-{
 	vmexit_scheds_free(&snap->vcpus);
 	vmexit_cpu_scheds_free(&snap->cpus);
 }
@@ -888,15 +869,16 @@ static void source_close(struct sched_source *src)
 	}
 }
 
-/* 0, or 1 after saying why. */
-static int source_read(struct sched_source *src,
-		       const struct vmexit_filter *filter,
-		       struct sched_snapshot *snap)
+/* 0, or 1 after saying why (nothing read kept). */
+static int source_read(void *ctx, void *snapshot)
 {
+	const struct sched_view *view = ctx;
+	const struct vmexit_filter *filter = &view->filter;
+	struct sched_source *src = view->src;
+	struct sched_snapshot *snap = snapshot;
 	int err;
 
 	memset(snap, 0, sizeof(*snap));
-	clock_gettime(CLOCK_MONOTONIC, &snap->at);
 	if (src->backend == CLI_BACKEND_BPF) {
 		err = sched_bpf_read(src->bpf, filter, &snap->vcpus,
 				     &snap->cpus);
@@ -904,189 +886,90 @@ static int source_read(struct sched_source *src,
 			fprintf(stderr,
 				"vmexit-stat: reading the BPF maps: %s\n",
 				strerror(-err));
-			return 1;
+			goto fail;
 		}
 	} else {
 		err = vmexit_dump_cpu_sched(&src->client, filter, &snap->cpus);
 		if (err) {
 			cli_report_read_error(&src->client, "dump CPU sched",
 					      err);
-			return 1;
+			goto fail;
 		}
 		err = vmexit_dump_sched(&src->client, filter, &snap->vcpus);
 		if (err) {
 			cli_report_read_error(&src->client, "dump sched", err);
-			return 1;
+			goto fail;
 		}
 	}
 	sched_sort(&snap->vcpus, &snap->cpus);
 	return 0;
+fail:
+	snapshot_free(snap);
+	return 1;
 }
 
-static uint64_t ns_between(const struct timespec *a, const struct timespec *b)
-{
-	int64_t ns = (int64_t)(b->tv_sec - a->tv_sec) * (int64_t)NS_PER_SEC +
-		     (b->tv_nsec - a->tv_nsec);
-
-	return ns > 0 ? (uint64_t)ns : 1;
-}
-
-static int report(const struct sched_options *opt, const char *backend,
-		  uint64_t interval_ns, const struct vmexit_scheds *vcpus,
+static int report(const struct sched_view *view, uint64_t interval_ns,
+		  const struct vmexit_scheds *vcpus,
 		  const struct vmexit_cpu_scheds *cpus)
 {
 	struct sched_report rep = {
-		.backend = backend,
+		.backend = view->backend,
 		.interval_ns = interval_ns,
 		.vcpus = vcpus,
 		.cpus = cpus,
 	};
-	struct json_object *doc;
 
-	if (!opt->json) {
-		sched_print(stdout, &rep, opt->hist);
-		fflush(stdout);
-		return 0;
-	}
-	doc = sched_json(&rep);
-	if (!doc) {
-		fprintf(stderr, "vmexit-stat: out of memory\n");
-		return 1;
-	}
-	/* JSON Lines: one report a line, flushed as it comes. */
-	if (interval_ns)
-		printf("%s\n",
-		       json_object_to_json_string_ext(
-			       doc, JSON_C_TO_STRING_PLAIN |
-					    JSON_C_TO_STRING_NOSLASHESCAPE));
-	else
-		json_doc_print(stdout, doc);
-	json_object_put(doc);
+	if (view->json)
+		return view_print_json(sched_json(&rep), interval_ns);
+	sched_print(stdout, &rep, view->hist);
 	fflush(stdout);
 	return 0;
 }
 
-/* Sleeps until deadline; false when told to stop first. */
-static bool sleep_until(const struct timespec *deadline)
+static int report_totals(void *ctx, const void *snapshot)
 {
-	while (!stop_requested) {
-		int err = clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME,
-					  deadline, NULL);
+	const struct sched_snapshot *snap = snapshot;
 
-		if (!err)
-			return !stop_requested;
-		if (err != EINTR)
-			return false;
-	}
-	return false;
+	return report(ctx, 0, &snap->vcpus, &snap->cpus);
 }
 
-static void wait_for_stop(void)
+static int report_change(void *ctx, const void *before_snapshot,
+			 const void *now_snapshot, uint64_t interval_ns)
 {
-	sigset_t block, old;
-
-	sigemptyset(&block);
-	sigaddset(&block, SIGINT);
-	sigaddset(&block, SIGTERM);
-	sigprocmask(SIG_BLOCK, &block, &old);
-	while (!stop_requested)
-		sigsuspend(&old);
-	sigprocmask(SIG_SETMASK, &old, NULL);
-}
-
-static int run_intervals(struct sched_source *src,
-			 const struct sched_options *opt, const char *backend)
-{
-	struct sched_snapshot before, now;
-	struct timespec deadline;
-	uint32_t done = 0;
+	const struct sched_snapshot *before = before_snapshot;
+	const struct sched_snapshot *now = now_snapshot;
+	struct vmexit_scheds vcpus = {};
+	struct vmexit_cpu_scheds cpus = {};
 	int status;
 
-	status = source_read(src, &opt->filter, &before);
-	if (status)
-		return status;
-	deadline = before.at;
-	while (!opt->count || done < opt->count) {
-		struct vmexit_scheds vcpus = {};
-		struct vmexit_cpu_scheds cpus = {};
-
-		deadline.tv_sec += opt->interval_ns / NS_PER_SEC;
-		deadline.tv_nsec += opt->interval_ns % NS_PER_SEC;
-		if (deadline.tv_nsec >= (long)NS_PER_SEC) {
-			deadline.tv_sec++;
-			deadline.tv_nsec -= NS_PER_SEC;
-		}
-		if (!sleep_until(&deadline))
-			break;
-		status = source_read(src, &opt->filter, &now);
-		if (status)
-			break;
-		if (sched_delta(&before.vcpus, &before.cpus, &now.vcpus,
-				&now.cpus, &vcpus, &cpus)) {
-			fprintf(stderr, "vmexit-stat: out of memory\n");
-			status = 1;
-		} else {
-			status = report(opt, backend,
-					ns_between(&before.at, &now.at), &vcpus,
-					&cpus);
-		}
-		vmexit_scheds_free(&vcpus);
-		vmexit_cpu_scheds_free(&cpus);
-		snapshot_free(&before);
-		before = now;
-		if (status)
-			break;
-		done++;
-		if (!opt->json && (!opt->count || done < opt->count))
-			fputc('\n', stdout);
+	if (sched_delta(&before->vcpus, &before->cpus, &now->vcpus, &now->cpus,
+			&vcpus, &cpus)) {
+		fprintf(stderr, "vmexit-stat: out of memory\n");
+		status = 1;
+	} else {
+		status = report(ctx, interval_ns, &vcpus, &cpus);
 	}
-	snapshot_free(&before);
+	vmexit_scheds_free(&vcpus);
+	vmexit_cpu_scheds_free(&cpus);
 	return status;
 }
 
-static int run_totals(struct sched_source *src, const struct sched_options *opt,
-		      const char *backend)
-{
-	struct sched_snapshot snap;
-	int status;
-
-	if (src->backend == CLI_BACKEND_BPF) {
-		fprintf(stderr, "vmexit-stat: following the scheduling of vCPU "
-				"threads; Ctrl-C to stop\n");
-		wait_for_stop();
-	}
-	status = source_read(src, &opt->filter, &snap);
-	if (!status)
-		status = report(opt, backend, 0, &snap.vcpus, &snap.cpus);
-	snapshot_free(&snap);
-	return status;
-}
-
-/* Seconds, fractions allowed, at least a millisecond, at most a day. */
-static bool parse_interval(const char *arg, uint64_t *ns)
-{
-	char *end;
-	double sec;
-
-	if (!arg[0] || arg[0] == '-' || arg[0] == '+')
-		return false;
-	errno = 0;
-	sec = strtod(arg, &end);
-	if (errno || *end || !(sec >= 0.001) || sec > 86400)
-		return false;
-	*ns = (uint64_t)llround(sec * 1e9);
-	return true;
-}
+static const struct view_ops sched_view_ops = {
+	.read = source_read,
+	.report_totals = report_totals,
+	.report_change = report_change,
+	.snapshot_free = snapshot_free,
+};
 
 int cmd_sched(int argc, char **argv)
 {
-	enum { OPT_VCPU = 256, OPT_VM_ID, OPT_CPU, OPT_HIST };
+	enum { OPT_CPU = 256, OPT_HIST };
 	static const struct option options[] = {
 		{ "json", no_argument, NULL, 'j' },
 		{ "hist", no_argument, NULL, OPT_HIST },
 		{ "vm", required_argument, NULL, 'p' },
-		{ "vm-id", required_argument, NULL, OPT_VM_ID },
-		{ "vcpu", required_argument, NULL, OPT_VCPU },
+		{ "vm-id", required_argument, NULL, CLI_OPT_VM_ID },
+		{ "vcpu", required_argument, NULL, CLI_OPT_VCPU },
 		{ "cpu", required_argument, NULL, OPT_CPU },
 		/*
 		 * Of the shared source options only --backend fits: the
@@ -1096,12 +979,16 @@ int cmd_sched(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
+	struct sched_snapshot snaps[2];
 	struct cli_source choice = {};
-	struct sched_options opt = {};
 	struct sched_source src = {};
-	struct sigaction sa = { .sa_handler = on_stop };
-	struct sigaction old_int, old_term;
-	const char *backend;
+	struct sched_view view = { .src = &src };
+	struct vmexit_filter *filter = &view.filter;
+	struct view_run run = {
+		.ops = &sched_view_ops,
+		.ctx = &view,
+		.snap = { &snaps[0], &snaps[1] },
+	};
 	int o, status;
 
 	optind = 0;
@@ -1114,44 +1001,26 @@ int cmd_sched(int argc, char **argv)
 				return status;
 			break;
 		case 'j':
-			opt.json = true;
+			view.json = true;
 			break;
 		case OPT_HIST:
-			opt.hist = true;
+			view.hist = true;
 			break;
 		case 'p':
-			if (!cli_parse_u32(optarg, &opt.filter.pid) ||
-			    !opt.filter.pid)
-				return cli_bad_usage(sched_usage,
-						     "--vm wants a pid, not "
-						     "'%s'",
-						     optarg);
-			opt.filter.by_pid = true;
-			break;
-		case OPT_VM_ID:
-			if (!cli_parse_vm_id(optarg, &opt.filter.vm_id))
-				return cli_bad_usage(sched_usage,
-						     "--vm-id wants a vm_id "
-						     "(up to 16 hex digits), "
-						     "not '%s'",
-						     optarg);
-			opt.filter.by_vm_id = true;
-			break;
-		case OPT_VCPU:
-			if (!cli_parse_u32(optarg, &opt.filter.vcpu_id))
-				return cli_bad_usage(sched_usage,
-						     "--vcpu wants a vCPU "
-						     "number, not '%s'",
-						     optarg);
-			opt.filter.by_vcpu = true;
+		case CLI_OPT_VM_ID:
+		case CLI_OPT_VCPU:
+			status = cli_filter_option(filter, o, optarg,
+						   sched_usage);
+			if (status)
+				return status;
 			break;
 		case OPT_CPU:
-			if (!cli_parse_u32(optarg, &opt.filter.cpu))
+			if (!cli_parse_u32(optarg, &filter->cpu))
 				return cli_bad_usage(sched_usage,
 						     "--cpu wants a CPU "
 						     "number, not '%s'",
 						     optarg);
-			opt.filter.by_cpu = true;
+			filter->by_cpu = true;
 			break;
 		case 'h':
 			sched_usage(stdout);
@@ -1161,58 +1030,21 @@ int cmd_sched(int argc, char **argv)
 			return 2;
 		}
 	}
-	if (optind < argc) {
-		if (!parse_interval(argv[optind], &opt.interval_ns))
-			return cli_bad_usage(sched_usage,
-					     "sched: the interval is seconds "
-					     "(0.001 to 86400), not '%s'",
-					     argv[optind]);
-		optind++;
-	}
-	if (optind < argc) {
-		if (!cli_parse_u32(argv[optind], &opt.count) || !opt.count)
-			return cli_bad_usage(sched_usage,
-					     "sched: the count is a number of "
-					     "reports, not '%s'",
-					     argv[optind]);
-		optind++;
-	}
-	if (optind < argc)
-		return cli_bad_usage(sched_usage, "sched: unexpected '%s'",
-				     argv[optind]);
+	status = view_parse_schedule(argc, argv, "sched", sched_usage,
+				     &run.when);
+	if (status)
+		return status;
 
-	src.backend = choice.backend;
-	if (src.backend == CLI_BACKEND_AUTO) {
-		/*
-		 * The module when loaded.  Without it BPF, when there is an
-		 * interval to count over; else the module's own error
-		 * (how to load it), as in the other views.
-		 */
-		if (!access("/sys/module/vmexit_stat", F_OK) ||
-		    !opt.interval_ns)
-			src.backend = CLI_BACKEND_MODULE;
-		else
-			src.backend = CLI_BACKEND_BPF;
-		choice.suggest_bpf = !opt.interval_ns;
-	}
-	backend = src.backend == CLI_BACKEND_BPF ? "bpf" : "module";
-
+	src.backend = view_choose_backend(&choice, run.when.interval_ns);
 	if (source_open(&src)) {
-		if (choice.suggest_bpf && sched_bpf_open &&
-		    access("/sys/module/vmexit_stat", F_OK))
-			fprintf(stderr, "vmexit-stat: or follow it with BPF: "
-					"--backend bpf, or give an interval\n");
+		view_suggest_bpf(&choice, sched_bpf_open, "it");
 		return 1;
 	}
-	stop_requested = 0;
-	sigaction(SIGINT, &sa, &old_int);
-	sigaction(SIGTERM, &sa, &old_term);
-	if (opt.interval_ns)
-		status = run_intervals(&src, &opt, backend);
-	else
-		status = run_totals(&src, &opt, backend);
-	sigaction(SIGINT, &old_int, NULL);
-	sigaction(SIGTERM, &old_term, NULL);
+	view.backend = src.backend == CLI_BACKEND_BPF ? "bpf" : "module";
+	run.json = view.json;
+	if (src.backend == CLI_BACKEND_BPF)
+		run.wait_message = "following the scheduling of vCPU threads";
+	status = view_run(&run);
 	source_close(&src);
 	return status;
 }
