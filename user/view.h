@@ -55,10 +55,10 @@ int view_parse_schedule(int argc, char **argv, const char *view,
 			void (*usage)(FILE *out), struct view_schedule *when);
 
 /*
- * What --backend auto means for such a view: the module when it is
- * loaded.  Without it BPF, when there is an interval to count over;
- * else the module's own error (how to load it), as in the other views,
- * and view_suggest_bpf() after it.
+ * The backend chosen: what --backend auto means for such a view is the
+ * module when it is loaded.  Without it BPF, when there is an interval
+ * to count over; else the module's own error (how to load it), as in
+ * the other views, then view_suggest_bpf() (choice->suggest_bpf set).
  */
 enum cli_backend view_choose_backend(struct cli_source *choice,
 				     uint64_t interval_ns);
