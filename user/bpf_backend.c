@@ -332,7 +332,7 @@ static int read_counters(struct exits_bpf *skel, int nr_cpus, uint64_t salt,
 		key = next;
 		prev = &key;
 		if (bpf_map_lookup_elem(fd, &key, per_cpu))
-			continue; /* cannot vanish: we are detached */
+			continue; /* gone meanwhile (a read while attached) */
 		rec.vm_pid = key.pid;
 		rec.vm_id = bpf_backend_vm_id(key.kvm, salt);
 		rec.vcpu_id = key.vcpu_id;
@@ -533,8 +533,46 @@ static int read_vms(struct exits_bpf *skel, uint64_t salt,
 	return err;
 }
 
+struct bpf_reader {
+	struct exits_bpf *skel;
+	int nr_cpus;
+	int proto;
+	uint32_t max_counters;
+	bool counts_only;
+	uint64_t salt;
+};
+
+static void fill_info(struct vmexit_info *info, int proto,
+		      uint32_t max_counters,
+		      const struct vxs_exit_totals *totals);
+
+int bpf_backend_read(struct bpf_reader *reader,
+		     const struct vmexit_filter *filter,
+		     struct bpf_collection *out)
+{
+	struct vxs_exit_totals totals;
+	int err;
+
+	memset(out, 0, sizeof(*out));
+	err = read_totals(reader->skel, reader->nr_cpus, &totals);
+	if (!err)
+		err = read_counters(reader->skel, reader->nr_cpus, reader->salt,
+				    filter, !reader->counts_only, &out->exits);
+	if (!err)
+		err = read_user_counters(reader->skel, reader->nr_cpus,
+					 reader->salt, filter,
+					 &out->user_exits);
+	if (!err)
+		err = read_vms(reader->skel, reader->salt, filter, out);
+	if (!err)
+		fill_info(&out->info, reader->proto, reader->max_counters,
+			  &totals);
+	return err;
+}
+
 /* 0, or the errno that ended the wait; sets *cmd_status for a command. */
-static int wait_while_attached(const struct bpf_collect *how, int *cmd_status)
+static int wait_while_attached(const struct bpf_collect *how,
+			       struct bpf_reader *reader, int *cmd_status)
 {
 	struct timespec left = { .tv_sec = how->interval };
 	int status;
@@ -543,6 +581,10 @@ static int wait_while_attached(const struct bpf_collect *how, int *cmd_status)
 	*cmd_status = 0;
 	if (how->attach_only)
 		return 0;
+	if (how->while_attached) {
+		*cmd_status = how->while_attached(reader, how->ctx);
+		return 0;
+	}
 	if (!how->cmd) {
 		if (!how->interval) {
 			while (!stop)
@@ -780,10 +822,19 @@ int bpf_backend_collect(const struct bpf_collect *how,
 	stop = 0;
 	sigaction(SIGINT, &sa, &old_int);
 	sigaction(SIGTERM, &sa, &old_term);
-	if (!how->cmd && !how->interval && !how->attach_only)
+	if (!how->cmd && !how->interval && !how->attach_only &&
+	    !how->while_attached)
 		fprintf(stderr,
 			"vmexit-stat: counting VM exits; Ctrl-C to stop\n");
-	err = -wait_while_attached(how, &out->cmd_status);
+	struct bpf_reader reader = {
+		.skel = skel,
+		.nr_cpus = nr_cpus,
+		.proto = proto,
+		.max_counters = max_counters,
+		.counts_only = how->counts_only,
+		.salt = bpf_backend_salt(),
+	};
+	err = -wait_while_attached(how, &reader, &out->cmd_status);
 	sigaction(SIGINT, &old_int, NULL);
 	sigaction(SIGTERM, &old_term, NULL);
 	/* Detached, the maps hold still while we read them. */
@@ -794,7 +845,7 @@ int bpf_backend_collect(const struct bpf_collect *how,
 		goto destroy;
 	}
 
-	salt = bpf_backend_salt();
+	salt = reader.salt;
 	err = read_totals(skel, nr_cpus, &totals);
 	if (!err)
 		err = read_counters(skel, nr_cpus, salt, filter,

@@ -21,8 +21,17 @@
 /* Size of the counter map unless told; as VXS_BPF_MAX_COUNTERS. */
 #define BPF_BACKEND_MAX_COUNTERS 10240
 
+struct bpf_reader;
+
 struct bpf_collect {
 	char **cmd; /* run this, NULL-terminated, while attached; or NULL */
+	/*
+	 * Or this, called once while attached instead of waiting (export
+	 * reads the maps at every scrape with bpf_backend_read()): its
+	 * return is the collection's, 0 or 1.  Ctrl-C is then its own.
+	 */
+	int (*while_attached)(struct bpf_reader *reader, void *ctx);
+	void *ctx;
 	unsigned int interval; /* seconds, when there is no cmd; 0: SIGINT */
 	uint32_t max_counters; /* size of the counter map; 0: default */
 	bool attach_only; /* detach at once: do the programs load here? */
@@ -52,6 +61,16 @@ struct bpf_collection {
 int bpf_backend_collect(const struct bpf_collect *how,
 			const struct vmexit_filter *filter,
 			struct bpf_collection *out);
+
+/*
+ * While attached (in while_attached): what the programs counted so far,
+ * as bpf_backend_collect() fills *out at the end, without drill-down.
+ * vm ids stay the same from one read to the next.  0, or -errno; *out
+ * is to be freed with bpf_collection_free() either way.
+ */
+int bpf_backend_read(struct bpf_reader *reader,
+		     const struct vmexit_filter *filter,
+		     struct bpf_collection *out);
 
 static inline void bpf_collection_free(struct bpf_collection *c)
 {
