@@ -29,6 +29,8 @@ static const struct subcommand subcommands[] = {
 	{ "info", cmd_info, "the module: version, counters, drops, memory" },
 	{ "config", cmd_config, "show or change what the module measures" },
 	{ "events", cmd_events, "print VMs and vCPUs as they start and stop" },
+	{ "export", cmd_export,
+	  "serve the counters to Prometheus (OpenMetrics, HTTP)" },
 	{ "reset", cmd_reset, "forget every counter (needs CAP_NET_ADMIN)" },
 	{ "exitgen", cmd_exitgen,
 	  "run a guest that makes an exact number of exits" },
