@@ -15,6 +15,7 @@ struct subcommand {
 
 static const struct subcommand subcommands[] = {
 	{ "show", cmd_show, "print VM-exit counters per VM, vCPU and reason" },
+	{ "top", cmd_top, "a live view of the exits per reason, as kvm_stat" },
 	{ "vms", cmd_vms, "list the VMs, running and ended, with totals" },
 	{ "details", cmd_details,
 	  "the busiest I/O ports, MSRs, CPUID leaves, MMIO pages per VM" },

@@ -21,6 +21,7 @@ static const struct unit_test *const suites[] = {
 	selftest_tests, /* user/selftest.c, the verdict */
 	cli_tests, /* user/show.c, user/selftest.c, command lines */
 	bench_tests, /* user/bench*.c, the workloads without timing */
+	top_tests, /* user/top_model.c, the live view without a screen */
 	export_tests, /* user/metrics.c, what export serves */
 };
 

@@ -64,6 +64,7 @@ extern const struct unit_test bench_tests[];
 extern const struct unit_test phases_tests[];
 extern const struct unit_test correlate_tests[];
 extern const struct unit_test phases_bpf_tests[];
+extern const struct unit_test top_tests[];
 extern const struct unit_test export_tests[];
 
 #endif /* VMEXIT_STAT_UNIT_H */
