@@ -77,7 +77,7 @@ install: user
 		echo "dkms not found: the module's sources are in $(DKMS_SRCDIR) but not" \
 		     "registered (apt-get install dkms; dkms add -m vmexit-stat -v $(VERSION))"; \
 	else \
-		if $(DKMS) status -m vmexit-stat -v $(VERSION) | grep -q .; then \
+		if $(DKMS) status -m vmexit-stat -v $(VERSION) | grep -q "^vmexit-stat/"; then \
 			$(DKMS) remove -m vmexit-stat -v $(VERSION) --all || exit 1; \
 		fi; \
 		$(DKMS) add -m vmexit-stat -v $(VERSION) || exit 1; \
@@ -87,7 +87,7 @@ install: user
 
 uninstall:
 	@if [ -z "$(DESTDIR)" ] && command -v $(DKMS) >/dev/null 2>&1 && \
-	    $(DKMS) status -m vmexit-stat -v $(VERSION) | grep -q .; then \
+	    $(DKMS) status -m vmexit-stat -v $(VERSION) | grep -q "^vmexit-stat/"; then \
 		echo "$(DKMS) remove -m vmexit-stat -v $(VERSION) --all"; \
 		$(DKMS) remove -m vmexit-stat -v $(VERSION) --all || exit 1; \
 	fi
