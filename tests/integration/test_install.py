@@ -152,6 +152,10 @@ def test_man_page_documents_exit_codes():
     assert re.findall(r"^\.B ([0-9]+)$", status, re.M) == ["0", "1", "2"]
     assert run(TOOL, "show", "--no-such-option", check=False).returncode == 2
     assert run(TOOL, "no-such-command", check=False).returncode == 2
+    if not Path("/sys/module/vmexit_stat").exists():
+        # A runtime error: the module is not loaded here.
+        proc = run(TOOL, "info", "--backend", "module", check=False)
+        assert proc.returncode == 1 and proc.stderr, proc.stderr
 
 
 # --- make install / uninstall into DESTDIR ---------------------------------------
