@@ -108,20 +108,21 @@ static void name_vm(const struct vmexit_vm *vm, char *name, size_t size)
 static int read_module(struct exporter *ex, struct metrics_snapshot *snap,
 		       const char **what)
 {
-	struct vmexit_filter per_vm = ex->filter;
 	int err;
 
-	/* The kernel sums the vCPUs unless they are wanted apart. */
-	per_vm.by_vm = !ex->per_vcpu;
+	/*
+	 * Per vCPU, summed per VM by user/metrics.c: the module's replies
+	 * to BY_VM dumps carry no BY_VM flag, which the parser wants.
+	 */
 	*what = "reading the module's info";
 	err = vmexit_get_info(&ex->client, &snap->info);
 	if (!err) {
 		*what = "reading the exit counters";
-		err = vmexit_dump_exits(&ex->client, &per_vm, &snap->exits);
+		err = vmexit_dump_exits(&ex->client, &ex->filter, &snap->exits);
 	}
 	if (!err) {
 		*what = "reading the exits to user space";
-		err = vmexit_dump_user_exits(&ex->client, &per_vm,
+		err = vmexit_dump_user_exits(&ex->client, &ex->filter,
 					     &snap->user_exits);
 	}
 	if (!err) {
