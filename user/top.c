@@ -341,7 +341,7 @@ static int draw_steal(const struct top_state *st, int y, int max_lines)
 {
 	const struct top_model *m = &st->model;
 	const struct top_vm *only = top_model_vm(m);
-	int used = 0, x = 0;
+	int used = 0, x = 0, shown = 0;
 	size_t i;
 
 	if (*st->src->steal_note || !m->now.nr_vms) {
@@ -359,15 +359,21 @@ static int draw_steal(const struct top_state *st, int y, int max_lines)
 		double share;
 		int len;
 
-		if (only && vm != only)
+		if ((only && vm != only) || (!only && vm->ended))
 			continue;
+		/* the pid: VMs of one VMM program share its name */
 		if (top_vm_steal(m, vm, &share))
 			len = snprintf(item, sizeof(item),
-				       " %s %.1f%%/%u vCPU%s", vm->name,
-				       share * 100, vm->nr_vcpus,
+				       " %s(%" PRIu32 ") %.1f%%/%u vCPU%s",
+				       vm->name, vm->pid, share * 100,
+				       vm->nr_vcpus,
 				       vm->nr_vcpus == 1 ? "" : "s");
+		else if (only)
+			len = snprintf(item, sizeof(item), " %s(%" PRIu32 ") -",
+				       vm->name, vm->pid);
 		else
-			len = snprintf(item, sizeof(item), " %s -", vm->name);
+			continue; /* no read to compare yet */
+		shown++;
 		if (x + len > COLS) {
 			if (++used >= max_lines)
 				break;
@@ -376,6 +382,8 @@ static int draw_steal(const struct top_state *st, int y, int max_lines)
 		mvaddnstr(y + used, x, item, COLS - x);
 		x += len;
 	}
+	if (!shown)
+		mvaddstr(y, x, " - (no running vCPU followed yet)");
 	return used + 1;
 }
 
@@ -489,8 +497,7 @@ static void reset_backend(struct top_state *st)
 	err = vmexit_reset(&st->src->client);
 	if (err) {
 		snprintf(st->status, sizeof(st->status),
-			 "module reset refused: %s%s; r resets the view",
-			 strerror(-err),
+			 "R refused: %s%s; r resets the view", strerror(-err),
 			 err == -EPERM || err == -EACCES ?
 				 " (needs CAP_NET_ADMIN)" :
 				 "");

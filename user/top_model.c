@@ -11,6 +11,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include <linux/vmexit_stat.h>
+
 #include "exit_stats.h"
 #include "latency.h"
 #include "top_model.h"
@@ -127,6 +129,8 @@ static int build_vms(const struct top_input *in, struct top_snapshot *snap)
 			     name);
 		if (err)
 			return err;
+		snap->vms[snap->nr_vms - 1].ended = in->vms[i].state ==
+						    VMEXIT_STAT_VM_ENDED;
 	}
 	if (snap->nr_vms)
 		qsort(snap->vms, snap->nr_vms, sizeof(*snap->vms), cmp_vm);

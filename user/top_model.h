@@ -34,6 +34,7 @@ struct top_vm {
 	uint32_t pid;
 	uint64_t vm_id;
 	char name[VM_NAME_LEN];
+	bool ended; /* GET_VMS says so */
 	/* GET_SCHED's run delay (steal) of the VM's vCPU threads, summed */
 	bool has_steal;
 	uint64_t wait_ns;

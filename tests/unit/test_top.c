@@ -82,7 +82,10 @@ static void test_snapshot_sums_vcpus(void)
 		rec(200, 0, SVM_CPUID, 1),
 	};
 	const struct vmexit_vm vms[] = {
-		{ .pid = 200, .vm_id = 200 * 16, .comm = "fc" },
+		{ .pid = 200,
+		  .vm_id = 200 * 16,
+		  .comm = "fc",
+		  .state = VMEXIT_STAT_VM_ENDED },
 		{ .pid = 100, .vm_id = 100 * 16, .comm = "qemu" },
 	};
 	const struct vmexit_sched sched[] = {
@@ -114,6 +117,8 @@ static void test_snapshot_sums_vcpus(void)
 	CHECK_U64(snap.vms[0].wait_ns, 7);
 	CHECK_U64(snap.vms[0].nr_vcpus, 2);
 	CHECK(!snap.vms[1].has_steal);
+	CHECK(!snap.vms[0].ended);
+	CHECK(snap.vms[1].ended); /* left out of the steal line */
 	top_snapshot_free(&snap);
 }
 
