@@ -241,6 +241,29 @@ def test_steal_per_vcpu(run):
     assert drops and all(v == 0 for v in drops.values()), drops
 
 
+def test_one_vm_per_vcpu(run, made):
+    assert read(run, "one-vm.status").strip() == "0", read(run, "one-vm.err")
+    _, samples = parse(read(run, "one-vm.prom"))
+    rows = select(samples, "vmexit_stat_exits_total")
+    assert rows and {labels["pid"] for labels, _ in rows} == \
+        {str(made["pid"])}, rows
+    isa = made["isa"]
+    for vcpu in made["vcpus"]:
+        got = {labels["reason"]: value for labels, value in
+               select(samples, "vmexit_stat_exits_total",
+                      vcpu=str(vcpu["vcpu"]))}
+        for m in made["made"]:
+            reason = DETERMINISTIC[isa][m["code"]]
+            assert got.get(reason, 0) == m["count"], (
+                f"vcpu {vcpu['vcpu']} {reason}: exported "
+                f"{got.get(reason, 0)}, exitgen made {m['count']}")
+        user = {labels["reason"]: value for labels, value in
+                select(samples, "vmexit_stat_user_exits_total",
+                       vcpu=str(vcpu["vcpu"]))}
+        assert user == {u["reason"]: u["count"]
+                        for u in vcpu["user_exits"]}, user
+
+
 def test_vm_labels(run, made):
     _, samples = parse(read(run, "module.prom"))
     rows = select(samples, "vmexit_stat_exits_total", pid=str(made["pid"]))
