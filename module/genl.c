@@ -103,6 +103,7 @@ static int vxs_fill_exit(struct sk_buff *skb, const void *record, bool by_vm)
 	if (nla_put_u32(skb, VMEXIT_STAT_A_EXIT_VM_PID, rec->pid) ||
 	    nla_put_u64_64bit(skb, VMEXIT_STAT_A_EXIT_VM_ID, rec->vm_id,
 			      VMEXIT_STAT_A_EXIT_PAD) ||
+	    (by_vm && nla_put_flag(skb, VMEXIT_STAT_A_EXIT_BY_VM)) ||
 	    (!by_vm &&
 	     (nla_put_u32(skb, VMEXIT_STAT_A_EXIT_VCPU_ID, rec->vcpu_id) ||
 	      nla_put_u32(skb, VMEXIT_STAT_A_EXIT_VCPU_TID, rec->tid))) ||
@@ -133,6 +134,7 @@ static int vxs_fill_user_exit(struct sk_buff *skb, const void *record,
 	if (nla_put_u32(skb, VMEXIT_STAT_A_UEXIT_VM_PID, rec->pid) ||
 	    nla_put_u64_64bit(skb, VMEXIT_STAT_A_UEXIT_VM_ID, rec->vm_id,
 			      VMEXIT_STAT_A_UEXIT_PAD) ||
+	    (by_vm && nla_put_flag(skb, VMEXIT_STAT_A_UEXIT_BY_VM)) ||
 	    (!by_vm &&
 	     (nla_put_u32(skb, VMEXIT_STAT_A_UEXIT_VCPU_ID, rec->vcpu_id) ||
 	      nla_put_u32(skb, VMEXIT_STAT_A_UEXIT_VCPU_TID, rec->tid))) ||
@@ -224,6 +226,7 @@ static int vxs_fill_sched(struct sk_buff *skb, const void *record, bool by_vm)
 	if (nla_put_u32(skb, VMEXIT_STAT_A_SCHED_VM_PID, rec->pid) ||
 	    nla_put_u64_64bit(skb, VMEXIT_STAT_A_SCHED_VM_ID, rec->vm_id,
 			      VMEXIT_STAT_A_SCHED_PAD) ||
+	    (by_vm && nla_put_flag(skb, VMEXIT_STAT_A_SCHED_BY_VM)) ||
 	    (!by_vm &&
 	     (nla_put_u32(skb, VMEXIT_STAT_A_SCHED_VCPU_ID, rec->vcpu_id) ||
 	      nla_put_u32(skb, VMEXIT_STAT_A_SCHED_VCPU_TID, rec->tid) ||

@@ -312,9 +312,11 @@ static void vxs_genl_fills_exit(struct kunit *test)
 
 static void vxs_genl_fills_exit_by_vm_without_vcpu(struct kunit *test)
 {
+	/* Summed: the flag says so, and there is no vCPU or thread. */
 	static const int want[] = {
 		VMEXIT_STAT_A_EXIT_VM_PID, VMEXIT_STAT_A_EXIT_VM_ID,
-		VMEXIT_STAT_A_EXIT_ISA, VMEXIT_STAT_A_EXIT_CODE,
+		VMEXIT_STAT_A_EXIT_BY_VM, VMEXIT_STAT_A_EXIT_ISA,
+		VMEXIT_STAT_A_EXIT_CODE,
 		VMEXIT_STAT_A_EXIT_FLAGS, VMEXIT_STAT_A_EXIT_COUNT,
 		VMEXIT_STAT_A_EXIT_LATENCY, VMEXIT_STAT_A_EXIT_USER_COUNT,
 		VMEXIT_STAT_A_EXIT_USER_NS,
@@ -348,8 +350,8 @@ static void vxs_genl_fills_user_exit(struct kunit *test)
 	};
 	static const int want_by_vm[] = {
 		VMEXIT_STAT_A_UEXIT_VM_PID, VMEXIT_STAT_A_UEXIT_VM_ID,
-		VMEXIT_STAT_A_UEXIT_REASON, VMEXIT_STAT_A_UEXIT_COUNT,
-		VMEXIT_STAT_A_UEXIT_ROUND_TRIP,
+		VMEXIT_STAT_A_UEXIT_BY_VM, VMEXIT_STAT_A_UEXIT_REASON,
+		VMEXIT_STAT_A_UEXIT_COUNT, VMEXIT_STAT_A_UEXIT_ROUND_TRIP,
 	};
 	struct vxs_user_record rec = {
 		.vm_id = 99, .pid = 2000, .vcpu_id = 1, .tid = 2001,
@@ -642,10 +644,11 @@ static void vxs_genl_fills_sched(struct kunit *test)
 		VMEXIT_STAT_A_SCHED_WAKEUP_LAT,
 		VMEXIT_STAT_A_SCHED_PREEMPT_LAT,
 	};
-	/* Summed over a VM: no vCPU, thread, state or CPU. */
+	/* Summed over a VM: the flag, no vCPU, thread, state or CPU. */
 	static const int want_by_vm[] = {
 		VMEXIT_STAT_A_SCHED_VM_PID, VMEXIT_STAT_A_SCHED_VM_ID,
-		VMEXIT_STAT_A_SCHED_RUN_NS, VMEXIT_STAT_A_SCHED_WAIT_NS,
+		VMEXIT_STAT_A_SCHED_BY_VM, VMEXIT_STAT_A_SCHED_RUN_NS,
+		VMEXIT_STAT_A_SCHED_WAIT_NS,
 		VMEXIT_STAT_A_SCHED_IDLE_NS, VMEXIT_STAT_A_SCHED_TIMESLICES,
 		VMEXIT_STAT_A_SCHED_PREEMPTIONS,
 		VMEXIT_STAT_A_SCHED_MIGRATIONS,
