@@ -16,6 +16,7 @@
 
 #include "cli.h"
 #include "json_out.h"
+#include "vm_name.h"
 
 /*
  * Weak: the unit tests link the views without bpf_backend.c and libbpf;
@@ -135,16 +136,62 @@ int cli_print_json(struct json_object *doc)
 	return 0;
 }
 
+/* Enough to list every VMM a name matches when it is not one. */
+#define CLI_VM_NAME_MATCHES_SHOWN 16
+
+int cli_parse_vm(const char *arg, uint32_t *pid, void (*usage)(FILE *out))
+{
+	pid_t matches[CLI_VM_NAME_MATCHES_SHOWN];
+	int found, i;
+
+	/* No VMM's name starts so, and a negative pid is a mistake. */
+	if ((arg[0] >= '0' && arg[0] <= '9') || arg[0] == '-') {
+		if (!cli_parse_u32(arg, pid) || !*pid)
+			return cli_bad_usage(usage,
+					     "--vm wants a pid or a VM's "
+					     "name, not '%s'",
+					     arg);
+		return 0;
+	}
+	if (!arg[0])
+		return cli_bad_usage(usage,
+				     "--vm wants a pid or a VM's name, not ''");
+
+	found = vm_name_find("/proc", arg, matches, CLI_VM_NAME_MATCHES_SHOWN);
+	if (found < 0) {
+		fprintf(stderr, "vmexit-stat: cannot list /proc: %s\n",
+			strerror(-found));
+		return 1;
+	}
+	if (!found) {
+		fprintf(stderr, "vmexit-stat: no VM named %s\n", arg);
+		return 1;
+	}
+	if (found > 1) {
+		fprintf(stderr, "vmexit-stat: %d VMs are named %s: pid", found,
+			arg);
+		for (i = 0; i < found && i < CLI_VM_NAME_MATCHES_SHOWN; i++)
+			fprintf(stderr, "%s %d", i ? "," : "", (int)matches[i]);
+		fprintf(stderr, "%s; choose one with --vm PID\n",
+			found > CLI_VM_NAME_MATCHES_SHOWN ? ", ..." : "");
+		return 1;
+	}
+	*pid = matches[0];
+	return 0;
+}
+
 int cli_filter_option(struct vmexit_filter *filter, int opt, const char *arg,
 		      void (*usage)(FILE *out))
 {
 	switch (opt) {
-	case 'p':
-		if (!cli_parse_u32(arg, &filter->pid) || !filter->pid)
-			return cli_bad_usage(usage,
-					     "--vm wants a pid, not '%s'", arg);
+	case 'p': {
+		int status = cli_parse_vm(arg, &filter->pid, usage);
+
+		if (status)
+			return status;
 		filter->by_pid = true;
 		return 0;
+	}
 	case CLI_OPT_VM_ID:
 		if (!cli_parse_vm_id(arg, &filter->vm_id))
 			return cli_bad_usage(usage,

@@ -54,15 +54,26 @@ void cli_report_admin_error(const struct vmexit_client *client,
 int cli_print_json(struct json_object *doc);
 
 /*
+ * The value of --vm: a pid, or the name of a running VM (vm_name.h says
+ * where names come from) resolved to its VMM's pid by a scan of /proc.
+ * An argument that starts with a digit is a pid.  0 with *pid set; 2
+ * after refusing the argument (usage printed); 1 after saying that no
+ * VM, or more than one (their pids listed), has that name.
+ */
+int cli_parse_vm(const char *arg, uint32_t *pid, void (*usage)(FILE *out));
+
+/*
  * Which VMs and vCPUs a view shows, in the same words in every view:
- * -p, --vm PID; --vm-id ID; --vcpu N (each view lists those it takes).
+ * -p, --vm PID|NAME; --vm-id ID; --vcpu N (each view lists those it
+ * takes).
  */
 #define CLI_OPT_VM_ID 514
 #define CLI_OPT_VCPU 515
 
 /*
  * One of them: 0 when taken, 2 after refusing its value (usage
- * printed), -1 when opt is none of them.
+ * printed), 1 when no VM or several have --vm's name, -1 when opt is
+ * none of them.
  */
 int cli_filter_option(struct vmexit_filter *filter, int opt, const char *arg,
 		      void (*usage)(FILE *out));

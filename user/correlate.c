@@ -44,7 +44,7 @@
 static void correlate_usage(FILE *out)
 {
 	fprintf(out,
-		"usage: vmexit-stat correlate [--vm PID | --vm-id ID] [-o FILE] "
+		"usage: vmexit-stat correlate [--vm PID|NAME | --vm-id ID] [-o FILE] "
 		"[--json]\n"
 		"                             [--results FILE] "
 		"[--backend module|bpf|auto] [--time S]\n"
@@ -60,7 +60,8 @@ static void correlate_usage(FILE *out)
 		"exit latency percentiles and steal (run delay while in the "
 		"phase).\n"
 		"\n"
-		"  -p, --vm PID        only the VM of this VMM process\n"
+		"  -p, --vm PID|NAME   only the VM of this VMM process, or of\n"
+		"                      the VM of this name\n"
 		"      --vm-id ID      only the VM with this vm_id (hex, "
 		"as shown)\n"
 		"  -o, --output FILE   write the table to FILE (replaced "

@@ -21,7 +21,7 @@
 static void details_usage(FILE *out)
 {
 	fprintf(out,
-		"usage: vmexit-stat details [--json] [--vm PID] [--vm-id ID] "
+		"usage: vmexit-stat details [--json] [--vm PID|NAME] [--vm-id ID] "
 		"[--limit N]\n"
 		"                           [--backend module|bpf|auto] "
 		"[--interval SEC | -- CMD...]\n"
@@ -39,7 +39,8 @@ static void details_usage(FILE *out)
 		"table for all VMs while it counts.\n"
 		"\n"
 		"  -j, --json          print JSON instead of tables\n"
-		"  -p, --vm PID        only the VMs of this VMM process\n"
+		"  -p, --vm PID|NAME   only the VMs of this VMM process, or the VM\n"
+		"                      of this name (QEMU -name, Firecracker --id, ...)\n"
 		"      --vm-id ID      only the VM with this vm_id\n"
 		"  -n, --limit N       at most N rows per VM and kind, 1 to "
 		"%d (default %d)\n",
@@ -324,11 +325,10 @@ int cmd_details(int argc, char **argv)
 			json = true;
 			break;
 		case 'p':
-			if (!cli_parse_u32(optarg, &filter.pid) || !filter.pid)
-				return cli_bad_usage(details_usage,
-						     "--vm wants a pid, not "
-						     "'%s'",
-						     optarg);
+			status = cli_parse_vm(optarg, &filter.pid,
+					      details_usage);
+			if (status)
+				return status;
 			filter.by_pid = true;
 			break;
 		case OPT_VM_ID:

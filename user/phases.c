@@ -37,10 +37,10 @@
 static void phases_usage(FILE *out)
 {
 	fprintf(out,
-		"usage: vmexit-stat phases [--vm PID] [--vm-id ID] [--vcpu N] "
-		"[--phase ID] [--json]\n"
-		"                          [--backend module|bpf|auto] "
-		"[interval [count]]\n"
+		"usage: vmexit-stat phases [--vm PID|NAME] [--vm-id ID] [--vcpu N] "
+		"[--phase ID]\n"
+		"                          [--json] [--backend module|bpf|auto]\n"
+		"                          [interval [count]]\n"
 		"\n"
 		"What each vCPU thread did while its guest was in a phase it "
 		"marked with\n"
@@ -61,7 +61,8 @@ static void phases_usage(FILE *out)
 		"Ctrl-C.\n"
 		"\n"
 		"  -j, --json          one JSON object per report\n"
-		"  -p, --vm PID        only the vCPUs of this VMM process\n"
+		"  -p, --vm PID|NAME   only the vCPUs of this VMM process, or of\n"
+		"                      the VM of this name\n"
 		"      --vm-id ID      only the VM with this vm_id (hex, "
 		"as shown)\n"
 		"      --vcpu N        only vCPU N (of every VM shown)\n"

@@ -38,10 +38,10 @@
 static void sched_usage(FILE *out)
 {
 	fprintf(out,
-		"usage: vmexit-stat sched [--vm PID] [--vm-id ID] [--vcpu N] "
-		"[--cpu N] [--json]\n"
-		"                         [--hist] [--backend module|bpf|auto] "
-		"[interval [count]]\n"
+		"usage: vmexit-stat sched [--vm PID|NAME] [--vm-id ID] [--vcpu N] "
+		"[--cpu N]\n"
+		"                         [--json] [--hist] [--backend module|bpf|auto]\n"
+		"                         [interval [count]]\n"
 		"\n"
 		"How long each vCPU thread waited runnable for a CPU (run "
 		"delay: what the\n"
@@ -62,7 +62,8 @@ static void sched_usage(FILE *out)
 		"\n"
 		"  -j, --json          one JSON object per report\n"
 		"      --hist          the latency histograms too\n"
-		"  -p, --vm PID        only the vCPUs of this VMM process\n"
+		"  -p, --vm PID|NAME   only the vCPUs of this VMM process, or of\n"
+		"                      the VM of this name\n"
 		"      --vm-id ID      only the VM with this vm_id (hex, "
 		"as shown)\n"
 		"      --vcpu N        only vCPU N (of every VM shown)\n"

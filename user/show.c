@@ -22,10 +22,10 @@
 static void show_usage(FILE *out)
 {
 	fprintf(out,
-		"usage: vmexit-stat show [--json] [--vcpus] [--vm PID] "
-		"[--vm-id ID] [--vcpu N]\n"
-		"                        [--backend module|bpf|auto] "
-		"[--interval SEC | -- CMD...]\n"
+		"usage: vmexit-stat show [--json] [--vcpus] [--vm PID|NAME] "
+		"[--vm-id ID]\n"
+		"                        [--vcpu N] [--backend module|bpf|auto]\n"
+		"                        [--interval SEC | -- CMD...]\n"
 		"\n"
 		"Prints the VM-exit counters of the vmexit_stat module: per "
 		"VM (the pid\n"
@@ -44,7 +44,8 @@ static void show_usage(FILE *out)
 		"\n"
 		"  -j, --json          print JSON instead of tables\n"
 		"  -c, --vcpus         add a table per vCPU\n"
-		"  -p, --vm PID        only the VMs of this VMM process\n"
+		"  -p, --vm PID|NAME   only the VMs of this VMM process, or the VM\n"
+		"                      of this name (QEMU -name, Firecracker --id, ...)\n"
 		"      --vm-id ID      only the VM with this vm_id (hex, "
 		"as shown)\n"
 		"      --vcpu N        only vCPU N (of every VM shown)\n");
@@ -223,11 +224,9 @@ int cmd_show(int argc, char **argv)
 			per_vcpu = true;
 			break;
 		case 'p':
-			if (!cli_parse_u32(optarg, &filter.pid) || !filter.pid)
-				return cli_bad_usage(show_usage,
-						     "--vm wants a pid, not "
-						     "'%s'",
-						     optarg);
+			status = cli_parse_vm(optarg, &filter.pid, show_usage);
+			if (status)
+				return status;
 			filter.by_pid = true;
 			break;
 		case OPT_VM_ID:

@@ -5,7 +5,10 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -90,17 +93,13 @@ static bool is_name_option(const char *arg, size_t len)
 	       (len == 6 && !memcmp(arg, "--name", 6));
 }
 
-bool vm_name_from_cmdline(const char *cmdline, size_t len, char *name,
-			  size_t size)
+/* QEMU, as itself or as libvirt starts it: its last -name guest=X. */
+static bool qemu_name(const char *cmdline, const char *end, char *name,
+		      size_t size)
 {
 	char value[VM_NAME_LEN * 4], candidate[VM_NAME_LEN];
-	const char *end = cmdline + len;
 	const char *arg = cmdline;
 	bool found = false;
-
-	if (!size)
-		return false;
-	name[0] = '\0';
 
 	while (arg < end) {
 		size_t arg_len = strnlen(arg, end - arg);
@@ -123,6 +122,114 @@ bool vm_name_from_cmdline(const char *cmdline, size_t len, char *name,
 		}
 	}
 	return found;
+}
+
+/*
+ * The value of the last "--option VALUE" or "--option=VALUE" (the two
+ * spellings Firecracker's and Cloud Hypervisor's parsers take), copied
+ * into value; false when the option is not there.
+ */
+static bool last_option_value(const char *cmdline, const char *end,
+			      const char *option, char *value, size_t size)
+{
+	size_t option_len = strlen(option);
+	const char *arg = cmdline;
+	bool found = false;
+
+	while (arg < end) {
+		size_t arg_len = strnlen(arg, end - arg);
+		const char *next = arg + arg_len + 1;
+
+		if (arg_len == option_len && !memcmp(arg, option, option_len) &&
+		    next < end) {
+			snprintf(value, size, "%.*s",
+				 (int)strnlen(next, end - next), next);
+			found = true;
+			next += strnlen(next, end - next) + 1;
+		} else if (arg_len > option_len &&
+			   !memcmp(arg, option, option_len) &&
+			   arg[option_len] == '=') {
+			snprintf(value, size, "%.*s",
+				 (int)(arg_len - option_len - 1),
+				 arg + option_len + 1);
+			found = true;
+		}
+		arg = next;
+	}
+	return found;
+}
+
+/* Firecracker names its microVM with --id (the jailer passes its own on). */
+static bool firecracker_name(const char *cmdline, const char *end, char *name,
+			     size_t size)
+{
+	char id[VM_NAME_LEN];
+
+	if (!last_option_value(cmdline, end, "--id", id, sizeof(id)) || !id[0])
+		return false;
+	snprintf(name, size, "%s", id);
+	return true;
+}
+
+/*
+ * Cloud Hypervisor has no name option; what tells its VMs apart is the
+ * API socket each one serves, so the socket's file name, less a ".sock"
+ * ending, names the VM: "--api-socket /run/ch/web01.sock" or
+ * "--api-socket path=/run/ch/web01.sock,..." is web01.  A socket passed
+ * as fd=N names nothing.
+ */
+static bool cloud_hypervisor_name(const char *cmdline, const char *end,
+				  char *name, size_t size)
+{
+	char value[VM_NAME_LEN * 4];
+	const char *path = value, *base;
+	size_t len;
+
+	if (!last_option_value(cmdline, end, "--api-socket", value,
+			       sizeof(value)))
+		return false;
+	if (strchr(value, '=')) {
+		const char *key = strstr(value, "path=");
+
+		if (key != value && (!key || key[-1] != ','))
+			return false;
+		path = key + 5;
+	}
+	len = strcspn(path, ",");
+	base = memrchr(path, '/', len);
+	base = base ? base + 1 : path;
+	len -= base - path;
+	if (len > 5 && !memcmp(base + len - 5, ".sock", 5))
+		len -= 5;
+	if (!len)
+		return false;
+	snprintf(name, size, "%.*s", (int)len, base);
+	return true;
+}
+
+static bool program_is(const char *argv0, size_t len, const char *program)
+{
+	const char *base = memrchr(argv0, '/', len);
+
+	base = base ? base + 1 : argv0;
+	len -= base - argv0;
+	return len == strlen(program) && !memcmp(base, program, len);
+}
+
+bool vm_name_from_cmdline(const char *cmdline, size_t len, char *name,
+			  size_t size)
+{
+	const char *end = cmdline + len;
+	size_t argv0_len = strnlen(cmdline, len);
+
+	if (!size)
+		return false;
+	name[0] = '\0';
+	if (program_is(cmdline, argv0_len, "firecracker"))
+		return firecracker_name(cmdline, end, name, size);
+	if (program_is(cmdline, argv0_len, "cloud-hypervisor"))
+		return cloud_hypervisor_name(cmdline, end, name, size);
+	return qemu_name(cmdline, end, name, size);
 }
 
 static ssize_t read_proc_file(const char *proc_root, pid_t pid,
@@ -190,15 +297,11 @@ static int holds_kvm_vm(const char *proc_root, pid_t pid)
 	return found;
 }
 
-void vm_name_lookup(const char *proc_root, pid_t pid, char *name, size_t size)
+/* The name the process's command line or else its comm gives it. */
+static void name_of_process(const char *proc_root, pid_t pid, char *name,
+			    size_t size)
 {
 	ssize_t len;
-
-	if (!size)
-		return;
-	name[0] = '\0';
-	if (pid <= 0 || holds_kvm_vm(proc_root, pid) == 0)
-		return;
 
 	len = read_proc_file(proc_root, pid, "cmdline", cmdline_buf,
 			     sizeof(cmdline_buf));
@@ -212,4 +315,60 @@ void vm_name_lookup(const char *proc_root, pid_t pid, char *name, size_t size)
 	cmdline_buf[len] = '\0';
 	cmdline_buf[strcspn(cmdline_buf, "\n")] = '\0';
 	snprintf(name, size, "%s", cmdline_buf);
+}
+
+void vm_name_lookup(const char *proc_root, pid_t pid, char *name, size_t size)
+{
+	if (!size)
+		return;
+	name[0] = '\0';
+	if (pid <= 0 || holds_kvm_vm(proc_root, pid) == 0)
+		return;
+	name_of_process(proc_root, pid, name, size);
+}
+
+static pid_t pid_of_entry(const char *entry)
+{
+	char *end;
+	long pid;
+
+	if (*entry < '1' || *entry > '9')
+		return 0;
+	errno = 0;
+	pid = strtol(entry, &end, 10);
+	if (errno || *end || pid > INT32_MAX)
+		return 0;
+	return pid;
+}
+
+int vm_name_find(const char *proc_root, const char *name, pid_t *pids,
+		 size_t max)
+{
+	char candidate[VM_NAME_LEN];
+	struct dirent *entry;
+	size_t found = 0;
+	DIR *dir;
+
+	dir = opendir(proc_root);
+	if (!dir)
+		return -errno;
+	while ((entry = readdir(dir))) {
+		pid_t pid = pid_of_entry(entry->d_name);
+
+		if (!pid)
+			continue;
+		/* The name first: listing every process's files is dearer. */
+		candidate[0] = '\0';
+		name_of_process(proc_root, pid, candidate, sizeof(candidate));
+		if (strcmp(candidate, name) ||
+		    holds_kvm_vm(proc_root, pid) == 0)
+			continue;
+		if (found < max)
+			pids[found] = pid;
+		found++;
+	}
+	closedir(dir);
+	if (found > INT_MAX)
+		found = INT_MAX;
+	return found;
 }

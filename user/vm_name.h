@@ -7,15 +7,20 @@
 #include <sys/types.h>
 
 /*
- * A VM's name, worked out in user space from its VMM process: QEMU's
- * "-name guest=X,..." or "-name X" when the command line has one, else
- * the process name (/proc/PID/comm).
+ * A VM's name, worked out in user space from its VMM's command line, so
+ * that it does not depend on what the VMM calls its threads:
+ *   QEMU, and QEMU as libvirt starts it: "-name guest=X,..." or "-name X"
+ *   (libvirt passes its domain name as guest=);
+ *   Firecracker: "--id X";
+ *   Cloud Hypervisor, which has no name option: the file name of its API
+ *   socket less ".sock" ("--api-socket [path=]/run/X.sock");
+ * else the process name (/proc/PID/comm).
  */
 
 #define VM_NAME_LEN 256
 
 /*
- * Finds QEMU's guest name in a command line as /proc/PID/cmdline holds
+ * Finds the VM's name in a VMM's command line as /proc/PID/cmdline holds
  * it (arguments separated by NULs, the last one maybe unterminated).
  * Returns false, with name set to "", when there is none.
  */
@@ -29,6 +34,14 @@ bool vm_name_from_cmdline(const char *cmdline, size_t len, char *name,
  * counters of VMs that have ended, and pids are reused).
  */
 void vm_name_lookup(const char *proc_root, pid_t pid, char *name, size_t size);
+
+/*
+ * The pids of the processes holding a KVM VM that vm_name_lookup() would
+ * name name: how many there are (the first max of them in pids), or
+ * -errno when proc_root cannot be read.
+ */
+int vm_name_find(const char *proc_root, const char *name, pid_t *pids,
+		 size_t max);
 
 static inline void vm_name_for_pid(pid_t pid, char *name, size_t size)
 {

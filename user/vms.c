@@ -18,7 +18,7 @@
 static void vms_usage(FILE *out)
 {
 	fprintf(out,
-		"usage: vmexit-stat vms [--json] [--vm PID] [--vm-id ID]\n"
+		"usage: vmexit-stat vms [--json] [--vm PID|NAME] [--vm-id ID]\n"
 		"                       [--backend module|bpf|auto] "
 		"[--interval SEC | -- CMD...]\n"
 		"\n"
@@ -33,7 +33,8 @@ static void vms_usage(FILE *out)
 		"counted.\n"
 		"\n"
 		"  -j, --json          print JSON instead of a table\n"
-		"  -p, --vm PID        only the VMs of this VMM process\n"
+		"  -p, --vm PID|NAME   only the VMs of this VMM process, or the VM\n"
+		"                      of this name (QEMU -name, Firecracker --id, ...)\n"
 		"      --vm-id ID      only the VM with this vm_id\n");
 	cli_source_usage(out);
 	fprintf(out, "  -h, --help          show this help\n");
@@ -202,11 +203,9 @@ int cmd_vms(int argc, char **argv)
 			json = true;
 			break;
 		case 'p':
-			if (!cli_parse_u32(optarg, &filter.pid) || !filter.pid)
-				return cli_bad_usage(vms_usage,
-						     "--vm wants a pid, not "
-						     "'%s'",
-						     optarg);
+			status = cli_parse_vm(optarg, &filter.pid, vms_usage);
+			if (status)
+				return status;
 			filter.by_pid = true;
 			break;
 		case OPT_VM_ID:

@@ -122,7 +122,7 @@ static void bad_usage_exits_2(void)
 		const char *why;
 	} cases[] = {
 		{ cmd_show, { "show", "--bogus" }, "unrecognized option" },
-		{ cmd_show, { "show", "--vm", "abc" }, "--vm wants a pid" },
+		{ cmd_show, { "show", "--vm", "12ab" }, "--vm wants a pid" },
 		{ cmd_show, { "show", "--vm", "0" }, "--vm wants a pid" },
 		{ cmd_show, { "show", "--vcpu", "-1" }, "--vcpu wants" },
 		{ cmd_show, { "show", "--vcpu", "4294967296" }, "--vcpu wants" },

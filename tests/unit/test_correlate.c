@@ -791,9 +791,13 @@ static void command_lines(void)
 		const char *err;
 	} cases[] = {
 		{ cmd_correlate,
-		  { "correlate", "--vm", "abc" },
+		  { "correlate", "--vm", "12ab" },
 		  2,
-		  "--vm wants a pid, not 'abc'" },
+		  "--vm wants a pid or a VM's name, not '12ab'" },
+		{ cmd_correlate,
+		  { "correlate", "--vm", "no-such-vm" },
+		  1,
+		  "no VM named no-such-vm" },
 		{ cmd_correlate,
 		  { "correlate", "--vm", "0" },
 		  2,
@@ -879,13 +883,13 @@ static void command_lines(void)
 
 	cap = run(cmd_correlate, (const char *[]){ "correlate", "-h", NULL });
 	CHECK_U64(cap.status, 0);
-	CHECK_CONTAINS(cap.out, "usage: vmexit-stat correlate [--vm PID | "
+	CHECK_CONTAINS(cap.out, "usage: vmexit-stat correlate [--vm PID|NAME | "
 				"--vm-id ID] [-o FILE]");
 	free(cap.out);
 	free(cap.err);
 	cap = run(cmd_phases, (const char *[]){ "phases", "--help", NULL });
 	CHECK_U64(cap.status, 0);
-	CHECK_CONTAINS(cap.out, "usage: vmexit-stat phases [--vm PID]");
+	CHECK_CONTAINS(cap.out, "usage: vmexit-stat phases [--vm PID|NAME]");
 	free(cap.out);
 	free(cap.err);
 }
