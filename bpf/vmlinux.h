@@ -69,12 +69,27 @@ struct kvm_vcpu {
 	int vcpu_id;
 };
 
+/* kernel/sched/sched.h: the run queue's clock, which schedstat reads */
+struct rq {
+	u64 clock;
+};
+
+/* cfs_rq.rq: only with CONFIG_FAIR_GROUP_SCHED */
+struct cfs_rq {
+	struct rq *rq;
+};
+
+struct sched_entity {
+	struct cfs_rq *cfs_rq;
+};
+
 /* include/linux/sched.h */
 struct task_struct {
 	unsigned int __state; /* from 5.14 */
 	pid_t pid;
 	struct task_struct *group_leader;
 	char comm[16];
+	struct sched_entity se;
 };
 
 /* task_struct before 5.14, as libbpf-tools' runqslower reads it */

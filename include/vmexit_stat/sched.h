@@ -30,7 +30,7 @@ struct vxs_sched_thread {
 	__u32 vcpu_id;
 	__u32 state; /* enum vmexit_stat_sched_state */
 	__u32 cpu; /* it ran on last */
-	__u64 since_ns; /* bpf_ktime_get_ns() of the last change of state */
+	__u64 since_ns; /* rq->clock of the last change of state */
 	__u32 woken; /* RUNNABLE since a wake-up, not a preemption */
 	__u32 waiting; /* counted in waiting_threads */
 	__u64 run_ns;
