@@ -22,5 +22,6 @@ int cmd_phases(int argc, char **argv);
 int cmd_correlate(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
 int cmd_export(int argc, char **argv);
+int cmd_record(int argc, char **argv);
 
 #endif /* VMEXIT_STAT_COMMANDS_H */

@@ -30,6 +30,8 @@ static const struct subcommand subcommands[] = {
 	{ "info", cmd_info, "the module: version, counters, drops, memory" },
 	{ "config", cmd_config, "show or change what the module measures" },
 	{ "events", cmd_events, "print VMs and vCPUs as they start and stop" },
+	{ "record", cmd_record,
+	  "run a command, print the exits made while it ran (a delta)" },
 	{ "export", cmd_export,
 	  "serve the counters to Prometheus (OpenMetrics, HTTP)" },
 	{ "reset", cmd_reset, "forget every counter (needs CAP_NET_ADMIN)" },

@@ -23,6 +23,7 @@ static const struct unit_test *const suites[] = {
 	bench_tests, /* user/bench*.c, the workloads without timing */
 	top_tests, /* user/top_model.c, the live view without a screen */
 	export_tests, /* user/metrics.c, what export serves */
+	record_tests, /* user/record.c */
 };
 
 static const char *current_test;

@@ -66,5 +66,6 @@ extern const struct unit_test correlate_tests[];
 extern const struct unit_test phases_bpf_tests[];
 extern const struct unit_test top_tests[];
 extern const struct unit_test export_tests[];
+extern const struct unit_test record_tests[];
 
 #endif /* VMEXIT_STAT_UNIT_H */
