@@ -447,6 +447,9 @@ static void note_vm_states(struct exit_stats *stats,
 {
 	size_t i;
 
+	/* No records and no idle VMs added: bsearch() wants a real array. */
+	if (!stats->nr_vms)
+		return;
 	for (i = 0; i < in->nr_vms; i++) {
 		struct vm_key key = { in->vms[i].pid, in->vms[i].vm_id };
 		struct vm_stats *vm;

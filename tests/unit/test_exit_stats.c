@@ -560,6 +560,13 @@ out:
 	CHECK(!exit_stats_build(&m.in, &stats));
 	CHECK_U64(stats.nr_vms, 2);
 	exit_stats_free(&stats);
+
+	/* VMs listed, not a record (record around a command): nothing. */
+	m.in.nr_exits = 0;
+	m.in.nr_user_exits = 0;
+	CHECK(!exit_stats_build(&m.in, &stats));
+	CHECK_U64(stats.nr_vms, 0);
+	exit_stats_free(&stats);
 }
 
 static void json_latency_and_user_exits(void)
