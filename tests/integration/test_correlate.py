@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0
 """A marked workload in a real guest, as vmexit-stat correlate reports it.
 
-tests/integration/guest/correlate boots, in one lab VM per kernel, one
+tests/integration/guest/correlate boots, in one lab VM (6.1, see below), one
 real Linux guest (tests/lab/nested-guest --bench) that runs
 vmexit-stat-guest bench cpu, memory and fileio prepare, run and cleanup
 with --markers (phase ids 1 to 5), the files on ext4 on a virtio-blk disk
