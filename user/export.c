@@ -45,7 +45,7 @@ static void export_usage(FILE *out)
 	fprintf(out,
 		"usage: vmexit-stat export [--listen ADDR:PORT] "
 		"[--backend module|bpf|auto]\n"
-		"                          [--vm PID] [--vm-id ID] "
+		"                          [--vm PID|NAME] [--vm-id ID] "
 		"[--per-vcpu]\n"
 		"\n"
 		"Serves the VM-exit counters to Prometheus: GET /metrics "
@@ -64,7 +64,7 @@ static void export_usage(FILE *out)
 		"  -b, --backend B     module, bpf, or auto (default): the "
 		"module when it is\n"
 		"                      loaded, else BPF\n"
-		"  -p, --vm PID        only the VM of this process\n"
+		"  -p, --vm PID|NAME   only the VM of this process, or of this name\n"
 		"      --vm-id ID      only the VM with this vm_id\n"
 		"      --per-vcpu      exits per vCPU too (a series per vCPU "
 		"and reason)\n"

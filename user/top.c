@@ -48,7 +48,7 @@ static void on_stop(int sig)
 static void top_usage(FILE *out)
 {
 	fprintf(out,
-		"usage: vmexit-stat top [--backend module|bpf|auto] [--vm PID] "
+		"usage: vmexit-stat top [--backend module|bpf|auto] [--vm PID|NAME] "
 		"[--delay SEC]\n"
 		"\n"
 		"A live view of the VM exits, as kvm_stat's: per exit reason "
@@ -67,7 +67,7 @@ static void top_usage(FILE *out)
 		"                      programs stay attached while top runs), "
 		"or auto:\n"
 		"                      the module when loaded (default)\n"
-		"  -p, --vm PID        only the VMs of this VMM process\n"
+		"  -p, --vm PID|NAME   only the VMs of this VMM process, or of this name\n"
 		"  -d, --delay SEC     between reads, 0.1 to 60 (default 1)\n"
 		"  -h, --help          show this help\n"
 		"\n"
@@ -697,15 +697,15 @@ int cmd_top(int argc, char **argv)
 						     "bpf or auto, not '%s'",
 						     optarg);
 			break;
-		case 'p':
-			if (!cli_parse_u32(optarg, &src.filter.pid) ||
-			    !src.filter.pid)
-				return cli_bad_usage(top_usage,
-						     "--vm wants a pid, not "
-						     "'%s'",
-						     optarg);
+		case 'p': {
+			int status = cli_parse_vm(optarg, &src.filter.pid,
+						  top_usage);
+
+			if (status)
+				return status;
 			src.filter.by_pid = true;
 			break;
+		}
 		case 'd':
 			if (!cli_parse_seconds(optarg, 60, &delay_ns) ||
 			    delay_ns < 100000000ULL)
