@@ -298,50 +298,6 @@ static int print_report(const struct record_opts *opts,
 	return status;
 }
 
-struct module_read {
-	struct vmexit_info info;
-	struct vmexit_records exits;
-	struct vmexit_user_records user_exits;
-	struct vmexit_vms vms;
-};
-
-static void module_read_free(struct module_read *read)
-{
-	vmexit_records_free(&read->exits);
-	vmexit_user_records_free(&read->user_exits);
-	vmexit_vms_free(&read->vms);
-}
-
-/* 0, or 1 after saying why. */
-static int read_module(struct vmexit_client *client,
-		       const struct vmexit_filter *filter,
-		       struct module_read *read)
-{
-	int err;
-
-	err = vmexit_get_info(client, &read->info);
-	if (err) {
-		cli_report_read_error(client, "get info", err);
-		return 1;
-	}
-	err = vmexit_dump_exits(client, filter, &read->exits);
-	if (err) {
-		cli_report_read_error(client, "dump exits", err);
-		return 1;
-	}
-	err = vmexit_dump_user_exits(client, filter, &read->user_exits);
-	if (err) {
-		cli_report_read_error(client, "dump user-space exits", err);
-		return 1;
-	}
-	err = vmexit_dump_vms(client, filter, &read->vms);
-	if (err) {
-		cli_report_read_error(client, "dump VMs", err);
-		return 1;
-	}
-	return 0;
-}
-
 /* CMD's status once it ran; 1 when we failed before or after it. */
 static int record_module(const struct record_opts *opts)
 {
@@ -354,7 +310,7 @@ static int record_module(const struct record_opts *opts)
 
 	if (vmexit_connect(&client))
 		return 1;
-	if (read_module(&client, &opts->filter, &before))
+	if (module_read(&client, &opts->filter, &before))
 		goto out;
 	cmd_status = record_run_command(opts->cmd);
 	if (cmd_status < 0) {
@@ -362,7 +318,7 @@ static int record_module(const struct record_opts *opts)
 			opts->cmd[0], strerror(-cmd_status));
 		goto out;
 	}
-	if (read_module(&client, &opts->filter, &after))
+	if (module_read(&client, &opts->filter, &after))
 		goto out;
 	if (record_exits_delta(&before.exits, &after.exits, &exits) ||
 	    record_user_exits_delta(&before.user_exits, &after.user_exits,

@@ -18,6 +18,7 @@
 #include "commands.h"
 #include "exit_stats.h"
 #include "genl_client.h"
+#include "views.h"
 
 static void show_usage(FILE *out)
 {
@@ -117,17 +118,15 @@ static int print_bpf_show(struct bpf_collection *got, void *ctx)
 			     view->per_vcpu, true);
 }
 
-struct module_read {
-	struct vmexit_info info;
-	struct vmexit_records exits;
-	struct vmexit_user_records user_exits;
-	struct vmexit_vms vms;
-};
+void module_read_free(struct module_read *read)
+{
+	vmexit_records_free(&read->exits);
+	vmexit_user_records_free(&read->user_exits);
+	vmexit_vms_free(&read->vms);
+}
 
-/* 0, or 1 after saying why. */
-static int read_module(struct vmexit_client *client,
-		       const struct vmexit_filter *filter,
-		       struct module_read *read)
+int module_read(struct vmexit_client *client,
+		const struct vmexit_filter *filter, struct module_read *read)
 {
 	int err;
 
@@ -163,7 +162,7 @@ static int show(const struct vmexit_filter *filter, bool json, bool per_vcpu)
 
 	if (vmexit_connect(&client))
 		return 1;
-	status = read_module(&client, filter, &read);
+	status = module_read(&client, filter, &read);
 	if (!status) {
 		/*
 		 * A VM that made no exit yet is shown too, but not when
@@ -182,9 +181,7 @@ static int show(const struct vmexit_filter *filter, bool json, bool per_vcpu)
 		status = print_records(&in, &read.info, filter, json, per_vcpu,
 				       false);
 	}
-	vmexit_records_free(&read.exits);
-	vmexit_user_records_free(&read.user_exits);
-	vmexit_vms_free(&read.vms);
+	module_read_free(&read);
 	vmexit_client_close(&client);
 	return status;
 }

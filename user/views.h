@@ -17,6 +17,22 @@
 
 struct json_object;
 
+/*
+ * show.c: what show and record read of the module: info, exits, exits
+ * to user space and the VMs, with the same filter.
+ */
+struct module_read {
+	struct vmexit_info info;
+	struct vmexit_records exits;
+	struct vmexit_user_records user_exits;
+	struct vmexit_vms vms;
+};
+
+/* 0, or 1 after saying why; free what it read with module_read_free(). */
+int module_read(struct vmexit_client *client,
+		const struct vmexit_filter *filter, struct module_read *read);
+void module_read_free(struct module_read *read);
+
 /* vms.c */
 struct json_object *vms_json(const struct vmexit_vms *vms,
 			     const char *proc_root);
