@@ -822,7 +822,7 @@ int cmd_phases(int argc, char **argv)
 		return 1;
 	}
 	view.backend = src.backend == CLI_BACKEND_BPF ? "bpf" : "module";
-	run.json = view.json;
+	run.format = view.json ? VIEW_JSON : VIEW_TEXT;
 	if (src.backend == CLI_BACKEND_BPF)
 		run.wait_message = "following the guests' phases";
 	status = view_run(&run);

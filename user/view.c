@@ -129,6 +129,47 @@ void view_suggest_bpf(const struct cli_source *choice, bool have_bpf,
 			what);
 }
 
+void view_format_usage(FILE *out)
+{
+	fprintf(out,
+		"  -j, --json          JSON: one document, or with an interval "
+		"one object\n"
+		"                      a line (JSON Lines)\n"
+		"      --ndjson        one JSON object a line, the totals too\n"
+		"      --csv           CSV: a header, then a row per counter "
+		"(per interval)\n");
+}
+
+int view_format_option(enum view_format *format, int opt,
+		       void (*usage)(FILE *out))
+{
+	static const char *const names[] = {
+		[VIEW_JSON] = "--json",
+		[VIEW_NDJSON] = "--ndjson",
+		[VIEW_CSV] = "--csv",
+	};
+	enum view_format chosen;
+
+	switch (opt) {
+	case 'j':
+		chosen = VIEW_JSON;
+		break;
+	case VIEW_OPT_NDJSON:
+		chosen = VIEW_NDJSON;
+		break;
+	case VIEW_OPT_CSV:
+		chosen = VIEW_CSV;
+		break;
+	default:
+		return -1;
+	}
+	if (*format != VIEW_TEXT && *format != chosen)
+		return cli_bad_usage(usage, "%s and %s: choose one format",
+				     names[*format], names[chosen]);
+	*format = chosen;
+	return 0;
+}
+
 int view_print_json(struct json_object *doc, bool one_line)
 {
 	int status;
@@ -183,7 +224,8 @@ static int run_intervals(const struct view_run *run)
 		if (status)
 			break;
 		done++;
-		if (!run->json && (!run->when.count || done < run->when.count))
+		if (run->format == VIEW_TEXT &&
+		    (!run->when.count || done < run->when.count))
 			fputc('\n', stdout);
 	}
 	ops->snapshot_free(before);

@@ -71,6 +71,47 @@ enum cli_backend view_choose_backend(struct cli_source *choice,
 void view_suggest_bpf(const struct cli_source *choice, bool have_bpf,
 		      const char *what);
 
+/* How a view prints its reports. */
+enum view_format {
+	VIEW_TEXT,
+	/*
+	 * One document for the totals; with an interval, one object a
+	 * line, as --ndjson (a reader takes them as they come).
+	 */
+	VIEW_JSON,
+	VIEW_NDJSON, /* one object a line, the totals too */
+	VIEW_CSV, /* a header, then rows; with an interval, rows of each */
+};
+
+#define VIEW_OPT_NDJSON 530
+#define VIEW_OPT_CSV 531
+
+/* The format options of every view that follows counters; one a line. */
+/* clang-format off */
+#define VIEW_FORMAT_LONG_OPTIONS				\
+	{ "json", no_argument, NULL, 'j' },			\
+	{ "ndjson", no_argument, NULL, VIEW_OPT_NDJSON },	\
+	{ "csv", no_argument, NULL, VIEW_OPT_CSV }
+/* clang-format on */
+
+/* Their lines of a usage text. */
+void view_format_usage(FILE *out);
+
+/*
+ * One of VIEW_FORMAT_LONG_OPTIONS ('j' for -j): 0 when taken, 2 after
+ * refusing a second, different format (usage printed), -1 when opt is
+ * none of them.
+ */
+int view_format_option(enum view_format *format, int opt,
+		       void (*usage)(FILE *out));
+
+/* Whether reports in format are printed one a line (JSON Lines). */
+static inline bool view_json_one_line(enum view_format format,
+				      uint64_t interval_ns)
+{
+	return format == VIEW_NDJSON || (format == VIEW_JSON && interval_ns);
+}
+
 /*
  * Prints and frees a report: as JSON Lines (one line a report, for a
  * reader to take as they come) when one_line, else as one document;
@@ -100,7 +141,8 @@ struct view_run {
 	const struct view_ops *ops;
 	void *ctx;
 	struct view_schedule when;
-	bool json; /* JSON Lines need no blank line between reports */
+	/* only text has a blank line between reports */
+	enum view_format format;
 	/*
 	 * BPF counts only while it runs: its totals wait for Ctrl-C,
 	 * saying so first with this line.  NULL: the totals at once.
