@@ -4,8 +4,9 @@
 
 /*
  * Each subcommand of vmexit-stat is one function, given argv from the
- * subcommand's own name on (argv[0] is "show", "exitgen", ...).  It
- * returns the process exit status.
+ * subcommand's own name on (argv[0] is "vmexit-stat: show", "show" in
+ * the unit tests: only getopt's messages use it).  It returns the
+ * process exit status.
  */
 int cmd_exitgen(int argc, char **argv);
 int cmd_show(int argc, char **argv);

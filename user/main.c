@@ -65,9 +65,20 @@ int main(int argc, char **argv)
 		usage(stdout);
 		return 0;
 	}
-	for (i = 0; i < sizeof(subcommands) / sizeof(subcommands[0]); i++)
-		if (!strcmp(argv[1], subcommands[i].name))
-			return subcommands[i].run(argc - 1, argv + 1);
+	for (i = 0; i < sizeof(subcommands) / sizeof(subcommands[0]); i++) {
+		/*
+		 * getopt_long() begins its messages with argv[0]: make them
+		 * "vmexit-stat: show: unrecognized option '--bogus'", as
+		 * every other message begins.
+		 */
+		char name[64];
+
+		if (strcmp(argv[1], subcommands[i].name))
+			continue;
+		snprintf(name, sizeof(name), "vmexit-stat: %s", argv[1]);
+		argv[1] = name;
+		return subcommands[i].run(argc - 1, argv + 1);
+	}
 
 	fprintf(stderr, "vmexit-stat: unknown command '%s'\n\n", argv[1]);
 	usage(stderr);
