@@ -93,7 +93,8 @@ static void usage(FILE *out)
 		"  --threads=N           number of threads to use [1]\n"
 		"  --time=N              limit for total execution time in seconds, 0: none [10]\n"
 		"  --events=N            limit for total number of events, 0: none [0]\n"
-		"  --percentile=N        the percentile of the sysbench line (1-100), 0: none [95]\n"
+		"  --percentile=N        the percentile of the sysbench line (1-100),\n"
+		"                        0: none [95]\n"
 		"                        (p50, p90, p95, p99 and p99.9 are always given)\n"
 		"  --rand-seed=N         seed of the random numbers, 0: the clock [0]\n"
 		"  --json                print one line of JSON instead of the report\n"
@@ -118,16 +119,27 @@ static void usage(FILE *out)
 		"  --file-total-size=SIZE     total size of files to create [2G]\n"
 		"  --file-test-mode=STRING    test mode {seqwr,seqrewr,seqrd,rndrd,rndwr,rndrw}\n"
 		"  --file-io-mode=STRING      file operations mode {sync,async,mmap} [sync]\n"
-		"  --file-async-backlog=N     number of asynchronous operations to queue per thread [128]\n"
-		"  --file-extra-flags=LIST    additional flags to open files {sync,dsync,direct} []\n"
-		"  --file-fsync-freq=N        do fsync() after this number of requests, 0: never [100]\n"
+		"  --file-async-backlog=N     number of asynchronous operations to queue per\n"
+		"                             thread [128]\n"
+		"  --file-extra-flags=LIST    additional flags to open files\n"
+		"                             {sync,dsync,direct} []\n"
+		"  --file-fsync-freq=N        do fsync() after this number of requests,\n"
+		"                             0: never [100]\n"
 		"  --file-fsync-all[=on|off]  do fsync() after each write operation [off]\n"
 		"  --file-fsync-end[=on|off]  do fsync() at the end of test [on]\n"
 		"  --file-fsync-mode=STRING   which method to use for synchronization\n"
 		"                             {fsync,fdatasync} [fsync]\n"
 		"  --file-rw-ratio=N          reads/writes ratio for combined test [1.5]\n"
 		"\n"
-		"See Documentation/bench.rst.\n");
+		"See Documentation/bench.rst.\n"
+		"\n"
+		"Examples:\n"
+		"  vmexit-stat bench cpu --time=5            # sysbench cpu for 5 seconds\n"
+		"  vmexit-stat bench memory --threads=2 --json   # memory, 2 threads, as JSON\n"
+		"  vmexit-stat bench cpu --markers --json    # in a guest, for correlate\n"
+		"\n"
+		"Exit status: 0 ok; 1 when the workload fails (a file, a thread); 2 for\n"
+		"a bad command line.\n");
 }
 
 static int __attribute__((format(printf, 2, 3)))
@@ -135,7 +147,7 @@ bad_usage(FILE *err, const char *fmt, ...)
 {
 	va_list ap;
 
-	fprintf(err, "vmexit-stat bench: ");
+	fprintf(err, "vmexit-stat: bench: ");
 	va_start(ap, fmt);
 	vfprintf(err, fmt, ap);
 	va_end(ap);
@@ -444,7 +456,7 @@ static int take_option(struct bench_options *opts, int opt, const char *name,
 	}
 	if (!ok) {
 		fprintf(err,
-			"vmexit-stat bench: invalid value for --%s: '%s'\n\n",
+			"vmexit-stat: bench: invalid value for --%s: '%s'\n\n",
 			name, arg ? arg : "");
 		usage(err);
 		return 2;

@@ -87,7 +87,7 @@ static int pin_thread(struct bench_thread *thread)
 	err = pthread_setaffinity_np(pthread_self(), sizeof(set), &set);
 	if (err) {
 		fprintf(stderr,
-			"vmexit-stat bench: cannot pin thread %u to CPU %d: %s\n",
+			"vmexit-stat: bench: cannot pin thread %u to CPU %d: %s\n",
 			thread->id, thread->cpu, strerror(err));
 		return -1;
 	}
@@ -160,7 +160,7 @@ static int allowed_cpus(struct bench_run *run)
 	int cpu;
 
 	if (sched_getaffinity(0, sizeof(set), &set)) {
-		fprintf(stderr, "vmexit-stat bench: sched_getaffinity: %s\n",
+		fprintf(stderr, "vmexit-stat: bench: sched_getaffinity: %s\n",
 			strerror(errno));
 		return -1;
 	}
@@ -181,7 +181,7 @@ int bench_engine_run(struct bench_run *run)
 	run->nthreads = run->opts->threads;
 	run->threads = aligned_alloc(64, sizeof(*run->threads) * run->nthreads);
 	if (!run->threads) {
-		fprintf(stderr, "vmexit-stat bench: out of memory\n");
+		fprintf(stderr, "vmexit-stat: bench: out of memory\n");
 		return -1;
 	}
 	memset(run->threads, 0, sizeof(*run->threads) * run->nthreads);
@@ -215,7 +215,7 @@ int bench_engine_run(struct bench_run *run)
 		started++;
 	}
 	if (err) {
-		fprintf(stderr, "vmexit-stat bench: pthread_create: %s\n",
+		fprintf(stderr, "vmexit-stat: bench: pthread_create: %s\n",
 			strerror(err));
 		/* the barrier waits for nthreads: let the started ones go */
 		pthread_mutex_lock(&run->barrier_lock);

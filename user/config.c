@@ -44,7 +44,16 @@ static void config_usage(FILE *out)
 		"\n"
 		"unprivileged_read, shown too, is a module parameter: it "
 		"lets users\n"
-		"without CAP_PERFMON read the statistics.\n");
+		"without CAP_PERFMON read the statistics.\n"
+		"\n"
+		"Examples:\n"
+		"  sudo vmexit-stat config                   # what the module measures\n"
+		"  sudo vmexit-stat config --latency off     # stop timing exits: cheaper\n"
+		"  sudo vmexit-stat config --sched on --ended-vm-ttl 600\n"
+		"                            # follow steal; forget ended VMs after 10 min\n"
+		"\n"
+		"Exit status: 0 ok; 1 on failure (no module loaded, a change refused\n"
+		"without CAP_NET_ADMIN); 2 for a bad command line.\n");
 }
 
 struct json_object *config_json(const struct vmexit_config *config)

@@ -46,8 +46,8 @@ static void correlate_usage(FILE *out)
 	fprintf(out,
 		"usage: vmexit-stat correlate [--vm PID|NAME | --vm-id ID] [-o FILE] "
 		"[--json]\n"
-		"                             [--results FILE] "
-		"[--backend module|bpf|auto] [--time S]\n"
+		"                             [--results FILE] [--time S]\n"
+		"                             [--backend module|bpf|auto]\n"
 		"\n"
 		"Follows the phases a guest marks (vmexit-stat bench "
 		"--markers in the\n"
@@ -79,7 +79,17 @@ static void correlate_usage(FILE *out)
 		"  -h, --help          show this help\n"
 		"\n"
 		"See Documentation/correlate.rst for what each column "
-		"means.\n");
+		"means.\n"
+		"\n"
+		"Examples:\n"
+		"  sudo vmexit-stat correlate --vm web01     # its phases, until Ctrl-C\n"
+		"  sudo vmexit-stat correlate --vm web01 --time 60 -o phases.txt   # a minute\n"
+		"  sudo vmexit-stat correlate --vm web01 --results console.log --json\n"
+		"                                   # with the workload's results, as JSON\n"
+		"\n"
+		"Exit status: 0 ok; 1 on failure (no module loaded and no BPF, no\n"
+		"permission, no such VM, an unreadable --results); 2 for a bad\n"
+		"command line.\n");
 }
 
 /* Results */

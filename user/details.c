@@ -23,8 +23,8 @@ static void details_usage(FILE *out)
 	fprintf(out,
 		"usage: vmexit-stat details [--json] [--vm PID|NAME] [--vm-id ID] "
 		"[--limit N]\n"
-		"                           [--backend module|bpf|auto] "
-		"[--interval SEC | -- CMD...]\n"
+		"                           [--backend module|bpf|auto]\n"
+		"                           [--interval SEC | -- CMD...]\n"
 		"\n"
 		"Prints, per VM, what its exits were about where the exit "
 		"reason alone\n"
@@ -46,7 +46,16 @@ static void details_usage(FILE *out)
 		"%d (default %d)\n",
 		DETAIL_LIMIT_MAX, VMEXIT_STAT_DETAIL_LIMIT_DEFAULT);
 	cli_source_usage(out);
-	fprintf(out, "  -h, --help          show this help\n");
+	fprintf(out,
+		"  -h, --help          show this help\n"
+		"\n"
+		"Examples:\n"
+		"  sudo vmexit-stat details                  # every VM: ports, MSRs, ...\n"
+		"  sudo vmexit-stat details --vm web01 -n 5  # one VM, the top 5 of each kind\n"
+		"  sudo vmexit-stat details --backend bpf -- CMD   # no module: while CMD runs\n"
+		"\n"
+		"Exit status: 0 ok; 1 on failure (no module loaded and no BPF, no\n"
+		"permission, no such VM); 2 for a bad command line.\n");
 }
 
 const char *detail_kind_name(uint32_t kind)

@@ -36,7 +36,15 @@ static void events_usage(FILE *out)
 		"  -t, --timeout SEC  give up after SEC seconds (default: "
 		"never)\n"
 		"  -j, --json         one JSON object per line\n"
-		"  -h, --help         show this help\n",
+		"  -h, --help         show this help\n"
+		"\n"
+		"Examples:\n"
+		"  sudo vmexit-stat events                   # until Ctrl-C\n"
+		"  sudo vmexit-stat events --json --count 1  # wait for the next one\n"
+		"  sudo vmexit-stat events --timeout 60      # status 1 when none in a minute\n"
+		"\n"
+		"Exit status: 0 after N events; 1 when SEC seconds pass first or on\n"
+		"failure (no module loaded, no permission); 2 for a bad command line.\n",
 		VMEXIT_STAT_MCGRP_LIFECYCLE);
 }
 

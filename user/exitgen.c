@@ -1151,7 +1151,15 @@ static void usage(FILE *out)
 		"\n"
 		"With --busy-ms or --hlt-wait-ms, each vCPU thread's id goes to stderr as\n"
 		"it starts (\"exitgen: pid P vcpu I tid T\"), and SIGINT or SIGTERM ends\n"
-		"the busy loops and HLT waits early; the exits are all made still.\n",
+		"the busy loops and HLT waits early; the exits are all made still.\n"
+		"\n"
+		"Examples:\n"
+		"  vmexit-stat exitgen --cpuid 1000 --pio 500   # exactly these exits\n"
+		"  vmexit-stat exitgen --hlt 100 --vcpus 4 --json   # on 4 vCPUs, as JSON\n"
+		"  vmexit-stat exitgen --busy-ms 5000 --vcpus 2 --pin 0   # 2 busy vCPUs, 1 CPU\n"
+		"\n"
+		"Exit status: 0 when every exit was made; 1 on failure (no /dev/kvm, no\n"
+		"permission, an exit KVM did not make); 2 for a bad command line.\n",
 		EG_CPUID_LEAF, EG_CPUID_SUBLEAF, EG_PORT, EG_MSR,
 		EG_MMIO_GPA + EG_MMIO_OFFSET, EXITGEN_MAX_VCPUS,
 		EXITGEN_MAX_BUSY_MS, EXITGEN_MAX_HLT_WAIT_MS,
@@ -1167,7 +1175,7 @@ static int parse_number(const char *opt, const char *arg, unsigned long min,
 	/* strtoul would take "-1" and " 1" and wrap or skip them. */
 	if (!isdigit((unsigned char)arg[0])) {
 		fprintf(stderr,
-			"vmexit-stat exitgen: --%s: '%s' is not a number\n",
+			"vmexit-stat: exitgen: --%s: '%s' is not a number\n",
 			opt, arg);
 		return -1;
 	}
@@ -1175,13 +1183,13 @@ static int parse_number(const char *opt, const char *arg, unsigned long min,
 	value = strtoul(arg, &end, 10);
 	if (*end) {
 		fprintf(stderr,
-			"vmexit-stat exitgen: --%s: '%s' is not a number\n",
+			"vmexit-stat: exitgen: --%s: '%s' is not a number\n",
 			opt, arg);
 		return -1;
 	}
 	if (errno == ERANGE || value < min || value > max) {
 		fprintf(stderr,
-			"vmexit-stat exitgen: --%s: %s is out of range (%lu to %lu)\n",
+			"vmexit-stat: exitgen: --%s: %s is out of range (%lu to %lu)\n",
 			opt, arg, min, max);
 		return -1;
 	}
@@ -1205,13 +1213,13 @@ static int parse_cpu_list(const char *arg, struct exitgen_request *req)
 		cpu = strtoul(p, &end, 10);
 		if (errno == ERANGE || cpu >= CPU_SETSIZE) {
 			fprintf(stderr,
-				"vmexit-stat exitgen: --pin: CPU %.*s is out of range (0 to %d)\n",
+				"vmexit-stat: exitgen: --pin: CPU %.*s is out of range (0 to %d)\n",
 				(int)(end - p), p, CPU_SETSIZE - 1);
 			return -1;
 		}
 		if (req->nr_pin == EXITGEN_MAX_VCPUS) {
 			fprintf(stderr,
-				"vmexit-stat exitgen: --pin: more than %d CPUs\n",
+				"vmexit-stat: exitgen: --pin: more than %d CPUs\n",
 				EXITGEN_MAX_VCPUS);
 			return -1;
 		}
@@ -1223,7 +1231,7 @@ static int parse_cpu_list(const char *arg, struct exitgen_request *req)
 			break;
 	}
 	fprintf(stderr,
-		"vmexit-stat exitgen: --pin: '%s' is not a list of CPU numbers like 0,1\n",
+		"vmexit-stat: exitgen: --pin: '%s' is not a list of CPU numbers like 0,1\n",
 		arg);
 	return -1;
 }
@@ -1415,7 +1423,7 @@ static int print_json(const struct exitgen_result *res)
 	struct json_object *root = result_json(res);
 
 	if (!root) {
-		fprintf(stderr, "vmexit-stat exitgen: out of memory\n");
+		fprintf(stderr, "vmexit-stat: exitgen: out of memory\n");
 		return -1;
 	}
 	json_doc_print(stdout, root);
@@ -1577,14 +1585,14 @@ int cmd_exitgen(int argc, char **argv)
 	}
 	if (optind < argc) {
 		fprintf(stderr,
-			"vmexit-stat exitgen: unexpected argument '%s'\n",
+			"vmexit-stat: exitgen: unexpected argument '%s'\n",
 			argv[optind]);
 		usage(stderr);
 		return 2;
 	}
 	if (req.vcpus + req.late_vcpus > EXITGEN_MAX_VCPUS) {
 		fprintf(stderr,
-			"vmexit-stat exitgen: --vcpus %u and --late-vcpus %u make more than %d vCPUs\n",
+			"vmexit-stat: exitgen: --vcpus %u and --late-vcpus %u make more than %d vCPUs\n",
 			req.vcpus, req.late_vcpus, EXITGEN_MAX_VCPUS);
 		return 2;
 	}
@@ -1601,17 +1609,17 @@ int cmd_exitgen(int argc, char **argv)
 	/* Large (64 vCPUs); keep it off the stack. */
 	res = calloc(1, sizeof(*res));
 	if (!res) {
-		fprintf(stderr, "vmexit-stat exitgen: out of memory\n");
+		fprintf(stderr, "vmexit-stat: exitgen: out of memory\n");
 		return 1;
 	}
 	if (exitgen_run(&req, res, err, sizeof(err))) {
-		fprintf(stderr, "vmexit-stat exitgen: %s\n", err);
+		fprintf(stderr, "vmexit-stat: exitgen: %s\n", err);
 		free(res);
 		return 1;
 	}
 	if (is_pvm(res->kvm_module))
 		fprintf(stderr,
-			"vmexit-stat exitgen: note: kvm_pvm runs this real-mode guest in KVM's instruction emulator: the counts are the instructions KVM handled, but none of them was a VM exit and kvm:kvm_exit does not see them\n");
+			"vmexit-stat: exitgen: note: kvm_pvm runs this real-mode guest in KVM's instruction emulator: the counts are the instructions KVM handled, but none of them was a VM exit and kvm:kvm_exit does not see them\n");
 	status = json ? print_json(res) : (print_table(res), 0);
 	free(res);
 	return status ? 1 : 0;

@@ -14,8 +14,8 @@
 static void info_usage(FILE *out)
 {
 	fprintf(out,
-		"usage: vmexit-stat info [--json] [--backend module|bpf|auto] "
-		"[--interval SEC | -- CMD...]\n"
+		"usage: vmexit-stat info [--json] [--backend module|bpf|auto]\n"
+		"                        [--interval SEC | -- CMD...]\n"
 		"\n"
 		"Prints what the loaded vmexit_stat module says about itself: "
 		"its version,\n"
@@ -34,7 +34,16 @@ static void info_usage(FILE *out)
 		"\n"
 		"  -j, --json          print JSON\n");
 	cli_source_usage(out);
-	fprintf(out, "  -h, --help          show this help\n");
+	fprintf(out,
+		"  -h, --help          show this help\n"
+		"\n"
+		"Examples:\n"
+		"  sudo vmexit-stat info                     # the module: version, drops\n"
+		"  sudo vmexit-stat info --json              # the same, for programs\n"
+		"  sudo vmexit-stat info --backend bpf       # do the BPF programs load here?\n"
+		"\n"
+		"Exit status: 0 ok; 1 on failure (no module loaded, BPF refused, no\n"
+		"permission); 2 for a bad command line.\n");
 }
 
 void info_print(FILE *out, const struct vmexit_info *info)

@@ -77,7 +77,15 @@ static void phases_usage(FILE *out)
 		"--sched on'\n"
 		"for the module); exit latency with 'config --latency on'.  "
 		"See\n"
-		"Documentation/correlate.rst.\n",
+		"Documentation/correlate.rst.\n"
+		"\n"
+		"Examples:\n"
+		"  sudo vmexit-stat phases                   # the totals so far, per phase\n"
+		"  sudo vmexit-stat phases --vm web01 1 10   # one VM, every second, 10 times\n"
+		"  sudo vmexit-stat phases --phase 1 --json 5   # phase 1, every 5 s, as JSON\n"
+		"\n"
+		"Exit status: 0 ok; 1 on failure (no module loaded and no BPF, no\n"
+		"permission, no such VM); 2 for a bad command line.\n",
 		VMEXIT_STAT_PHASE_ID_MAX);
 }
 

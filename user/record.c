@@ -64,9 +64,13 @@ static void record_usage(FILE *out)
 		"                      is loaded, else BPF\n"
 		"  -h, --help          show this help\n"
 		"\n"
-		"Example:\n"
+		"Examples:\n"
 		"  sudo vmexit-stat record -o boot.json --json -- "
-		"virsh start web01\n");
+		"virsh start web01\n"
+		"                                    # what starting web01 made, as JSON\n"
+		"  sudo vmexit-stat record --vm web01 --vcpus -- ssh web01 make -j4\n"
+		"                                    # one VM's exits per vCPU during a build\n"
+		"  sudo vmexit-stat record --backend bpf -- sleep 10   # no module: 10 s\n");
 }
 
 static uint64_t sub_or_0(uint64_t now, uint64_t before)

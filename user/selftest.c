@@ -745,7 +745,16 @@ static void usage(FILE *out)
 		"CAP_NET_ADMIN);\n"
 		"                 frees the memory ended VMs hold\n"
 		"  -j, --json     print the report as JSON\n"
-		"  -h, --help     show this help\n",
+		"  -h, --help     show this help\n"
+		"\n"
+		"Examples:\n"
+		"  sudo vmexit-stat selftest                 # 2 vCPUs, reason by reason\n"
+		"  sudo vmexit-stat selftest --vcpus 8 --json   # 8 vCPUs, the report as JSON\n"
+		"  sudo vmexit-stat selftest --reset         # from zero (needs CAP_NET_ADMIN)\n"
+		"\n"
+		"Exit status: 0 when every check matches; 1 when one does not, or on\n"
+		"failure (no module loaded, no /dev/kvm, no permission); 2 for a bad\n"
+		"command line.\n",
 		mix.vcpus, mix.count[EXITGEN_CPUID], mix.count[EXITGEN_PIO],
 		mix.count[EXITGEN_HLT], mix.count[EXITGEN_MSR],
 		mix.count[EXITGEN_HYPERCALL], EXITGEN_MAX_VCPUS);

@@ -82,10 +82,14 @@ static void top_usage(FILE *out)
 		"v next VM, g all VMs, + and - the delay, h or ? help.\n"
 		"\n"
 		"Examples:\n"
-		"  sudo vmexit-stat top\n"
-		"  sudo vmexit-stat top --backend bpf --delay 0.5\n"
-		"  sudo vmexit-stat top --vm $(pidof qemu-system-x86_64)\n",
-		TOP_MIN_COLS, TOP_MIN_LINES);
+		"  sudo vmexit-stat top                    # every VM, the module or BPF\n"
+		"  sudo vmexit-stat top --backend bpf --delay 0.5   # BPF, twice a second\n"
+		"  sudo vmexit-stat top --vm web01         # one VM, by name or pid\n"
+		"\n"
+		"Exit status: 0 after q, Ctrl-C or SIGTERM; 1 when the backend fails (no\n"
+		"module loaded and no BPF, no permission, no such VM); 2 for a bad command\n"
+		"line or no terminal.  A terminal smaller than %dx%d is asked to grow.\n",
+		TOP_MIN_COLS, TOP_MIN_LINES, TOP_MIN_COLS, TOP_MIN_LINES);
 }
 
 /* Where the reads come from. */
@@ -234,7 +238,7 @@ static int screen_begin(struct screen *s)
 	sigaction(SIGTERM, &sa, &s->old_term);
 	if (!newterm(NULL, stdout, stdin)) {
 		fprintf(stderr,
-			"vmexit-stat top: cannot use the terminal (TERM=%s)\n",
+			"vmexit-stat: top: cannot use the terminal (TERM=%s)\n",
 			getenv("TERM") ?: "");
 		sigaction(SIGINT, &s->old_int, NULL);
 		sigaction(SIGTERM, &s->old_term, NULL);
@@ -727,7 +731,7 @@ int cmd_top(int argc, char **argv)
 				     argv[optind]);
 	if (!isatty(STDOUT_FILENO) || !isatty(STDIN_FILENO)) {
 		fprintf(stderr,
-			"vmexit-stat top: needs a terminal (%s is not one); "
+			"vmexit-stat: top: needs a terminal (%s is not one); "
 			"for a report use 'vmexit-stat show' (--json for "
 			"programs)\n",
 			isatty(STDOUT_FILENO) ? "stdin" : "stdout");

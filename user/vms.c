@@ -37,7 +37,16 @@ static void vms_usage(FILE *out)
 		"                      of this name (QEMU -name, Firecracker --id, ...)\n"
 		"      --vm-id ID      only the VM with this vm_id\n");
 	cli_source_usage(out);
-	fprintf(out, "  -h, --help          show this help\n");
+	fprintf(out,
+		"  -h, --help          show this help\n"
+		"\n"
+		"Examples:\n"
+		"  sudo vmexit-stat vms                      # the VMs, running and ended\n"
+		"  sudo vmexit-stat vms --vm web01 --json    # one VM, by name, as JSON\n"
+		"  sudo vmexit-stat vms --backend bpf -i 5   # no module: VMs exiting in 5 s\n"
+		"\n"
+		"Exit status: 0 ok; 1 on failure (no module loaded and no BPF, no\n"
+		"permission, no such VM); 2 for a bad command line.\n");
 }
 
 static struct json_object *vm_json(const struct vmexit_vm *vm,
