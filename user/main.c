@@ -49,7 +49,15 @@ static void usage(FILE *out)
 	for (i = 0; i < sizeof(subcommands) / sizeof(subcommands[0]); i++)
 		fprintf(out, "  %-10s %s\n", subcommands[i].name,
 			subcommands[i].summary);
-	fprintf(out, "\n'vmexit-stat <command> --help' describes a command.\n");
+	fprintf(out,
+		"\n"
+		"Examples:\n"
+		"  sudo vmexit-stat show                # exits per VM and reason\n"
+		"  sudo vmexit-stat top                 # live, as kvm_stat\n"
+		"  sudo vmexit-stat show --backend bpf --interval 10   # no module\n"
+		"\n"
+		"Exit status: 0 ok; 1 on failure; 2 for a bad command line.\n"
+		"'vmexit-stat <command> --help' describes a command.\n");
 }
 
 int main(int argc, char **argv)
