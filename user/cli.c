@@ -285,11 +285,17 @@ int cli_source_finish(struct cli_source *src, int argc, char **argv,
 	if (src->how.cmd && src->how.interval)
 		return cli_bad_usage(
 			usage, "%s: --interval or -- CMD, not both", view);
+	if (src->periodic && src->timed)
+		return cli_bad_usage(usage,
+				     "%s: an interval to report every, or "
+				     "--interval / -- CMD to count for, not "
+				     "both",
+				     view);
 
 	if (src->backend == CLI_BACKEND_AUTO) {
 		if (!access("/sys/module/vmexit_stat", F_OK)) {
 			src->backend = CLI_BACKEND_MODULE;
-		} else if (src->timed) {
+		} else if (src->timed || src->periodic) {
 			src->backend = CLI_BACKEND_BPF;
 		} else {
 			/* keep the module's answer: how to load it */

@@ -89,6 +89,8 @@ struct cli_source {
 	enum cli_backend backend;
 	struct bpf_collect how;
 	bool timed; /* --interval or -- CMD */
+	/* the view reports every interval: both backends can */
+	bool periodic;
 	/* auto found no module and no time to count for: say how to */
 	bool suggest_bpf;
 };

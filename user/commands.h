@@ -10,6 +10,7 @@
  */
 int cmd_exitgen(int argc, char **argv);
 int cmd_show(int argc, char **argv);
+int cmd_latency(int argc, char **argv);
 int cmd_top(int argc, char **argv);
 int cmd_reset(int argc, char **argv);
 int cmd_selftest(int argc, char **argv);

@@ -15,6 +15,8 @@ struct subcommand {
 
 static const struct subcommand subcommands[] = {
 	{ "show", cmd_show, "print VM-exit counters per VM, vCPU and reason" },
+	{ "latency", cmd_latency,
+	  "where exit time goes: time, p50..p99.9 per reason" },
 	{ "top", cmd_top, "a live view of the exits per reason, as kvm_stat" },
 	{ "vms", cmd_vms, "list the VMs, running and ended, with totals" },
 	{ "details", cmd_details,

@@ -5,10 +5,12 @@
  * backend (bpf_backend.c).
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <json-c/json.h>
@@ -16,17 +18,25 @@
 #include "bpf_backend.h"
 #include "cli.h"
 #include "commands.h"
+#include "csv_out.h"
 #include "exit_stats.h"
+#include "exit_view.h"
 #include "genl_client.h"
+#include "json_out.h"
+#include "latency.h"
 #include "views.h"
 
 static void show_usage(FILE *out)
 {
 	fprintf(out,
-		"usage: vmexit-stat show [--json] [--vcpus] [--vm PID|NAME] "
-		"[--vm-id ID]\n"
-		"                        [--vcpu N] [--backend module|bpf|auto]\n"
-		"                        [--interval SEC | -- CMD...]\n"
+		"usage: vmexit-stat show [--json|--ndjson|--csv] [--vcpus] "
+		"[--vm PID|NAME]\n"
+		"                        [--vm-id ID] [--vcpu N] "
+		"[--reason NAME[,NAME]]\n"
+		"                        [--sort KEY] [--top N] "
+		"[--backend module|bpf|auto]\n"
+		"                        [interval [count] | --interval SEC | "
+		"-- CMD...]\n"
 		"\n"
 		"Prints the VM-exit counters of the vmexit_stat module: per "
 		"VM (the pid\n"
@@ -38,20 +48,50 @@ static void show_usage(FILE *out)
 		"the returns to\n"
 		"user space by KVM_EXIT_* reason with their round trip.\n"
 		"\n"
+		"With an interval (seconds, 0.5 is fine): every interval the "
+		"exits made\n"
+		"over it, count times or until Ctrl-C, from either backend.\n"
+		"\n"
 		"The BPF backend makes the same counters without the module, "
 		"but only while\n"
-		"it is attached: for SEC seconds, while CMD runs, or until "
+		"it is attached: every interval, for SEC seconds, while CMD "
+		"runs, or until\n"
 		"Ctrl-C.\n"
-		"\n"
-		"  -j, --json          print JSON instead of tables\n"
-		"  -c, --vcpus         add a table per vCPU\n"
+		"\n");
+	view_format_usage(out);
+	fprintf(out,
+		"  -c, --vcpus         add a table per vCPU (CSV: rows per "
+		"vCPU instead)\n"
 		"  -p, --vm PID|NAME   only the VMs of this VMM process, or the VM\n"
 		"                      of this name (QEMU -name, Firecracker --id, ...)\n"
 		"      --vm-id ID      only the VM with this vm_id (hex, "
 		"as shown)\n"
-		"      --vcpu N        only vCPU N (of every VM shown)\n");
+		"      --vcpu N        only vCPU N (of every VM shown)\n"
+		"  -r, --reason NAMES  only these exit reasons (comma-separated, "
+		"as shown,\n"
+		"                      or hex codes); hides the returns to "
+		"user space\n"
+		"  -s, --sort KEY      order of the reasons: count (default), "
+		"time (spent\n"
+		"                      in exits), avg, p99, max, user, reason\n"
+		"  -t, --top N         only the first N reasons of each table\n");
 	cli_source_usage(out);
-	fprintf(out, "  -h, --help          show this help\n");
+	fprintf(out,
+		"  -h, --help          show this help\n"
+		"\n"
+		"Exit status: 0 when the counters were printed, 1 when they "
+		"could not be\n"
+		"read, 2 for a bad command line.\n"
+		"\n"
+		"Examples:\n"
+		"  vmexit-stat show                     # every VM since the "
+		"module loaded\n"
+		"  vmexit-stat show --vm labvm --vcpus  # one VM, per vCPU too\n"
+		"  vmexit-stat show --top 5 --sort time 1 10\n"
+		"                      # the 5 costliest reasons, every second, "
+		"10 times\n"
+		"  vmexit-stat show --ndjson --reason hlt,io 2 >exits.jsonl\n"
+		"  vmexit-stat show --backend bpf --csv -- ./benchmark.sh\n");
 }
 
 static void reset_usage(FILE *out)
@@ -70,52 +110,209 @@ static void reset_usage(FILE *out)
 		"  -h, --help      show this help\n");
 }
 
-/* Groups and prints what either backend read; 0 or 1. */
-static int print_records(const struct exit_stats_input *in,
-			 const struct vmexit_info *info,
-			 const struct vmexit_filter *filter, bool json,
-			 bool per_vcpu, bool bpf)
-{
-	struct exit_stats stats;
-	int status;
-
-	if (exit_stats_build(in, &stats)) {
-		fprintf(stderr, "vmexit-stat: out of memory\n");
-		return 1;
-	}
-	exit_stats_name_vms(&stats, "/proc");
-
-	if (json) {
-		status = cli_print_json(exit_stats_json(
-			&stats, info, filter, bpf ? "bpf" : "module"));
-	} else {
-		exit_stats_print(stdout, &stats, info, per_vcpu);
-		status = 0;
-	}
-	exit_stats_free(&stats);
-	return status;
-}
-
-struct show_view {
-	const struct vmexit_filter *filter;
-	bool json;
-	bool per_vcpu;
+static const char *const show_csv_header[] = {
+	"kind",
+	"time",
+	"interval_s",
+	"backend",
+	"vm_pid",
+	"vm_name",
+	"vm_id",
+	"vcpu",
+	"isa",
+	"reason",
+	"code",
+	"flags",
+	"count",
+	"rate_per_s",
+	"share_pct",
+	"user_count",
+	"latency_count",
+	"latency_sum_ns",
+	"latency_avg_ns",
+	"latency_p50_ns",
+	"latency_p99_ns",
+	"latency_max_ns",
+	NULL,
 };
 
-static int print_bpf_show(struct bpf_collection *got, void *ctx)
+/* The columns every row of a table starts with: when, which VM, vCPU. */
+static void csv_row_start(struct csv_row *row, const char *kind,
+			  const struct exit_report *rep,
+			  const struct vm_stats *vm,
+			  const struct vcpu_stats *vcpu)
 {
-	const struct show_view *view = ctx;
-	struct exit_stats_input in = {
-		.exits = got->exits.rec,
-		.nr_exits = got->exits.nr,
-		.user_exits = got->user_exits.rec,
-		.nr_user_exits = got->user_exits.nr,
-		.vms = got->vms.rec,
-		.nr_vms = got->vms.nr,
-	};
+	char vm_id[20];
 
-	return print_records(&in, &got->info, view->filter, view->json,
-			     view->per_vcpu, true);
+	vm_id_format(vm->vm_id, vm_id, sizeof(vm_id));
+	csv_str(row, kind);
+	exit_view_csv_when(row, rep);
+	csv_str(row, rep->bpf ? "bpf" : "module");
+	csv_u64(row, vm->pid);
+	csv_str(row, vm->name);
+	csv_str(row, vm_id);
+	if (vcpu)
+		csv_u64(row, vcpu->vcpu_id);
+	else
+		csv_empty(row);
+}
+
+static void csv_latency(struct csv_row *row, const struct vmexit_latency *lat)
+{
+	csv_u64(row, lat->count);
+	csv_u64(row, lat->sum_ns);
+	csv_u64(row, latency_avg_ns(lat));
+	csv_u64(row, latency_percentile_ns(lat, 50));
+	csv_u64(row, latency_percentile_ns(lat, 99));
+	csv_u64(row, lat->max_ns);
+}
+
+static void csv_rate(struct csv_row *row, uint64_t count,
+		     const struct exit_report *rep)
+{
+	if (rep->interval_ns)
+		csv_double(row, count * 1e9 / rep->interval_ns, 3);
+	else
+		csv_empty(row);
+}
+
+static void csv_table(struct csv_row *row, const struct exit_report *rep,
+		      const struct vm_stats *vm, const struct vcpu_stats *vcpu,
+		      const struct exit_count *exits, size_t nr,
+		      const struct user_exit_count *user_exits, size_t nr_user,
+		      uint64_t total)
+{
+	char isa[16], reason[16];
+	size_t i;
+
+	for (i = 0; i < nr; i++) {
+		const struct exit_count *exit = &exits[i];
+
+		csv_row_start(row, "exit", rep, vm, vcpu);
+		csv_str(row, exit_isa_label(exit->isa, isa, sizeof(isa)));
+		csv_str(row, exit_reason_label(exit->isa, exit->code, reason,
+					       sizeof(reason)));
+		csv_u64(row, exit->code);
+		csv_u64(row, exit->flags);
+		csv_u64(row, exit->count);
+		csv_rate(row, exit->count, rep);
+		csv_double(row, total ? 100.0 * exit->count / total : 0.0, 2);
+		if (exit->has_latency) {
+			csv_u64(row, exit->user_count);
+			csv_latency(row, &exit->latency);
+		}
+		csv_end(row);
+	}
+	for (i = 0; i < nr_user; i++) {
+		const struct user_exit_count *exit = &user_exits[i];
+
+		csv_row_start(row, "user_exit", rep, vm, vcpu);
+		csv_empty(row);
+		csv_str(row,
+			user_exit_label(exit->code, reason, sizeof(reason)));
+		csv_u64(row, exit->code);
+		csv_empty(row);
+		csv_u64(row, exit->count);
+		csv_rate(row, exit->count, rep);
+		csv_empty(row);
+		csv_empty(row);
+		csv_latency(row, &exit->round_trip);
+		csv_end(row);
+	}
+}
+
+static int show_csv(struct exit_view *view, const struct exit_report *rep)
+{
+	struct csv_row row = { .out = stdout };
+	size_t i, j;
+
+	if (!view->csv_header_done) {
+		csv_names(stdout, show_csv_header);
+		view->csv_header_done = true;
+	}
+	for (i = 0; i < rep->stats->nr_vms; i++) {
+		const struct vm_stats *vm = &rep->stats->vms[i];
+
+		if (!view->per_vcpu) {
+			csv_table(&row, rep, vm, NULL, vm->exits, vm->nr_exits,
+				  vm->user_exits, vm->nr_user_exits, vm->total);
+			continue;
+		}
+		for (j = 0; j < vm->nr_vcpus; j++) {
+			const struct vcpu_stats *vcpu = &vm->vcpus[j];
+
+			csv_table(&row, rep, vm, vcpu, vcpu->exits,
+				  vcpu->nr_exits, vcpu->user_exits,
+				  vcpu->nr_user_exits, vcpu->total);
+		}
+	}
+	return 0;
+}
+
+static void print_interval_header(const struct exit_report *rep)
+{
+	time_t at = rep->time_ns / 1000000000ULL;
+	double seconds = rep->interval_ns / 1e9;
+	char clock[16];
+	struct tm tm;
+
+	strftime(clock, sizeof(clock), "%H:%M:%S", localtime_r(&at, &tm));
+	printf("%s  over %.3f s: %" PRIu64 " exits, %.1f/s\n", clock, seconds,
+	       rep->stats->total, rep->stats->total / seconds);
+}
+
+static struct json_object *reasons_json(const struct exit_reason_filter *f)
+{
+	struct json_object *names = json_object_new_array();
+	char buf[16];
+	bool ok = true;
+	unsigned int i;
+
+	for (i = 0; i < f->nr; i++)
+		ok &= json_append(names,
+				  json_object_new_string(exit_reason_label(
+					  f->reason[i].isa, f->reason[i].code,
+					  buf, sizeof(buf))));
+	if (!ok) {
+		json_object_put(names);
+		return NULL;
+	}
+	return names;
+}
+
+/* show's printer for exit_view: text, JSON, JSON Lines or CSV. */
+static int show_print(struct exit_view *view, const struct exit_report *rep)
+{
+	struct json_object *doc, *filter;
+	bool ok;
+
+	switch (view->format) {
+	case VIEW_TEXT:
+		if (rep->interval_ns)
+			print_interval_header(rep);
+		exit_stats_print(stdout, rep->stats, rep->info, view->per_vcpu);
+		return 0;
+	case VIEW_CSV:
+		return show_csv(view, rep);
+	case VIEW_JSON:
+	case VIEW_NDJSON:
+		break;
+	}
+	doc = exit_stats_json(rep->stats, rep->info, &view->filter,
+			      rep->bpf ? "bpf" : "module");
+	if (doc) {
+		ok = exit_view_json_when(doc, rep);
+		if (view->reasons.nr &&
+		    json_object_object_get_ex(doc, "filter", &filter))
+			ok &= json_add(filter, "reasons",
+				       reasons_json(&view->reasons));
+		if (!ok) {
+			json_object_put(doc);
+			doc = NULL;
+		}
+	}
+	return view_print_json(doc, view_json_one_line(view->format,
+						       rep->interval_ns));
 }
 
 void module_read_free(struct module_read *read)
@@ -154,94 +351,55 @@ int module_read(struct vmexit_client *client,
 	return 0;
 }
 
-static int show(const struct vmexit_filter *filter, bool json, bool per_vcpu)
-{
-	struct vmexit_client client;
-	struct module_read read = {};
-	int status;
-
-	if (vmexit_connect(&client))
-		return 1;
-	status = module_read(&client, filter, &read);
-	if (!status) {
-		/*
-		 * A VM that made no exit yet is shown too, but not when
-		 * asked for one vCPU: the VM list knows no vCPUs.
-		 */
-		struct exit_stats_input in = {
-			.exits = read.exits.rec,
-			.nr_exits = read.exits.nr,
-			.user_exits = read.user_exits.rec,
-			.nr_user_exits = read.user_exits.nr,
-			.vms = read.vms.rec,
-			.nr_vms = read.vms.nr,
-			.add_idle_vms = !filter->by_vcpu,
-		};
-
-		status = print_records(&in, &read.info, filter, json, per_vcpu,
-				       false);
-	}
-	module_read_free(&read);
-	vmexit_client_close(&client);
-	return status;
-}
-
 int cmd_show(int argc, char **argv)
 {
-	enum { OPT_VCPU = 256, OPT_VM_ID };
 	static const struct option options[] = {
-		{ "json", no_argument, NULL, 'j' },
+		VIEW_FORMAT_LONG_OPTIONS,
 		{ "vcpus", no_argument, NULL, 'c' },
 		{ "vm", required_argument, NULL, 'p' },
-		{ "vm-id", required_argument, NULL, OPT_VM_ID },
-		{ "vcpu", required_argument, NULL, OPT_VCPU },
+		{ "vm-id", required_argument, NULL, CLI_OPT_VM_ID },
+		{ "vcpu", required_argument, NULL, CLI_OPT_VCPU },
+		{ "reason", required_argument, NULL, 'r' },
+		{ "sort", required_argument, NULL, 's' },
+		{ "top", required_argument, NULL, 't' },
 		CLI_SOURCE_LONG_OPTIONS,
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct vmexit_filter filter = {};
-	struct cli_source src = {};
-	bool json = false, per_vcpu = false;
+	struct exit_view view = { .print = show_print };
 	int opt, status;
 
 	optind = 0; /* a full getopt reset, for callers that run us twice */
-	while ((opt = getopt_long(argc, argv, "jcp:h" CLI_SOURCE_SHORT_OPTIONS,
+	while ((opt = getopt_long(argc, argv,
+				  "jcp:r:s:t:h" CLI_SOURCE_SHORT_OPTIONS,
 				  options, NULL)) != -1) {
-		status = cli_source_option(&src, opt, optarg, show_usage);
+		status = cli_source_option(&view.src, opt, optarg, show_usage);
+		if (status < 0)
+			status = view_format_option(&view.format, opt,
+						    show_usage);
+		if (status < 0)
+			status = cli_filter_option(&view.filter, opt, optarg,
+						   show_usage);
 		if (status >= 0) {
 			if (status)
 				return status;
 			continue;
 		}
 		switch (opt) {
-		case 'j':
-			json = true;
-			break;
 		case 'c':
-			per_vcpu = true;
+			view.per_vcpu = true;
 			break;
-		case 'p':
-			status = cli_parse_vm(optarg, &filter.pid, show_usage);
-			if (status)
-				return status;
-			filter.by_pid = true;
+		case 'r':
+			status = exit_view_parse_reasons(&view.reasons, optarg,
+							 show_usage);
 			break;
-		case OPT_VM_ID:
-			if (!cli_parse_vm_id(optarg, &filter.vm_id))
-				return cli_bad_usage(show_usage,
-						     "--vm-id wants a vm_id "
-						     "(up to 16 hex digits), "
-						     "not '%s'",
-						     optarg);
-			filter.by_vm_id = true;
+		case 's':
+			status = exit_view_parse_sort(&view.sort, optarg,
+						      show_usage);
 			break;
-		case OPT_VCPU:
-			if (!cli_parse_u32(optarg, &filter.vcpu_id))
-				return cli_bad_usage(show_usage,
-						     "--vcpu wants a vCPU "
-						     "number, not '%s'",
-						     optarg);
-			filter.by_vcpu = true;
+		case 't':
+			status = exit_view_parse_top(&view.top, optarg,
+						     show_usage);
 			break;
 		case 'h':
 			show_usage(stdout);
@@ -250,18 +408,13 @@ int cmd_show(int argc, char **argv)
 			show_usage(stderr);
 			return 2;
 		}
+		if (status)
+			return status;
 	}
-	status = cli_source_finish(&src, argc, argv, "show", show_usage);
+	status = exit_view_finish(&view, argc, argv, "show", show_usage);
 	if (status)
 		return status;
-	if (src.backend == CLI_BACKEND_BPF)
-		return cli_run_bpf(&src, &filter, print_bpf_show,
-				   &(struct show_view){ &filter, json,
-							per_vcpu });
-	status = show(&filter, json, per_vcpu);
-	if (status)
-		cli_suggest_bpf(&src);
-	return status;
+	return exit_view_run(&view);
 }
 
 int cmd_reset(int argc, char **argv)
