@@ -16,12 +16,14 @@
 
 #include "cli.h"
 #include "commands.h"
+#include "csv_out.h"
 #include "exit_stats.h"
 #include "json_out.h"
 #include "latency.h"
 #include "sched_bpf.h"
 #include "view.h"
 #include "views.h"
+#include "vm_name.h"
 
 /*
  * Weak: the unit tests link this view without sched_bpf.c and libbpf;
@@ -40,8 +42,10 @@ static void sched_usage(FILE *out)
 	fprintf(out,
 		"usage: vmexit-stat sched [--vm PID|NAME] [--vm-id ID] [--vcpu N] "
 		"[--cpu N]\n"
-		"                         [--json] [--hist] [--backend module|bpf|auto]\n"
-		"                         [interval [count]]\n"
+		"                         [--json|--ndjson|--csv] [--hist] "
+		"[--sort KEY] [--top N]\n"
+		"                         [--backend module|bpf|auto] "
+		"[interval [count]]\n"
 		"\n"
 		"How long each vCPU thread waited runnable for a CPU (run "
 		"delay: what the\n"
@@ -59,9 +63,22 @@ static void sched_usage(FILE *out)
 		"interval seconds (0.5 is fine) the change over it, count "
 		"times or until\n"
 		"Ctrl-C; steal %% is then of the wall time.\n"
-		"\n"
-		"  -j, --json          one JSON object per report\n"
-		"      --hist          the latency histograms too\n"
+		"\n");
+	view_format_usage(out);
+	fprintf(out,
+		"                      (CSV: a row per vCPU, VM and CPU, its "
+		"table first;\n"
+		"                      times in seconds; who ran meanwhile is "
+		"in --json)\n"
+		"      --hist          the latency histograms too (text)\n"
+		"      --sort KEY      order of the vCPU table: steal "
+		"(default), waits, idle,\n"
+		"                      run (the most first), vcpu (by VM pid "
+		"and vCPU), vm\n"
+		"                      (by VM name)\n"
+		"      --top N         only the first N vCPUs of that order "
+		"(VM totals keep\n"
+		"                      all)\n"
 		"  -p, --vm PID|NAME   only the vCPUs of this VMM process, or of\n"
 		"                      the VM of this name\n"
 		"      --vm-id ID      only the VM with this vm_id (hex, "
@@ -76,7 +93,21 @@ static void sched_usage(FILE *out)
 		"\n"
 		"The module follows scheduling while 'vmexit-stat config' "
 		"says sched on;\n"
-		"'vmexit-stat config --sched on|off' switches it.\n");
+		"'vmexit-stat config --sched on|off' switches it.\n"
+		"\n"
+		"examples:\n"
+		"  vmexit-stat sched                       # totals since "
+		"tracking began\n"
+		"  vmexit-stat sched --top 5 1             # every second, "
+		"the 5 vCPUs most stolen from\n"
+		"  vmexit-stat sched --vm web --sort waits 2 10  # one VM, "
+		"10 reports of 2 s\n"
+		"  vmexit-stat sched --csv 1 60 > steal.csv  # a minute, "
+		"for a spreadsheet\n"
+		"\n"
+		"exit status: 0 done, 1 failure (no module or BPF, no "
+		"permission, a VM\n"
+		"that does not exist), 2 bad command line.\n");
 }
 
 /* Ordering */
@@ -126,6 +157,108 @@ void sched_sort(struct vmexit_scheds *vcpus, struct vmexit_cpu_scheds *cpus)
 	for (i = 0; i < cpus->nr; i++)
 		qsort(cpus->rec[i].thieves, cpus->rec[i].nr_thieves,
 		      sizeof(cpus->rec[i].thieves[0]), thief_order);
+}
+
+/* The order of the vCPU table: --sort and --top */
+
+static const char *const sort_key_names[] = {
+	[SCHED_SORT_STEAL] = "steal", [SCHED_SORT_WAITS] = "waits",
+	[SCHED_SORT_IDLE] = "idle",   [SCHED_SORT_RUN] = "run",
+	[SCHED_SORT_VCPU] = "vcpu",   [SCHED_SORT_VM] = "vm",
+};
+
+const char sched_sort_key_names[] = "steal, waits, idle, run, vcpu, vm";
+
+bool sched_sort_key_parse(const char *name, enum sched_sort_key *key)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(sort_key_names) / sizeof(sort_key_names[0]);
+	     i++) {
+		if (!strcmp(name, sort_key_names[i])) {
+			*key = i;
+			return true;
+		}
+	}
+	return false;
+}
+
+/* A vCPU as the table shows it: with its VM's name, to sort by. */
+struct vcpu_row {
+	const struct vmexit_sched *v;
+	char vm_name[VM_NAME_LEN];
+};
+
+static uint64_t waits_of(const struct vmexit_sched *v)
+{
+	return v->wakeup.count + v->preempt.count;
+}
+
+static int row_order(const void *a, const void *b, void *arg)
+{
+	const struct vcpu_row *x = a, *y = b;
+	const enum sched_sort_key *key = arg;
+	int order = 0;
+
+	/* the larger first for amounts, then as vcpu for the same amount */
+	switch (*key) {
+	case SCHED_SORT_STEAL:
+		order = cmp_u64(y->v->wait_ns, x->v->wait_ns);
+		break;
+	case SCHED_SORT_WAITS:
+		order = cmp_u64(waits_of(y->v), waits_of(x->v));
+		break;
+	case SCHED_SORT_IDLE:
+		order = cmp_u64(y->v->idle_ns, x->v->idle_ns);
+		break;
+	case SCHED_SORT_RUN:
+		order = cmp_u64(y->v->run_ns, x->v->run_ns);
+		break;
+	case SCHED_SORT_VM:
+		order = strcmp(x->vm_name, y->vm_name);
+		break;
+	case SCHED_SORT_VCPU:
+		break;
+	}
+	return order ? order : vcpu_order(x->v, y->v);
+}
+
+/*
+ * The rows of report's vCPU table, sorted and cut to --top; *nr of
+ * them.  NULL when out of memory (or nothing to show: *nr is then 0).
+ */
+static struct vcpu_row *vcpu_rows(const struct sched_report *report, size_t *nr)
+{
+	const struct vmexit_scheds *vcpus = report->vcpus;
+	enum sched_sort_key key = report->sort;
+	struct vcpu_row *rows;
+	size_t i;
+
+	*nr = 0;
+	if (!vcpus->nr)
+		return NULL;
+	rows = calloc(vcpus->nr, sizeof(rows[0]));
+	if (!rows)
+		return NULL;
+	for (i = 0; i < vcpus->nr; i++) {
+		const struct vmexit_sched *v = &vcpus->rec[i];
+
+		rows[i].v = v;
+		if (!report->vm_name)
+			continue;
+		/* read in VM order: one look-up per VM */
+		if (i && rows[i - 1].v->vm_pid == v->vm_pid)
+			memcpy(rows[i].vm_name, rows[i - 1].vm_name,
+			       sizeof(rows[i].vm_name));
+		else
+			report->vm_name(v->vm_pid, rows[i].vm_name,
+					sizeof(rows[i].vm_name));
+	}
+	qsort_r(rows, vcpus->nr, sizeof(rows[0]), row_order, &key);
+	*nr = vcpus->nr;
+	if (report->top && report->top < *nr)
+		*nr = report->top;
+	return rows;
 }
 
 /* Deltas */
@@ -518,17 +651,20 @@ struct json_object *sched_json(const struct sched_report *report)
 	struct json_object *vms_arr = json_object_new_array();
 	struct sched_vms vms;
 	bool ok = !sched_vms_build(report->vcpus, &vms);
-	size_t i;
+	size_t i, nr_rows;
+	struct vcpu_row *rows = vcpu_rows(report, &nr_rows);
 
+	if (!rows && report->vcpus->nr)
+		ok = false;
 	for (i = 0; ok && i < report->cpus->nr; i++)
 		ok &= json_append(cpus,
 				  cpu_json(report, &report->cpus->rec[i]));
-	for (i = 0; ok && i < report->vcpus->nr; i++)
-		ok &= json_append(vcpus,
-				  vcpu_json(report, &report->vcpus->rec[i]));
+	for (i = 0; ok && i < nr_rows; i++)
+		ok &= json_append(vcpus, vcpu_json(report, rows[i].v));
 	for (i = 0; ok && i < vms.nr; i++)
 		ok &= json_append(vms_arr, vm_json(report, &vms.rec[i]));
 	free(vms.rec);
+	free(rows);
 
 	ok &= json_add(obj, "backend", json_object_new_string(report->backend));
 	if (report->interval_ns)
@@ -643,7 +779,8 @@ static void print_times(FILE *out, const struct vmexit_sched *v, double pct)
 	fputc('\n', out);
 }
 
-static void print_vcpus(FILE *out, const struct sched_report *report)
+static void print_vcpus(FILE *out, const struct sched_report *report,
+			const struct vcpu_row *rows, size_t nr_rows)
 {
 	char cpu[16];
 	size_t i;
@@ -652,11 +789,15 @@ static void print_vcpus(FILE *out, const struct sched_report *report)
 		fprintf(out, "no vCPU thread tracked\n");
 		return;
 	}
+	if (!rows) {
+		fprintf(out, "vCPU table: out of memory\n");
+		return;
+	}
 	fprintf(out, "%-8s %5s %-8s %-8s %4s %9s %9s %7s %9s %8s %6s%s\n",
 		"PID", "VCPU", "TID", "STATE", "CPU", "RUN", "STEAL", "STEAL%",
 		"IDLE", "PREEMPT", "MIGR", PCT_HEADER);
-	for (i = 0; i < report->vcpus->nr; i++) {
-		const struct vmexit_sched *v = &report->vcpus->rec[i];
+	for (i = 0; i < nr_rows; i++) {
+		const struct vmexit_sched *v = rows[i].v;
 		const char *state = sched_state_name(v->state);
 
 		if (v->has_cpu)
@@ -759,7 +900,8 @@ static void print_hist_pair(FILE *out, const char *who,
 	}
 }
 
-static void print_hists(FILE *out, const struct sched_report *report)
+static void print_hists(FILE *out, const struct sched_report *report,
+			const struct vcpu_row *rows, size_t nr_rows)
 {
 	char who[96];
 	size_t i;
@@ -770,8 +912,8 @@ static void print_hists(FILE *out, const struct sched_report *report)
 		snprintf(who, sizeof(who), "CPU %" PRIu32, cpu->cpu);
 		print_hist_pair(out, who, &cpu->wakeup, &cpu->preempt);
 	}
-	for (i = 0; i < report->vcpus->nr; i++) {
-		const struct vmexit_sched *v = &report->vcpus->rec[i];
+	for (i = 0; i < nr_rows; i++) {
+		const struct vmexit_sched *v = rows[i].v;
 
 		snprintf(who, sizeof(who),
 			 "vCPU %" PRIu32 " of PID %" PRIu32 " (tid %" PRIu32
@@ -785,6 +927,8 @@ void sched_print(FILE *out, const struct sched_report *report, bool hist)
 {
 	struct sched_vms vms;
 	char interval[24];
+	size_t nr_rows;
+	struct vcpu_row *rows = vcpu_rows(report, &nr_rows);
 
 	if (report->interval_ns)
 		fprintf(out, "%s: the last %s\n", report->backend,
@@ -796,7 +940,7 @@ void sched_print(FILE *out, const struct sched_report *report, bool hist)
 	fputc('\n', out);
 	print_cpus(out, report);
 	fputc('\n', out);
-	print_vcpus(out, report);
+	print_vcpus(out, report, rows, nr_rows);
 	if (!sched_vms_build(report->vcpus, &vms)) {
 		if (vms.nr)
 			fputc('\n', out);
@@ -804,7 +948,218 @@ void sched_print(FILE *out, const struct sched_report *report, bool hist)
 		free(vms.rec);
 	}
 	if (hist)
-		print_hists(out, report);
+		print_hists(out, report, rows, nr_rows);
+	free(rows);
+}
+
+/* CSV */
+
+/*
+ * One stream of three tables, told apart by the first column, so that
+ * a spreadsheet filters on it: the columns are those of every table,
+ * empty where a table has no such figure.  Times are seconds.
+ */
+static const char *const csv_columns[] = {
+	"table",
+	"time",
+	"interval_s",
+	"backend",
+	"vm_pid",
+	"vm_name",
+	"vm_id",
+	"vcpu",
+	"tid",
+	"state",
+	"cpu",
+	"vcpus",
+	"run_s",
+	"steal_s",
+	"steal_pct",
+	"idle_s",
+	"timeslices",
+	"preemptions",
+	"migrations",
+	"waits",
+	"wakeups",
+	"wakeup_s",
+	"wakeup_p50_s",
+	"wakeup_p90_s",
+	"wakeup_p99_s",
+	"preempt_waits",
+	"preempt_s",
+	"preempt_p50_s",
+	"preempt_p90_s",
+	"preempt_p99_s",
+	"vcpu_run_s",
+	"unattributed_s",
+	NULL,
+};
+
+#define CSV_NS_DECIMALS 9
+
+void sched_csv_header(FILE *out)
+{
+	csv_names(out, csv_columns);
+}
+
+static void csv_seconds(struct csv_row *row, uint64_t ns)
+{
+	csv_double(row, (double)ns / 1e9, CSV_NS_DECIMALS);
+}
+
+/* table, time, interval_s, backend */
+static void csv_start(struct csv_row *row, const struct sched_report *report,
+		      const char *table)
+{
+	csv_str(row, table);
+	csv_double(row,
+		   (double)report->read_at.tv_sec +
+			   (double)report->read_at.tv_nsec / 1e9,
+		   6);
+	if (report->interval_ns)
+		csv_seconds(row, report->interval_ns);
+	else
+		csv_empty(row);
+	csv_str(row, report->backend);
+}
+
+static void csv_vm(struct csv_row *row, uint32_t pid, const char *name,
+		   uint64_t vm_id)
+{
+	char text[20];
+
+	vm_id_format(vm_id, text, sizeof(text));
+	csv_u64(row, pid);
+	csv_str(row, name);
+	csv_str(row, text);
+}
+
+static void csv_empties(struct csv_row *row, int n)
+{
+	while (n-- > 0)
+		csv_empty(row);
+}
+
+/* waits to preempt_p99_s */
+static void csv_latencies(struct csv_row *row,
+			  const struct vmexit_latency *wakeup,
+			  const struct vmexit_latency *preempt)
+{
+	const struct vmexit_latency *lat[] = { wakeup, preempt };
+	static const double pcts[] = { 50, 90, 99 };
+	size_t i, p;
+
+	csv_u64(row, wakeup->count + preempt->count);
+	for (i = 0; i < 2; i++) {
+		csv_u64(row, lat[i]->count);
+		csv_seconds(row, lat[i]->sum_ns);
+		for (p = 0; p < sizeof(pcts) / sizeof(pcts[0]); p++) {
+			if (lat[i]->count)
+				csv_seconds(row, latency_percentile_ns(
+							 lat[i], pcts[p]));
+			else
+				csv_empty(row);
+		}
+	}
+}
+
+/* run_s to migrations */
+static void csv_times(struct csv_row *row, const struct vmexit_sched *v,
+		      double pct)
+{
+	csv_seconds(row, v->run_ns);
+	csv_seconds(row, v->wait_ns);
+	csv_double(row, isnan(pct) ? 0 : pct, 2);
+	csv_seconds(row, v->idle_ns);
+	csv_u64(row, v->timeslices);
+	csv_u64(row, v->preemptions);
+	csv_u64(row, v->migrations);
+}
+
+static void csv_vcpu(FILE *out, const struct sched_report *report,
+		     const struct vcpu_row *vrow)
+{
+	const struct vmexit_sched *v = vrow->v;
+	const char *state = sched_state_name(v->state);
+	struct csv_row row = { .out = out };
+
+	csv_start(&row, report, "vcpu");
+	csv_vm(&row, v->vm_pid, vrow->vm_name, v->vm_id);
+	csv_u64(&row, v->vcpu_id);
+	csv_u64(&row, v->vcpu_tid);
+	csv_str(&row, state ? state : "");
+	if (v->has_cpu)
+		csv_u64(&row, v->cpu);
+	else
+		csv_empty(&row);
+	csv_empty(&row); /* vcpus */
+	csv_times(&row, v, vcpu_steal_pct(report, v, 1));
+	csv_latencies(&row, &v->wakeup, &v->preempt);
+	csv_empties(&row, 2); /* vcpu_run_s, unattributed_s */
+	csv_end(&row);
+}
+
+static void csv_vm_row(FILE *out, const struct sched_report *report,
+		       const struct sched_vm *vm, const char *name)
+{
+	struct csv_row row = { .out = out };
+
+	csv_start(&row, report, "vm");
+	csv_vm(&row, vm->sum.vm_pid, name, vm->sum.vm_id);
+	csv_empties(&row, 4); /* vcpu, tid, state, cpu */
+	csv_u64(&row, vm->vcpus);
+	csv_times(&row, &vm->sum,
+		  vcpu_steal_pct(report, &vm->sum, vm->present));
+	csv_latencies(&row, &vm->sum.wakeup, &vm->sum.preempt);
+	csv_empties(&row, 2);
+	csv_end(&row);
+}
+
+static void csv_cpu(FILE *out, const struct sched_report *report,
+		    const struct vmexit_cpu_sched *cpu)
+{
+	struct csv_row row = { .out = out };
+
+	csv_start(&row, report, "cpu");
+	csv_empties(&row, 6); /* vm_pid to state */
+	csv_u64(&row, cpu->cpu);
+	csv_empties(&row, 2); /* vcpus, run_s */
+	csv_seconds(&row, cpu->wait_ns);
+	csv_double(&row, cpu_steal_pct(report, cpu), 2);
+	csv_empties(&row, 4); /* idle_s to migrations */
+	csv_latencies(&row, &cpu->wakeup, &cpu->preempt);
+	csv_seconds(&row, cpu->vcpu_run_ns);
+	csv_seconds(&row, cpu->unattributed_ns);
+	csv_end(&row);
+}
+
+int sched_csv(FILE *out, const struct sched_report *report)
+{
+	char name[VM_NAME_LEN];
+	struct sched_vms vms;
+	size_t i, nr_rows;
+	struct vcpu_row *rows = vcpu_rows(report, &nr_rows);
+
+	if (!rows && report->vcpus->nr)
+		return -ENOMEM;
+	if (sched_vms_build(report->vcpus, &vms)) {
+		free(rows);
+		return -ENOMEM;
+	}
+	for (i = 0; i < nr_rows; i++)
+		csv_vcpu(out, report, &rows[i]);
+	for (i = 0; i < vms.nr; i++) {
+		name[0] = '\0';
+		if (report->vm_name)
+			report->vm_name(vms.rec[i].sum.vm_pid, name,
+					sizeof(name));
+		csv_vm_row(out, report, &vms.rec[i], name);
+	}
+	for (i = 0; i < report->cpus->nr; i++)
+		csv_cpu(out, report, &report->cpus->rec[i]);
+	free(vms.rec);
+	free(rows);
+	return 0;
 }
 
 /* The command */
@@ -819,15 +1174,24 @@ struct sched_source {
 struct sched_view {
 	struct sched_source *src;
 	struct vmexit_filter filter;
-	bool json;
+	enum view_format format;
 	bool hist;
+	enum sched_sort_key sort;
+	uint32_t top;
+	bool csv_header_done; /* once for the whole stream */
 	const char *backend;
 };
 
 struct sched_snapshot {
 	struct vmexit_scheds vcpus;
 	struct vmexit_cpu_scheds cpus;
+	struct timespec read_at; /* CLOCK_REALTIME */
 };
+
+static void name_vm(uint32_t pid, char *name, size_t size)
+{
+	vm_name_for_pid(pid, name, size);
+}
 
 static void snapshot_free(void *snapshot)
 {
@@ -880,6 +1244,7 @@ static int source_read(void *ctx, void *snapshot)
 	int err;
 
 	memset(snap, 0, sizeof(*snap));
+	clock_gettime(CLOCK_REALTIME, &snap->read_at);
 	if (src->backend == CLI_BACKEND_BPF) {
 		err = sched_bpf_read(src->bpf, filter, &snap->vcpus,
 				     &snap->cpus);
@@ -909,29 +1274,56 @@ fail:
 	return 1;
 }
 
-static int report(const struct sched_view *view, uint64_t interval_ns,
+static int report(struct sched_view *view, uint64_t interval_ns,
 		  const struct vmexit_scheds *vcpus,
-		  const struct vmexit_cpu_scheds *cpus)
+		  const struct vmexit_cpu_scheds *cpus,
+		  const struct timespec *read_at)
 {
 	struct sched_report rep = {
 		.backend = view->backend,
 		.interval_ns = interval_ns,
 		.vcpus = vcpus,
 		.cpus = cpus,
+		.sort = view->sort,
+		.top = view->top,
+		.read_at = *read_at,
+		/* /proc is read only where the names are used */
+		.vm_name = view->format == VIEW_CSV ||
+					   view->sort == SCHED_SORT_VM ?
+				   name_vm :
+				   NULL,
 	};
+	int status = 0;
 
-	if (view->json)
-		return view_print_json(sched_json(&rep), interval_ns);
-	sched_print(stdout, &rep, view->hist);
+	switch (view->format) {
+	case VIEW_JSON:
+	case VIEW_NDJSON:
+		return view_print_json(sched_json(&rep),
+				       view_json_one_line(view->format,
+							  interval_ns));
+	case VIEW_CSV:
+		if (!view->csv_header_done) {
+			sched_csv_header(stdout);
+			view->csv_header_done = true;
+		}
+		if (sched_csv(stdout, &rep)) {
+			fprintf(stderr, "vmexit-stat: out of memory\n");
+			status = 1;
+		}
+		break;
+	case VIEW_TEXT:
+		sched_print(stdout, &rep, view->hist);
+		break;
+	}
 	fflush(stdout);
-	return 0;
+	return status;
 }
 
 static int report_totals(void *ctx, const void *snapshot)
 {
 	const struct sched_snapshot *snap = snapshot;
 
-	return report(ctx, 0, &snap->vcpus, &snap->cpus);
+	return report(ctx, 0, &snap->vcpus, &snap->cpus, &snap->read_at);
 }
 
 static int report_change(void *ctx, const void *before_snapshot,
@@ -948,7 +1340,7 @@ static int report_change(void *ctx, const void *before_snapshot,
 		fprintf(stderr, "vmexit-stat: out of memory\n");
 		status = 1;
 	} else {
-		status = report(ctx, interval_ns, &vcpus, &cpus);
+		status = report(ctx, interval_ns, &vcpus, &cpus, &now->read_at);
 	}
 	vmexit_scheds_free(&vcpus);
 	vmexit_cpu_scheds_free(&cpus);
@@ -964,10 +1356,12 @@ static const struct view_ops sched_view_ops = {
 
 int cmd_sched(int argc, char **argv)
 {
-	enum { OPT_CPU = 256, OPT_HIST };
+	enum { OPT_CPU = 256, OPT_HIST, OPT_SORT, OPT_TOP };
 	static const struct option options[] = {
-		{ "json", no_argument, NULL, 'j' },
+		VIEW_FORMAT_LONG_OPTIONS,
 		{ "hist", no_argument, NULL, OPT_HIST },
+		{ "sort", required_argument, NULL, OPT_SORT },
+		{ "top", required_argument, NULL, OPT_TOP },
 		{ "vm", required_argument, NULL, 'p' },
 		{ "vm-id", required_argument, NULL, CLI_OPT_VM_ID },
 		{ "vcpu", required_argument, NULL, CLI_OPT_VCPU },
@@ -994,6 +1388,11 @@ int cmd_sched(int argc, char **argv)
 
 	optind = 0;
 	while ((o = getopt_long(argc, argv, "jp:b:h", options, NULL)) != -1) {
+		status = view_format_option(&view.format, o, sched_usage);
+		if (status > 0)
+			return status;
+		if (!status)
+			continue;
 		switch (o) {
 		case 'b':
 			status = cli_source_option(&choice, o, optarg,
@@ -1001,11 +1400,24 @@ int cmd_sched(int argc, char **argv)
 			if (status)
 				return status;
 			break;
-		case 'j':
-			view.json = true;
-			break;
 		case OPT_HIST:
 			view.hist = true;
+			break;
+		case OPT_SORT:
+			if (!sched_sort_key_parse(optarg, &view.sort))
+				return cli_bad_usage(sched_usage,
+						     "--sort: no key '%s' "
+						     "(keys: %s)",
+						     optarg,
+						     sched_sort_key_names);
+			break;
+		case OPT_TOP:
+			if (!cli_parse_u32(optarg, &view.top) || !view.top)
+				return cli_bad_usage(sched_usage,
+						     "--top wants a number "
+						     "of vCPUs, 1 or more, "
+						     "not '%s'",
+						     optarg);
 			break;
 		case 'p':
 		case CLI_OPT_VM_ID:
@@ -1035,6 +1447,10 @@ int cmd_sched(int argc, char **argv)
 				     &run.when);
 	if (status)
 		return status;
+	if (view.hist && view.format == VIEW_CSV)
+		return cli_bad_usage(sched_usage,
+				     "--hist is for the text: CSV has the "
+				     "percentiles, --json the histograms");
 
 	src.backend = view_choose_backend(&choice, run.when.interval_ns);
 	if (source_open(&src)) {
@@ -1042,7 +1458,7 @@ int cmd_sched(int argc, char **argv)
 		return 1;
 	}
 	view.backend = src.backend == CLI_BACKEND_BPF ? "bpf" : "module";
-	run.format = view.json ? VIEW_JSON : VIEW_TEXT;
+	run.format = view.format;
 	if (src.backend == CLI_BACKEND_BPF)
 		run.wait_message = "following the scheduling of vCPU threads";
 	status = view_run(&run);

@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <time.h>
 
 #include "genl_client.h"
 
@@ -69,11 +70,33 @@ void config_print(FILE *out, const struct vmexit_config *config);
  * One report of vmexit-stat sched: the vCPUs and CPUs as read (totals
  * since tracking began, interval_ns 0) or as changed over interval_ns.
  */
+/* The order of sched's vCPU table: --sort KEY. */
+enum sched_sort_key {
+	SCHED_SORT_STEAL, /* most steal first: the default */
+	SCHED_SORT_WAITS, /* most waits (wake-ups and preemptions) first */
+	SCHED_SORT_IDLE, /* most idle first */
+	SCHED_SORT_RUN, /* most run time first */
+	SCHED_SORT_VCPU, /* by VMM pid, vm_id, vCPU, thread */
+	SCHED_SORT_VM, /* by VM name, then as vcpu */
+};
+
+/* The key named name (as --sort takes it); false when there is none. */
+bool sched_sort_key_parse(const char *name, enum sched_sort_key *key);
+/* The names sched_sort_key_parse() takes, for messages: "steal, ...". */
+extern const char sched_sort_key_names[];
+
 struct sched_report {
 	const char *backend; /* "module" or "bpf" */
 	uint64_t interval_ns;
 	const struct vmexit_scheds *vcpus;
 	const struct vmexit_cpu_scheds *cpus;
+	enum sched_sort_key sort;
+	/* Only the first top vCPUs after sorting (VM totals keep all); 0: all. */
+	uint32_t top;
+	/* Names the VM of a VMM pid; NULL: no names (empty in CSV). */
+	void (*vm_name)(uint32_t pid, char *name, size_t size);
+	/* When the report's counters were read (CLOCK_REALTIME), for CSV. */
+	struct timespec read_at;
 };
 
 /* By VM, vCPU and thread; CPUs by number; in place. */
@@ -107,6 +130,13 @@ double sched_steal_pct(uint64_t wait_ns, uint64_t run_ns, uint64_t idle_ns,
 /* "running", "runnable", "blocked", "ended"; NULL when not said. */
 const char *sched_state_name(uint32_t state);
 struct json_object *sched_json(const struct sched_report *report);
+/*
+ * The report as CSV rows of sched_csv_header()'s columns: one per vCPU
+ * ("vcpu"), per VM ("vm") and per CPU ("cpu"), in the first column.
+ * 0, or -ENOMEM.
+ */
+int sched_csv(FILE *out, const struct sched_report *report);
+void sched_csv_header(FILE *out);
 /* hist: add the latency histograms, as runqlat prints them. */
 void sched_print(FILE *out, const struct sched_report *report, bool hist);
 /* One histogram in usecs, libbpf-tools' print_log2_hist() layout. */

@@ -8,6 +8,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include <json-c/json.h>
 #include <linux/vmexit_stat.h>
@@ -17,6 +18,8 @@
 
 #include "genl_client.h"
 #include "latency.h"
+#include "commands.h"
+#include "sched_bpf.h"
 #include "unit.h"
 #include "views.h"
 
@@ -661,7 +664,9 @@ static void json_shape(void)
 	struct json_object *obj, *cpu, *thief, *v, *vm;
 
 	sample_fill(&sm);
-	rep = (struct sched_report){ "module", 0, &sm.vcpus, &sm.cpus };
+	rep = (struct sched_report){ .backend = "module",
+				     .vcpus = &sm.vcpus,
+				     .cpus = &sm.cpus };
 	obj = sched_json(&rep);
 	CHECK(obj);
 	CHECK_KEYS(obj, "backend,interval_ns,cpus,vcpus,vms");
@@ -748,7 +753,9 @@ static void text_tables(void)
 	char *text;
 
 	sample_fill(&sm);
-	rep = (struct sched_report){ "module", 0, &sm.vcpus, &sm.cpus };
+	rep = (struct sched_report){ .backend = "module",
+				     .vcpus = &sm.vcpus,
+				     .cpus = &sm.cpus };
 	text = capture_report(&rep, false);
 	CHECK_CONTAINS(text, "module: totals since tracking began\n");
 	CHECK_CONTAINS(text, "CPU       STEAL  STEAL%  VCPU_RUN  WAKE_P50");
@@ -837,6 +844,607 @@ static void log2_hist(void)
 	free(text);
 }
 
+/* --sort, --top and the formats */
+
+/*
+ * Three vCPUs of two VMs: thread 4250 of VM "web,1" (a comma, to be
+ * quoted) waited 1 s, 4251 of it 3 s and idled most, 5000's vCPU 2
+ * (VM db) 2 s with the most waits.
+ */
+static void sample3_fill(struct sample *sm)
+{
+	struct vmexit_cpu_sched cpu = { .cpu = 1 };
+	struct vmexit_sched s;
+
+	memset(sm, 0, sizeof(*sm));
+	s = vcpu(4250, 2000000000, 1000000000, 1000000000);
+	CHECK(!vmexit_scheds_add(&sm->vcpus, &s));
+	s = vcpu(4251, 1000000000, 3000000000, 4000000000);
+	one_bucket(&s.wakeup, 4, 20);
+	CHECK(!vmexit_scheds_add(&sm->vcpus, &s));
+	s = vcpu(5002, 500000000, 2000000000, 0);
+	s.vm_pid = 5000;
+	s.vm_id = 0xdb;
+	one_bucket(&s.wakeup, 3000, 18);
+	CHECK(!vmexit_scheds_add(&sm->vcpus, &s));
+	cpu.wait_ns = 6000000000;
+	cpu.vcpu_run_ns = 3500000000;
+	cpu.unattributed_ns = 250;
+	one_bucket(&cpu.wakeup, 3004, 18);
+	CHECK(!vmexit_cpu_scheds_add(&sm->cpus, &cpu));
+	sched_sort(&sm->vcpus, &sm->cpus);
+}
+
+static void fake_vm_name(uint32_t pid, char *name, size_t size)
+{
+	snprintf(name, size, "%s", pid == 4242 ? "web,1" : "db");
+}
+
+/* The tids of the JSON's vCPU table, in order: "4251,5002,4250". */
+static char *json_tids(const struct sched_report *rep)
+{
+	struct json_object *obj = sched_json(rep), *vcpus;
+	char *text = NULL;
+	size_t len = 0, i;
+	FILE *out = open_memstream(&text, &len);
+
+	CHECK(obj);
+	vcpus = get(obj, "vcpus");
+	for (i = 0; vcpus && i < json_object_array_length(vcpus); i++)
+		fprintf(out, "%s%" PRIu64, i ? "," : "",
+			json_object_get_uint64(get(at(vcpus, i), "tid")));
+	fclose(out);
+	json_object_put(obj);
+	return text;
+}
+
+static void sort_and_top(void)
+{
+	static const struct {
+		const char *key;
+		const char *tids;
+	} cases[] = {
+		{ "steal", "4251,5002,4250" }, { "waits", "5002,4251,4250" },
+		{ "idle", "4251,4250,5002" },  { "run", "4250,4251,5002" },
+		{ "vcpu", "4250,4251,5002" },  { "vm", "5002,4250,4251" },
+	};
+	struct sched_report rep;
+	struct json_object *obj;
+	struct sample sm;
+	char *text;
+	size_t i;
+
+	sample3_fill(&sm);
+	rep = (struct sched_report){ .backend = "module",
+				     .vcpus = &sm.vcpus,
+				     .cpus = &sm.cpus,
+				     .vm_name = fake_vm_name };
+	/* the default, zero: steal */
+	text = json_tids(&rep);
+	CHECK_STR(text, "4251,5002,4250");
+	free(text);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		CHECK(sched_sort_key_parse(cases[i].key, &rep.sort));
+		text = json_tids(&rep);
+		if (strcmp(text, cases[i].tids))
+			unit_fail(__FILE__, __LINE__, "--sort %s: %s, want %s",
+				  cases[i].key, text, cases[i].tids);
+		free(text);
+	}
+	CHECK(!sched_sort_key_parse("STEAL", &rep.sort));
+	CHECK(!sched_sort_key_parse("", &rep.sort));
+	CHECK(!sched_sort_key_parse("steal_pct", &rep.sort));
+
+	/* --top: the first of the order; the VMs' totals keep everyone */
+	rep.sort = SCHED_SORT_WAITS;
+	rep.top = 2;
+	text = json_tids(&rep);
+	CHECK_STR(text, "5002,4251");
+	free(text);
+	rep.sort = SCHED_SORT_STEAL;
+	rep.top = 1;
+	text = json_tids(&rep);
+	CHECK_STR(text, "4251");
+	free(text);
+	obj = sched_json(&rep);
+	CHECK_U64(json_object_array_length(get(obj, "vms")), 2);
+	CHECK_U64(json_object_get_uint64(get(at(get(obj, "vms"), 0), "vcpus")),
+		  2);
+	json_object_put(obj);
+	rep.top = 7;
+	text = json_tids(&rep);
+	CHECK_STR(text, "4251,5002,4250");
+	free(text);
+
+	/* the text table too, and its histograms */
+	rep.top = 1;
+	text = capture_report(&rep, true);
+	CHECK_CONTAINS(text, "\n4242         1 4251     running");
+	CHECK(!strstr(text, " 4250     running"));
+	CHECK(!strstr(text, " 5002     running"));
+	CHECK_CONTAINS(text, "vCPU 1 of PID 4242 (tid 4251): wake-up latency");
+	CHECK(!strstr(text, "(tid 5002)"));
+	/* the VM table still has both VMs */
+	CHECK_CONTAINS(text, "4242     0000000000000abc     2 ");
+	CHECK_CONTAINS(text, "5000     00000000000000db     1 ");
+	free(text);
+	sample_free(&sm);
+}
+
+#define CSV_MAX_FIELDS 40
+
+struct csv_table {
+	/* rows of fields, each malloc'ed; row 0 the header */
+	char *field[64][CSV_MAX_FIELDS];
+	size_t nr_fields[64];
+	size_t nr_rows;
+};
+
+/*
+ * RFC 4180 as Python's csv module reads it: quoted fields with doubled
+ * quotes.  false when the text is not such CSV or has too many rows.
+ */
+static bool csv_parse(const char *text, struct csv_table *t)
+{
+	const char *c = text;
+	char buf[512];
+	size_t len;
+
+	memset(t, 0, sizeof(*t));
+	while (*c) {
+		size_t row = t->nr_rows++;
+
+		if (row >= 64)
+			return false;
+		for (;;) {
+			len = 0;
+			if (*c == '"') {
+				for (c++;; c++) {
+					if (!*c)
+						return false;
+					if (*c == '"' && c[1] != '"')
+						break;
+					if (*c == '"')
+						c++;
+					if (len + 1 < sizeof(buf))
+						buf[len++] = *c;
+				}
+				c++;
+			} else {
+				while (*c && *c != ',' && *c != '\n') {
+					if (*c == '"' || *c == '\r')
+						return false;
+					if (len + 1 < sizeof(buf))
+						buf[len++] = *c;
+					c++;
+				}
+			}
+			buf[len] = '\0';
+			if (t->nr_fields[row] >= CSV_MAX_FIELDS)
+				return false;
+			t->field[row][t->nr_fields[row]++] = strdup(buf);
+			if (*c == ',') {
+				c++;
+				continue;
+			}
+			if (*c != '\n')
+				return false;
+			c++;
+			break;
+		}
+	}
+	return true;
+}
+
+static void csv_table_free(struct csv_table *t)
+{
+	size_t r, f;
+
+	for (r = 0; r < t->nr_rows; r++)
+		for (f = 0; f < t->nr_fields[r]; f++)
+			free(t->field[r][f]);
+}
+
+/* The field of row under the header's column name. */
+static const char *csv_at(const struct csv_table *t, size_t row,
+			  const char *column)
+{
+	size_t f;
+
+	for (f = 0; f < t->nr_fields[0]; f++)
+		if (!strcmp(t->field[0][f], column))
+			return f < t->nr_fields[row] ? t->field[row][f] : NULL;
+	unit_fail(__FILE__, __LINE__, "no column %s", column);
+	return NULL;
+}
+
+static char *capture_csv(const struct sched_report *rep)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *out = open_memstream(&text, &len);
+
+	sched_csv_header(out);
+	CHECK(!sched_csv(out, rep));
+	fclose(out);
+	return text;
+}
+
+static void csv_rows(void)
+{
+	static const char header[] =
+		"table,time,interval_s,backend,vm_pid,vm_name,vm_id,vcpu,tid,"
+		"state,cpu,vcpus,run_s,steal_s,steal_pct,idle_s,timeslices,"
+		"preemptions,migrations,waits,wakeups,wakeup_s,wakeup_p50_s,"
+		"wakeup_p90_s,wakeup_p99_s,preempt_waits,preempt_s,"
+		"preempt_p50_s,preempt_p90_s,preempt_p99_s,vcpu_run_s,"
+		"unattributed_s\n";
+	struct sched_report rep;
+	struct csv_table t;
+	struct sample sm;
+	char *text;
+	size_t r;
+
+	sample3_fill(&sm);
+	rep = (struct sched_report){ .backend = "bpf",
+				     .interval_ns = 4000000000ULL,
+				     .vcpus = &sm.vcpus,
+				     .cpus = &sm.cpus,
+				     .vm_name = fake_vm_name,
+				     .read_at = { 1764626400, 250000000 } };
+	text = capture_csv(&rep);
+	CHECK(!strncmp(text, header, strlen(header)));
+	CHECK(csv_parse(text, &t));
+	/* the header, 3 vCPUs, 2 VMs, 1 CPU; every row as wide */
+	CHECK_U64(t.nr_rows, 7);
+	for (r = 0; r < t.nr_rows; r++) {
+		CHECK_U64(t.nr_fields[r], 32);
+		if (r) {
+			CHECK_STR(csv_at(&t, r, "time"), "1764626400.250000");
+			CHECK_STR(csv_at(&t, r, "interval_s"), "4.000000000");
+			CHECK_STR(csv_at(&t, r, "backend"), "bpf");
+		}
+	}
+	/* vCPUs by steal, the most first */
+	CHECK_STR(csv_at(&t, 1, "table"), "vcpu");
+	CHECK_STR(csv_at(&t, 1, "tid"), "4251");
+	CHECK_STR(csv_at(&t, 1, "vm_pid"), "4242");
+	CHECK_STR(csv_at(&t, 1, "vm_name"), "web,1");
+	CHECK_CONTAINS(text, ",\"web,1\",");
+	CHECK_STR(csv_at(&t, 1, "vm_id"), "0000000000000abc");
+	CHECK_STR(csv_at(&t, 1, "vcpu"), "1");
+	CHECK_STR(csv_at(&t, 1, "state"), "running");
+	CHECK_STR(csv_at(&t, 1, "cpu"), "1");
+	CHECK_STR(csv_at(&t, 1, "vcpus"), "");
+	CHECK_STR(csv_at(&t, 1, "run_s"), "1.000000000");
+	CHECK_STR(csv_at(&t, 1, "steal_s"), "3.000000000");
+	/* of the wall time: 3 s of 4 */
+	CHECK_STR(csv_at(&t, 1, "steal_pct"), "75.00");
+	CHECK_STR(csv_at(&t, 1, "idle_s"), "4.000000000");
+	CHECK_STR(csv_at(&t, 1, "preemptions"), "1500");
+	CHECK_STR(csv_at(&t, 1, "migrations"), "1");
+	CHECK_STR(csv_at(&t, 1, "waits"), "1504");
+	CHECK_STR(csv_at(&t, 1, "wakeups"), "4");
+	CHECK_STR(csv_at(&t, 1, "wakeup_s"), "0.004194304");
+	CHECK_STR(csv_at(&t, 1, "preempt_waits"), "1500");
+	CHECK_STR(csv_at(&t, 1, "preempt_s"), "3.145728000");
+	CHECK(strtod(csv_at(&t, 1, "preempt_p50_s"), NULL) >= 0.002097152);
+	CHECK(strtod(csv_at(&t, 1, "preempt_p99_s"), NULL) <= 0.004194304);
+	CHECK_STR(csv_at(&t, 1, "vcpu_run_s"), "");
+	CHECK_STR(csv_at(&t, 2, "tid"), "5002");
+	CHECK_STR(csv_at(&t, 2, "vm_name"), "db");
+	CHECK_STR(csv_at(&t, 2, "waits"), "4000");
+	CHECK_STR(csv_at(&t, 3, "tid"), "4250");
+	/* no wake-ups: no percentile */
+	CHECK_STR(csv_at(&t, 3, "wakeups"), "0");
+	CHECK_STR(csv_at(&t, 3, "wakeup_p50_s"), "");
+	/* the VMs, as vms in the JSON */
+	CHECK_STR(csv_at(&t, 4, "table"), "vm");
+	CHECK_STR(csv_at(&t, 4, "vm_pid"), "4242");
+	CHECK_STR(csv_at(&t, 4, "vm_name"), "web,1");
+	CHECK_STR(csv_at(&t, 4, "vcpus"), "2");
+	CHECK_STR(csv_at(&t, 4, "tid"), "");
+	CHECK_STR(csv_at(&t, 4, "steal_s"), "4.000000000");
+	/* 4 s of 2 vCPUs times 4 s */
+	CHECK_STR(csv_at(&t, 4, "steal_pct"), "50.00");
+	CHECK_STR(csv_at(&t, 5, "vm_name"), "db");
+	CHECK_STR(csv_at(&t, 5, "vcpus"), "1");
+	/* the CPU */
+	CHECK_STR(csv_at(&t, 6, "table"), "cpu");
+	CHECK_STR(csv_at(&t, 6, "cpu"), "1");
+	CHECK_STR(csv_at(&t, 6, "vm_pid"), "");
+	CHECK_STR(csv_at(&t, 6, "run_s"), "");
+	CHECK_STR(csv_at(&t, 6, "steal_s"), "6.000000000");
+	CHECK_STR(csv_at(&t, 6, "steal_pct"), "150.00");
+	CHECK_STR(csv_at(&t, 6, "wakeups"), "3004");
+	CHECK_STR(csv_at(&t, 6, "vcpu_run_s"), "3.500000000");
+	CHECK_STR(csv_at(&t, 6, "unattributed_s"), "0.000000250");
+	csv_table_free(&t);
+	free(text);
+
+	/* totals: no interval, a CPU's steal no share; --top cuts vCPUs */
+	rep.interval_ns = 0;
+	rep.top = 1;
+	rep.vm_name = NULL;
+	text = capture_csv(&rep);
+	CHECK(csv_parse(text, &t));
+	CHECK_U64(t.nr_rows, 5);
+	CHECK_STR(csv_at(&t, 1, "tid"), "4251");
+	CHECK_STR(csv_at(&t, 1, "interval_s"), "");
+	CHECK_STR(csv_at(&t, 1, "vm_name"), "");
+	/* of the time accounted: 3 s of 8 */
+	CHECK_STR(csv_at(&t, 1, "steal_pct"), "37.50");
+	CHECK_STR(csv_at(&t, 2, "table"), "vm");
+	CHECK_STR(csv_at(&t, 4, "table"), "cpu");
+	CHECK_STR(csv_at(&t, 4, "steal_pct"), "");
+	csv_table_free(&t);
+	free(text);
+	sample_free(&sm);
+}
+
+/*
+ * The BPF backend of these tests: the weak symbols of sched.c bound to
+ * counters that grow by read, thread 7002 three times as fast as 7001,
+ * so that cmd_sched runs through view_run() without a kernel.
+ */
+static unsigned int fake_reads;
+static char fake_handle;
+
+int sched_bpf_open(struct sched_bpf **out)
+{
+	fake_reads = 0;
+	*out = (struct sched_bpf *)&fake_handle;
+	return 0;
+}
+
+int sched_bpf_read(struct sched_bpf *sb, const struct vmexit_filter *filter,
+		   struct vmexit_scheds *vcpus, struct vmexit_cpu_scheds *cpus)
+{
+	struct vmexit_cpu_sched cpu = { .cpu = 0 };
+	uint32_t tid;
+	int err = 0;
+
+	(void)filter;
+	CHECK(sb == (struct sched_bpf *)&fake_handle);
+	fake_reads++;
+	for (tid = 7001; tid <= 7002 && !err; tid++) {
+		struct vmexit_sched s =
+			vcpu(tid, 1000000ULL * fake_reads,
+			     (tid - 7000) * 1000000ULL * fake_reads, 0);
+
+		s.vm_pid = 7000;
+		s.vcpu_id = tid - 7001;
+		err = vmexit_scheds_add(vcpus, &s);
+	}
+	cpu.wait_ns = 4000000ULL * fake_reads;
+	return err ? err : vmexit_cpu_scheds_add(cpus, &cpu);
+}
+
+void sched_bpf_close(struct sched_bpf *sb)
+{
+	CHECK(sb == (struct sched_bpf *)&fake_handle);
+}
+
+struct captured {
+	int status;
+	char *out, *err;
+};
+
+static char *slurp(FILE *f)
+{
+	long len;
+	char *text;
+
+	fflush(f);
+	len = ftell(f);
+	rewind(f);
+	text = calloc(1, len + 1);
+	if (text && fread(text, 1, len, f) != (size_t)len)
+		text[0] = '\0';
+	fclose(f);
+	return text;
+}
+
+/*
+ * cmd_sched with argv (NULL-terminated, at most 15), stdout and stderr
+ * caught; on a copy, which getopt may reorder.
+ */
+static struct captured run_sched(const char *const *argv)
+{
+	FILE *out = tmpfile(), *err = tmpfile();
+	int saved_out = dup(STDOUT_FILENO), saved_err = dup(STDERR_FILENO);
+	struct captured cap;
+	char *args[16] = {};
+	int argc = 0;
+
+	while (argv[argc] && argc < 15) {
+		args[argc] = (char *)argv[argc];
+		argc++;
+	}
+	fflush(stdout);
+	fflush(stderr);
+	dup2(fileno(out), STDOUT_FILENO);
+	dup2(fileno(err), STDERR_FILENO);
+	cap.status = cmd_sched(argc, args);
+	fflush(stdout);
+	fflush(stderr);
+	dup2(saved_out, STDOUT_FILENO);
+	dup2(saved_err, STDERR_FILENO);
+	close(saved_out);
+	close(saved_err);
+	cap.out = slurp(out);
+	cap.err = slurp(err);
+	return cap;
+}
+
+static void release(struct captured *cap)
+{
+	free(cap->out);
+	free(cap->err);
+}
+
+static size_t count_lines(const char *text)
+{
+	size_t n = 0;
+
+	for (; *text; text++)
+		n += *text == '\n';
+	return n;
+}
+
+static void formats_over_intervals(void)
+{
+	struct captured cap;
+	struct json_object *obj;
+	struct csv_table t;
+	char *line, *save = NULL;
+	size_t n = 0, r;
+
+	/* --ndjson: as many lines as intervals, each one JSON object */
+	cap = run_sched((const char *[]){ "sched", "--backend", "bpf",
+					  "--ndjson", "0.01", "3", NULL });
+	CHECK_U64(cap.status, 0);
+	CHECK_U64(count_lines(cap.out), 3);
+	for (line = strtok_r(cap.out, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		n++;
+		obj = json_tokener_parse(line);
+		CHECK(obj);
+		if (!obj)
+			continue;
+		CHECK_STR(json_object_get_string(get(obj, "backend")), "bpf");
+		/* a late read shortens the next interval */
+		CHECK(json_object_get_uint64(get(obj, "interval_ns")) >=
+		      5000000);
+		/* one read more than before: 1 ms and 2 ms of steal */
+		CHECK_U64(json_object_get_uint64(
+				  get(at(get(obj, "vcpus"), 0), "steal_ns")),
+			  2000000);
+		CHECK_U64(json_object_get_uint64(
+				  get(at(get(obj, "vcpus"), 0), "tid")),
+			  7002);
+		json_object_put(obj);
+	}
+	CHECK_U64(n, 3);
+	release(&cap);
+
+	/* --json with an interval, as before: one object a line */
+	cap = run_sched((const char *[]){ "sched", "-b", "bpf", "--json",
+					  "0.01", "2", NULL });
+	CHECK_U64(cap.status, 0);
+	CHECK_U64(count_lines(cap.out), 2);
+	CHECK(cap.out[0] == '{' && !strstr(cap.out, "\n "));
+	release(&cap);
+
+	/* --csv: the header once, then the rows of each interval */
+	cap = run_sched((const char *[]){ "sched", "--backend", "bpf", "--csv",
+					  "0.01", "2", NULL });
+	CHECK_U64(cap.status, 0);
+	CHECK(csv_parse(cap.out, &t));
+	/* 2 vCPUs, a VM, a CPU: 4 rows an interval */
+	CHECK_U64(t.nr_rows, 1 + 2 * 4);
+	CHECK_STR(t.field[0][0], "table");
+	for (r = 1; r < t.nr_rows; r++) {
+		CHECK_U64(t.nr_fields[r], 32);
+		CHECK(strcmp(t.field[r][0], "table"));
+		CHECK(strtod(csv_at(&t, r, "interval_s"), NULL) >= 0.005);
+		CHECK(strtod(csv_at(&t, r, "time"), NULL) > 1.7e9);
+	}
+	CHECK_STR(csv_at(&t, 1, "tid"), "7002");
+	CHECK_STR(csv_at(&t, 4, "table"), "cpu");
+	CHECK_STR(csv_at(&t, 4, "steal_s"), "0.004000000");
+	CHECK_STR(csv_at(&t, 5, "table"), "vcpu");
+	/* the second interval ends later */
+	CHECK(strtod(csv_at(&t, 5, "time"), NULL) >
+	      strtod(csv_at(&t, 1, "time"), NULL));
+	csv_table_free(&t);
+	release(&cap);
+
+	/* --sort and --top 1: the vCPU with the most steal alone */
+	cap = run_sched((const char *[]){ "sched", "-b", "bpf", "--sort",
+					  "steal", "--top", "1", "--ndjson",
+					  "0.01", "1", NULL });
+	CHECK_U64(cap.status, 0);
+	obj = json_tokener_parse(cap.out);
+	CHECK(obj);
+	if (obj) {
+		CHECK_U64(json_object_array_length(get(obj, "vcpus")), 1);
+		CHECK_U64(json_object_get_uint64(
+				  get(at(get(obj, "vcpus"), 0), "tid")),
+			  7002);
+		json_object_put(obj);
+	}
+	release(&cap);
+
+	/* text: the vCPU table cut, --sort vcpu in thread order */
+	cap = run_sched((const char *[]){ "sched", "-b", "bpf", "--sort",
+					  "vcpu", "--top", "1", "0.01", "1",
+					  NULL });
+	CHECK_U64(cap.status, 0);
+	CHECK_CONTAINS(cap.out, "\n7000         0 7001 ");
+	CHECK(!strstr(cap.out, " 7002 "));
+	release(&cap);
+}
+
+static void refused_options(void)
+{
+	static const struct {
+		const char *argv[6];
+		const char *why;
+	} cases[] = {
+		{ { "sched", "--sort", "bogus" },
+		  "--sort: no key 'bogus' (keys: steal, waits, idle, run, "
+		  "vcpu, vm)" },
+		{ { "sched", "--sort", "" }, "--sort: no key ''" },
+		{ { "sched", "--sort" }, "requires an argument" },
+		{ { "sched", "--top", "0" }, "--top wants a number of vCPUs" },
+		{ { "sched", "--top", "-1" }, "--top wants" },
+		{ { "sched", "--top", "x" }, "--top wants" },
+		{ { "sched", "--top", "4294967296" }, "--top wants" },
+		{ { "sched", "--json", "--csv" },
+		  "--json and --csv: choose one format" },
+		{ { "sched", "--csv", "--ndjson" },
+		  "--csv and --ndjson: choose one format" },
+		{ { "sched", "-j", "--ndjson", "1" },
+		  "--json and --ndjson: choose one format" },
+		{ { "sched", "--csv", "--hist", "1" },
+		  "--hist is for the text" },
+		{ { "sched", "--csv", "1", "0" }, "the count is" },
+	};
+	struct captured cap;
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		cap = run_sched(cases[i].argv);
+		if (cap.status != 2)
+			unit_fail(__FILE__, __LINE__, "%s %s: status %d",
+				  cases[i].argv[1], cases[i].argv[2],
+				  cap.status);
+		CHECK_CONTAINS(cap.err, cases[i].why);
+		CHECK_CONTAINS(cap.err, "usage: vmexit-stat sched");
+		CHECK_STR(cap.out, "");
+		release(&cap);
+	}
+
+	/* the same format twice is one format */
+	cap = run_sched((const char *[]){ "sched", "-b", "bpf", "-j", "--json",
+					  "0.01", "1", NULL });
+	CHECK_U64(cap.status, 0);
+	CHECK_U64(count_lines(cap.out), 1);
+	release(&cap);
+
+	cap = run_sched((const char *[]){ "sched", "--help", NULL });
+	CHECK_U64(cap.status, 0);
+	CHECK_CONTAINS(cap.out, "--ndjson");
+	CHECK_CONTAINS(cap.out, "--csv");
+	CHECK_CONTAINS(cap.out, "--sort KEY");
+	CHECK_CONTAINS(cap.out, "--top N");
+	CHECK_CONTAINS(cap.out, "\nexamples:\n");
+	CHECK_CONTAINS(cap.out, "2 bad command line");
+	CHECK_STR(cap.err, "");
+	release(&cap);
+}
+
 const struct unit_test sched_tests[] = {
 	{ "sched: GET_SCHED record", sched_record },
 	{ "sched: GET_SCHED missing and oversize attributes",
@@ -853,5 +1461,10 @@ const struct unit_test sched_tests[] = {
 	{ "sched: JSON shape", json_shape },
 	{ "sched: text tables", text_tables },
 	{ "sched: log2 histogram as runqlat", log2_hist },
+	{ "sched: --sort keys and --top", sort_and_top },
+	{ "sched: CSV rows of every table", csv_rows },
+	{ "sched: --ndjson, --json and --csv over intervals",
+	  formats_over_intervals },
+	{ "sched: refused --sort, --top and formats", refused_options },
 	{}
 };
