@@ -6,7 +6,9 @@
 #include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
+#include <inttypes.h>
 #include <math.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -336,6 +338,8 @@ int cli_run_bpf(const struct cli_source *src,
 		fprintf(stderr, "vmexit-stat: this build has no BPF backend\n");
 		return 1;
 	}
+	if (filter && cli_check_vm(NULL, filter, true))
+		return 1;
 	status = bpf_backend_collect(&src->how, filter, &got);
 	if (!status)
 		status = print(&got, ctx);
@@ -346,6 +350,67 @@ int cli_run_bpf(const struct cli_source *src,
 	}
 	bpf_collection_free(&got);
 	return status;
+}
+
+static bool process_exists(uint32_t pid)
+{
+	return !kill((pid_t)pid, 0) || errno == EPERM;
+}
+
+int cli_check_vm(struct vmexit_client *client,
+		 const struct vmexit_filter *filter, bool wait_for_pid)
+{
+	struct vmexit_filter vm_only = {};
+	struct vmexit_vms vms = {};
+	bool alive, known;
+	int err;
+
+	if (!filter || (!filter->by_pid && !filter->by_vm_id))
+		return 0;
+	alive = filter->by_pid && process_exists(filter->pid);
+	if (filter->by_pid && !alive && !client) {
+		fprintf(stderr,
+			"vmexit-stat: no process has pid %" PRIu32
+			", so it runs no VM: give --vm the pid of a VMM "
+			"(QEMU, ...) or a VM's name\n",
+			filter->pid);
+		return 1;
+	}
+	/* BPF's vm_ids are its own: none is known before it counts. */
+	if (!client || (alive && wait_for_pid))
+		return 0;
+
+	vm_only.by_pid = filter->by_pid;
+	vm_only.pid = filter->pid;
+	vm_only.by_vm_id = filter->by_vm_id;
+	vm_only.vm_id = filter->vm_id;
+	err = vmexit_dump_vms(client, &vm_only, &vms);
+	if (err) {
+		cli_report_read_error(client, "dump VMs", err);
+		return 1;
+	}
+	known = vms.nr > 0;
+	vmexit_vms_free(&vms);
+	if (known)
+		return 0;
+	if (filter->by_vm_id)
+		fprintf(stderr,
+			"vmexit-stat: the module knows no VM with vm_id "
+			"%016" PRIx64 "%s: 'vmexit-stat vms' lists them\n",
+			filter->vm_id, filter->by_pid ? " of that pid" : "");
+	else if (alive)
+		fprintf(stderr,
+			"vmexit-stat: process %" PRIu32
+			" has no VM the module knows of, running or ended: "
+			"'vmexit-stat vms' lists them\n",
+			filter->pid);
+	else
+		fprintf(stderr,
+			"vmexit-stat: no process has pid %" PRIu32
+			", and the module knows no VM of it that ended: "
+			"'vmexit-stat vms' lists the VMs\n",
+			filter->pid);
+	return 1;
 }
 
 void cli_suggest_bpf(const struct cli_source *src)

@@ -138,6 +138,17 @@ int cli_run_bpf(const struct cli_source *src,
 		const struct vmexit_filter *filter,
 		int (*print)(struct bpf_collection *got, void *ctx), void *ctx);
 
+/*
+ * Refuses a --vm PID or --vm-id that names no VM, so that a mistyped pid
+ * does not pass for an idle VM.  With the module (client), it must know
+ * the VM, running or ended; with BPF (client NULL), which knows no VM
+ * before it counts, a pid must be a live process.  With wait_for_pid a
+ * live process is enough for the module too: its VMM may make its VM
+ * later (top, export).  0, or 1 after saying what is not there.
+ */
+int cli_check_vm(struct vmexit_client *client,
+		 const struct vmexit_filter *filter, bool wait_for_pid);
+
 /* After a module read failed with suggest_bpf set: the alternative. */
 void cli_suggest_bpf(const struct cli_source *src);
 

@@ -378,6 +378,8 @@ int cmd_details(int argc, char **argv)
 		cli_suggest_bpf(&src);
 		return 1;
 	}
+	if (cli_check_vm(&client, &filter, false))
+		goto out;
 	err = vmexit_dump_details(&client, &filter, &details);
 	if (err) {
 		cli_report_read_error(&client, "dump details", err);

@@ -413,8 +413,14 @@ static int open_backend(struct exporter *ex)
 		ex->backend = err == -ENOENT ? CLI_BACKEND_BPF :
 					       CLI_BACKEND_MODULE;
 	}
-	if (ex->backend == CLI_BACKEND_MODULE)
-		return vmexit_connect(&ex->client) ? 1 : 0;
+	if (ex->backend == CLI_BACKEND_BPF)
+		return cli_check_vm(NULL, &ex->filter, true);
+	if (vmexit_connect(&ex->client))
+		return 1;
+	if (cli_check_vm(&ex->client, &ex->filter, true)) {
+		vmexit_client_close(&ex->client);
+		return 1;
+	}
 	return 0;
 }
 

@@ -829,6 +829,12 @@ int cmd_phases(int argc, char **argv)
 		view_suggest_bpf(&choice, phases_bpf_open, "them");
 		return 1;
 	}
+	/* With an interval, a VMM's VM may be made meanwhile. */
+	if (cli_check_vm(src.backend == CLI_BACKEND_BPF ? NULL : &src.client,
+			 &view.filter, run.when.interval_ns != 0)) {
+		source_close(&src);
+		return 1;
+	}
 	view.backend = src.backend == CLI_BACKEND_BPF ? "bpf" : "module";
 	run.format = view.json ? VIEW_JSON : VIEW_TEXT;
 	if (src.backend == CLI_BACKEND_BPF)

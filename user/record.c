@@ -314,6 +314,9 @@ static int record_module(const struct record_opts *opts)
 
 	if (vmexit_connect(&client))
 		return 1;
+	/* A live VMM's VM may be made while CMD runs. */
+	if (cli_check_vm(&client, &opts->filter, true))
+		goto out;
 	if (module_read(&client, &opts->filter, &before))
 		goto out;
 	cmd_status = record_run_command(opts->cmd);
@@ -381,6 +384,8 @@ static int record_bpf(struct record_opts *opts)
 		fprintf(stderr, "vmexit-stat: this build has no BPF backend\n");
 		return 1;
 	}
+	if (cli_check_vm(NULL, &opts->filter, true))
+		return 1;
 	status = bpf_backend_collect(&how, &opts->filter, &got);
 	if (!status && got.cmd_status < 0)
 		status = 1;

@@ -641,6 +641,8 @@ static int top_bpf(struct top_source *src, unsigned int delay_ds)
 	snprintf(src->steal_note, sizeof(src->steal_note),
 		 "steal: not with --backend bpf (vmexit-stat sched --backend "
 		 "bpf 1)");
+	if (cli_check_vm(NULL, &src->filter, true))
+		return 1;
 	status = bpf_backend_collect(&how, &src->filter, &got);
 	if (!status)
 		status = got.cmd_status;
@@ -656,6 +658,10 @@ static int top_module(struct top_source *src, const struct cli_source *choice,
 
 	if (vmexit_connect(&src->client)) {
 		view_suggest_bpf(choice, true, "them");
+		return 1;
+	}
+	if (cli_check_vm(&src->client, &src->filter, true)) {
+		vmexit_client_close(&src->client);
 		return 1;
 	}
 	if (!vmexit_get_config(&src->client, &config) && !config.sched)

@@ -248,6 +248,8 @@ int cmd_vms(int argc, char **argv)
 	err = vmexit_dump_vms(&client, &filter, &vms);
 	if (err)
 		cli_report_read_error(&client, "dump VMs", err);
+	else if (!vms.nr && cli_check_vm(&client, &filter, false))
+		status = 1;
 	else
 		status = print_vms(&vms, json);
 	vmexit_vms_free(&vms);
