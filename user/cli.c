@@ -166,7 +166,10 @@ int cli_parse_vm(const char *arg, uint32_t *pid, void (*usage)(FILE *out))
 		return 1;
 	}
 	if (!found) {
-		fprintf(stderr, "vmexit-stat: no VM named %s\n", arg);
+		fprintf(stderr,
+			"vmexit-stat: no VM named %s is running: 'vmexit-stat "
+			"vms' lists the VMs and their names\n",
+			arg);
 		return 1;
 	}
 	if (found > 1) {
