@@ -24,6 +24,7 @@ static const struct unit_test *const suites[] = {
 	top_tests, /* user/top_model.c, the live view without a screen */
 	export_tests, /* user/metrics.c, what export serves */
 	record_tests, /* user/record.c */
+	exit_view_tests, /* user/exit_view.c, user/csv_out.c */
 };
 
 static const char *current_test;

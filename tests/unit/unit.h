@@ -57,6 +57,7 @@ extern const struct unit_test exit_stats_tests[];
 extern const struct unit_test genl_parse_tests[];
 extern const struct unit_test selftest_tests[];
 extern const struct unit_test cli_tests[];
+extern const struct unit_test exit_view_tests[];
 extern const struct unit_test latency_tests[];
 extern const struct unit_test views_tests[];
 extern const struct unit_test sched_tests[];
