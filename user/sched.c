@@ -167,7 +167,7 @@ static const char *const sort_key_names[] = {
 	[SCHED_SORT_VCPU] = "vcpu",   [SCHED_SORT_VM] = "vm",
 };
 
-const char sched_sort_key_names[] = "steal, waits, idle, run, vcpu, vm";
+const char sched_sort_key_names[] = "steal, waits, idle, run, vcpu and vm";
 
 bool sched_sort_key_parse(const char *name, enum sched_sort_key *key)
 {
@@ -1406,8 +1406,8 @@ int cmd_sched(int argc, char **argv)
 		case OPT_SORT:
 			if (!sched_sort_key_parse(optarg, &view.sort))
 				return cli_bad_usage(sched_usage,
-						     "--sort: no key '%s' "
-						     "(keys: %s)",
+						     "--sort: no key '%s'; "
+						     "the keys are %s",
 						     optarg,
 						     sched_sort_key_names);
 			break;
@@ -1415,7 +1415,7 @@ int cmd_sched(int argc, char **argv)
 			if (!cli_parse_u32(optarg, &view.top) || !view.top)
 				return cli_bad_usage(sched_usage,
 						     "--top wants a number "
-						     "of vCPUs, 1 or more, "
+						     "of vCPUs (1 or more), "
 						     "not '%s'",
 						     optarg);
 			break;

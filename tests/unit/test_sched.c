@@ -1393,8 +1393,8 @@ static void refused_options(void)
 		const char *why;
 	} cases[] = {
 		{ { "sched", "--sort", "bogus" },
-		  "--sort: no key 'bogus' (keys: steal, waits, idle, run, "
-		  "vcpu, vm)" },
+		  "--sort: no key 'bogus'; the keys are steal, waits, idle, "
+		  "run, vcpu and vm" },
 		{ { "sched", "--sort", "" }, "--sort: no key ''" },
 		{ { "sched", "--sort" }, "requires an argument" },
 		{ { "sched", "--top", "0" }, "--top wants a number of vCPUs" },
