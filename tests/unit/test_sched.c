@@ -1439,8 +1439,8 @@ static void refused_options(void)
 	CHECK_CONTAINS(cap.out, "--csv");
 	CHECK_CONTAINS(cap.out, "--sort KEY");
 	CHECK_CONTAINS(cap.out, "--top N");
-	CHECK_CONTAINS(cap.out, "\nexamples:\n");
-	CHECK_CONTAINS(cap.out, "2 bad command line");
+	CHECK_CONTAINS(cap.out, "\nExamples:\n");
+	CHECK_CONTAINS(cap.out, "2 for a bad\ncommand line");
 	CHECK_STR(cap.err, "");
 	release(&cap);
 }
