@@ -515,6 +515,7 @@ int cmd_latency(int argc, char **argv)
 				return status;
 			continue;
 		}
+		status = 0;
 		switch (opt) {
 		case 'c':
 			view.per_vcpu = true;

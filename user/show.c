@@ -385,6 +385,7 @@ int cmd_show(int argc, char **argv)
 				return status;
 			continue;
 		}
+		status = 0;
 		switch (opt) {
 		case 'c':
 			view.per_vcpu = true;
