@@ -253,6 +253,19 @@ static void without_module(void)
 			    char **) = { cmd_show,   cmd_reset,	  cmd_selftest,
 					 cmd_vms,    cmd_details, cmd_info,
 					 cmd_config, cmd_events,  cmd_sched };
+	static const struct {
+		int (*cmd)(int, char **);
+		const char *args[2];
+	} options[] = {
+		{ cmd_show, { "--vcpus", "--sort=time" } },
+		{ cmd_show, { "--reason=cpuid,io", "--top=2" } },
+		{ cmd_show, { "--csv", "--vm-id=1" } },
+		{ cmd_show, { "--ndjson", "--vcpu=0" } },
+		{ cmd_show, { "-j", "-c" } },
+		{ cmd_latency, { "--vcpus", "--sort=count" } },
+		{ cmd_latency, { "--csv", "--top=1" } },
+		{ cmd_latency, { "--ndjson", "--reason=hlt" } },
+	};
 	size_t i;
 
 	if (!access("/sys/module/vmexit_stat", F_OK)) {
@@ -265,6 +278,19 @@ static void without_module(void)
 		CHECK(cap.status != 0);
 		CHECK_CONTAINS(cap.err, hint);
 		CHECK_STR(cap.out, "");
+		release(&cap);
+	}
+	/* every option taken, on to the module's error: none ends early */
+	for (i = 0; i < sizeof(options) / sizeof(options[0]); i++) {
+		struct captured cap = run(options[i].cmd, "cmd",
+					  options[i].args[0],
+					  options[i].args[1]);
+
+		if (cap.status != 1)
+			unit_fail(__FILE__, __LINE__, "%s %s: status %d",
+				  options[i].args[0], options[i].args[1],
+				  cap.status);
+		CHECK_CONTAINS(cap.err, hint);
 		release(&cap);
 	}
 }
