@@ -170,7 +170,8 @@ static const char *const sort_key_names[] = {
 	[SCHED_SORT_VCPU] = "vcpu",   [SCHED_SORT_VM] = "vm",
 };
 
-const char sched_sort_key_names[] = "steal, waits, idle, run, vcpu and vm";
+/* For messages: the names above. */
+static const char sort_key_list[] = "steal, waits, idle, run, vcpu and vm";
 
 bool sched_sort_key_parse(const char *name, enum sched_sort_key *key)
 {
@@ -1411,8 +1412,7 @@ int cmd_sched(int argc, char **argv)
 				return cli_bad_usage(sched_usage,
 						     "--sort: no key '%s'; "
 						     "the keys are %s",
-						     optarg,
-						     sched_sort_key_names);
+						     optarg, sort_key_list);
 			break;
 		case OPT_TOP:
 			if (!cli_parse_u32(optarg, &view.top) || !view.top)

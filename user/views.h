@@ -82,8 +82,6 @@ enum sched_sort_key {
 
 /* The key named name (as --sort takes it); false when there is none. */
 bool sched_sort_key_parse(const char *name, enum sched_sort_key *key);
-/* The names sched_sort_key_parse() takes, for messages: "steal, ...". */
-extern const char sched_sort_key_names[];
 
 struct sched_report {
 	const char *backend; /* "module" or "bpf" */
