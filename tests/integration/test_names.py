@@ -13,7 +13,10 @@ Here:
   show --backend bpf --vm labvm;
   "lab,,vm2" is named lab,vm2 and --vm lab,vm2 finds it;
   two VMs named labvm: refused with status 1, both pids listed;
-  a name no VM has: "no VM named X", status 1.
+  a name no VM has: "no VM named X", status 1;
+  once the guest ended, vms --vm PID still selects it; init's pid (no
+  VM), a pid no process has (vms, details, record, export) and a vm_id
+  no VM has: refused, status 1, nothing printed.
 
 The checks also run on made-up outputs, right and wrong, so that they are
 known to be able to fail.
@@ -133,6 +136,32 @@ def test_unknown_name_refused(run):
     status, out, err = result(run, "show-none")
     assert out == ""
     check_refused(status, err, "no VM named no-such-vm")
+
+
+def test_ended_vm_selected_by_pid(run):
+    status, out, err = result(run, "vms-ended")
+    assert status == 0, err
+    check_selected(out, pid_of(run, "qemu"), want_exits=False)
+    assert vms_of(out)[0]["state"] == "ended", out
+
+
+MISSING = {
+    "vms-novm": "process 1 has no VM the module knows of",
+    "vms-nopid": "no process has pid {nopid}, and the module knows no VM",
+    "details-nopid": "no process has pid {nopid}, and the module knows no VM",
+    "record-nopid": "no process has pid {nopid}, and the module knows no VM",
+    "export-nopid": "no process has pid {nopid}, and the module knows no VM",
+    "vms-noid": "the module knows no VM with vm_id 0123456789abcdef",
+}
+
+
+@pytest.mark.parametrize("check", sorted(MISSING))
+def test_vm_of_no_vm_refused(run, check):
+    status, out, err = result(run, check)
+    assert out == ""
+    check_refused(status, err, "vmexit-stat: ",
+                  MISSING[check].format(nopid=pid_of(run, "nopid")),
+                  "'vmexit-stat vms' lists")
 
 
 # --- the checks can fail ----------------------------------------------------------
