@@ -5,8 +5,9 @@ On the host, without the lab: the module is never loaded here, so every
 command that needs it must say so, with how to load it, and exit 1;
 BPF without privilege (nobody, no capabilities) must say which
 capabilities it needs; --vm with a name no VM has, or a pid no process
-has, must be refused with status 1 rather than shown as an idle VM; a bad
-option must exit 2 with a message that begins "vmexit-stat: COMMAND:";
+has, must be refused with status 1 rather than shown as an idle VM; so
+must an export port in use; --reason of no exit reason, and a bad
+option, must exit 2 with a message that begins "vmexit-stat: COMMAND:";
 `top` in a terminal smaller than it needs must say what size it needs,
 follow a resize, and leave the terminal sane on q.  Every --help must
 have examples and the exit status, within 80 columns.
@@ -272,6 +273,27 @@ def test_vm_pid_refused_as_a_usage_error(tool):
     assert proc.returncode == 2, proc.stderr
     assert proc.stderr.startswith("vmexit-stat: --vm wants a pid or a VM's "
                                   "name, not '12ab'"), proc.stderr
+
+
+@pytest.mark.parametrize("command", ["show", "latency"])
+def test_reason_no_isa_has(tool, command):
+    proc = run(tool, command, "--backend", "bpf", "--interval", "1",
+               "--reason", "cpuid,no_such_reason")
+    assert proc.returncode == 2, proc.stderr
+    assert proc.stderr.startswith(
+        "vmexit-stat: --reason: no VMX or SVM exit reason is named "
+        "'no_such_reason'; use the names show prints"), proc.stderr
+
+
+def test_export_port_in_use(tool):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        proc = run(tool, "export", "--backend", "bpf", "--listen",
+                   f"127.0.0.1:{port}")
+    assert_refused(proc, 1, f"cannot listen on 127.0.0.1:{port}: the port "
+                   "is in use", "choose another with --listen")
 
 
 # --- the command line ---------------------------------------------------------
