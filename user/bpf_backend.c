@@ -248,6 +248,13 @@ void bpf_backend_explain_load_error(int err)
 				"vmexit-stat: the kernel is locked down "
 				"(confidentiality), which forbids reading "
 				"kernel memory from BPF\n");
+		/* The other way in, where nobody has loaded it yet. */
+		if (access("/sys/module/vmexit_stat", F_OK))
+			fprintf(stderr,
+				"vmexit-stat: or count with the vmexit_stat "
+				"module (modprobe vmexit_stat), which users "
+				"may read when it is loaded with "
+				"unprivileged_read=1\n");
 		return;
 	}
 	fprintf(stderr, "vmexit-stat: loading the BPF programs failed: %s\n",

@@ -201,6 +201,9 @@ def test_bpf_without_permission(bpf_tool, argv):
     assert_refused(proc, 1, "not permitted", "CAP_BPF", "CAP_PERFMON",
                    "run it as root")
     assert "libbpf" not in proc.stderr, proc.stderr
+    if not MODULE_LOADED:  # the other way: the module, for users too
+        assert "modprobe vmexit_stat" in proc.stderr, proc.stderr
+        assert "unprivileged_read=1" in proc.stderr, proc.stderr
 
 
 def test_exitgen_without_permission(tool):
