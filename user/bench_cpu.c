@@ -50,7 +50,7 @@ static int cpu_execute_event(struct bench_thread *thread,
 	/* a different count from one event to the next is a broken CPU */
 	if (thread->hist.count && primes != thread->primes) {
 		fprintf(stderr,
-			"vmexit-stat bench cpu: %llu primes, then %llu: the CPU computes wrong\n",
+			"vmexit-stat: bench cpu: %llu primes, then %llu: the CPU computes wrong\n",
 			(unsigned long long)thread->primes,
 			(unsigned long long)primes);
 		return -1;

@@ -245,7 +245,7 @@ static int file_fsync(struct fileio_ctx *ctx, uint32_t id)
 		err = fsync(ctx->fds[id]);
 	if (err)
 		fprintf(stderr,
-			"vmexit-stat bench fileio: fsync of test_file.%u: %s\n",
+			"vmexit-stat: bench fileio: fsync of test_file.%u: %s\n",
 			id, strerror(errno));
 	return err;
 }
@@ -286,7 +286,7 @@ static struct fileio_aio *aio_new(unsigned int backlog)
 	aio->events = calloc(backlog, sizeof(*aio->events));
 	if (!aio->iocbs || !aio->free || !aio->events ||
 	    syscall(SYS_io_setup, backlog, &aio->ctx)) {
-		fprintf(stderr, "vmexit-stat bench fileio: io_setup: %s\n",
+		fprintf(stderr, "vmexit-stat: bench fileio: io_setup: %s\n",
 			strerror(errno));
 		aio->ctx = 0;
 		aio_free(aio);
@@ -309,7 +309,7 @@ static int aio_wait(struct bench_thread *thread, unsigned int min)
 			      aio->events, NULL);
 	while (got < 0 && errno == EINTR);
 	if (got < 0) {
-		fprintf(stderr, "vmexit-stat bench fileio: io_getevents: %s\n",
+		fprintf(stderr, "vmexit-stat: bench fileio: io_getevents: %s\n",
 			strerror(errno));
 		return -1;
 	}
@@ -318,7 +318,7 @@ static int aio_wait(struct bench_thread *thread, unsigned int min)
 
 		if (aio->events[i].res != (int64_t)cb->aio_nbytes) {
 			fprintf(stderr,
-				"vmexit-stat bench fileio: asynchronous %s failed: %s\n",
+				"vmexit-stat: bench fileio: asynchronous %s failed: %s\n",
 				cb->aio_lio_opcode == IOCB_CMD_PWRITE ?
 					"write" :
 					"read",
@@ -359,7 +359,7 @@ static int aio_submit(struct bench_thread *thread, int fd,
 	while (done < 0 && errno == EINTR);
 	if (done != 1) {
 		aio->free[aio->nfree++] = cb;
-		fprintf(stderr, "vmexit-stat bench fileio: io_submit: %s\n",
+		fprintf(stderr, "vmexit-stat: bench fileio: io_submit: %s\n",
 			done < 0 ? strerror(errno) : "nothing submitted");
 		return -1;
 	}
@@ -376,7 +376,7 @@ static int fileio_thread_init(struct bench_thread *thread)
 	/* page-aligned, as O_DIRECT needs */
 	if (posix_memalign(&thread->buffer, page > 0 ? page : 4096,
 			   ctx->opts.block_size)) {
-		fprintf(stderr, "vmexit-stat bench fileio: out of memory\n");
+		fprintf(stderr, "vmexit-stat: bench fileio: out of memory\n");
 		return -1;
 	}
 	memset(thread->buffer, 0, ctx->opts.block_size);
@@ -459,7 +459,7 @@ static int fileio_execute_event(struct bench_thread *thread,
 	return -1;
 failed:
 	fprintf(stderr,
-		"vmexit-stat bench fileio: %s of test_file.%u at %llu failed: %s\n",
+		"vmexit-stat: bench fileio: %s of test_file.%u at %llu failed: %s\n",
 		event->op == BENCH_OP_WRITE ? "write" : "read", event->file_id,
 		(unsigned long long)event->pos,
 		done < 0 ? strerror(errno) : "short transfer");
@@ -528,11 +528,11 @@ static void open_error(const char *name, int flags)
 {
 	if (errno == EINVAL && (flags & O_DIRECT))
 		fprintf(stderr,
-			"vmexit-stat bench fileio: cannot open %s with O_DIRECT: the file system does not support direct I/O\n",
+			"vmexit-stat: bench fileio: cannot open %s with O_DIRECT: the file system does not support direct I/O\n",
 			name);
 	else
 		fprintf(stderr,
-			"vmexit-stat bench fileio: cannot open %s: %s\n", name,
+			"vmexit-stat: bench fileio: cannot open %s: %s\n", name,
 			strerror(errno));
 }
 
@@ -584,7 +584,7 @@ static int open_files(struct fileio_ctx *ctx)
 				goto failed;
 			if ((uint64_t)st.st_size < ctx->file_size) {
 				fprintf(stderr,
-					"vmexit-stat bench fileio: %s has %lld bytes, %llu expected: did you run prepare with other --file-total-size or --file-num values?\n",
+					"vmexit-stat: bench fileio: %s has %lld bytes, %llu expected: did you run prepare with other --file-total-size or --file-num values?\n",
 					name, (long long)st.st_size,
 					(unsigned long long)ctx->file_size);
 				return -1;
@@ -600,7 +600,7 @@ static int open_files(struct fileio_ctx *ctx)
 	}
 	return 0;
 failed:
-	fprintf(stderr, "vmexit-stat bench fileio: %s: %s\n", name,
+	fprintf(stderr, "vmexit-stat: bench fileio: %s: %s\n", name,
 		strerror(errno));
 	return -1;
 }
@@ -735,7 +735,7 @@ static int serial_begin(const struct bench_options *opts, uint32_t phase_id,
 		if (sched_getaffinity(0, sizeof(*unpinned), unpinned) ||
 		    sched_setaffinity(0, sizeof(set), &set)) {
 			fprintf(stderr,
-				"vmexit-stat bench fileio: cannot pin to CPU %d: %s\n",
+				"vmexit-stat: bench fileio: cannot pin to CPU %d: %s\n",
 				cpu, strerror(errno));
 			return -1;
 		}
@@ -786,7 +786,7 @@ static int write_file(FILE *out, const struct bench_fileio_opts *opts,
 		bench_hist_add(&thread->hist, bench_now_ns() - begin);
 		if (done != (ssize_t)opts->block_size) {
 			fprintf(stderr,
-				"vmexit-stat bench fileio: writing %s: %s\n",
+				"vmexit-stat: bench fileio: writing %s: %s\n",
 				name, done < 0 ? strerror(errno) : "short");
 			close(fd);
 			return -1;
@@ -796,7 +796,7 @@ static int write_file(FILE *out, const struct bench_fileio_opts *opts,
 	}
 	/* so that the run does not pay for this write-back */
 	if (fsync(fd)) {
-		fprintf(stderr, "vmexit-stat bench fileio: fsync of %s: %s\n",
+		fprintf(stderr, "vmexit-stat: bench fileio: fsync of %s: %s\n",
 			name, strerror(errno));
 		close(fd);
 		return -1;
@@ -821,7 +821,7 @@ static int remove_files(FILE *out, const struct bench_fileio_opts *opts,
 		err = unlink(name);
 		bench_hist_add(&thread->hist, bench_now_ns() - begin);
 		if (err && errno != ENOENT) {
-			fprintf(stderr, "vmexit-stat bench fileio: %s: %s\n",
+			fprintf(stderr, "vmexit-stat: bench fileio: %s: %s\n",
 				name, strerror(errno));
 			return -1;
 		}

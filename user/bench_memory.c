@@ -51,7 +51,7 @@ static int memory_init(struct bench_run *run)
 		ctx->global = alloc_block(ctx->opts->block_size);
 		if (!ctx->global) {
 			fprintf(stderr,
-				"vmexit-stat bench memory: cannot allocate the block\n");
+				"vmexit-stat: bench memory: cannot allocate the block\n");
 			return -1;
 		}
 	}
@@ -72,7 +72,7 @@ static int memory_thread_init(struct bench_thread *thread)
 	thread->buffer = alloc_block(ctx->opts->block_size);
 	if (!thread->buffer) {
 		fprintf(stderr,
-			"vmexit-stat bench memory: cannot allocate thread %u's block\n",
+			"vmexit-stat: bench memory: cannot allocate thread %u's block\n",
 			thread->id);
 		return -1;
 	}
