@@ -43,7 +43,6 @@ NO_MODULE = "vmexit-stat: vmexit_stat module not loaded: load it with"
 # done (then its entry goes).
 HELP_PENDING = {
     "reset": "reset's help (user/show.c) has no examples yet",
-    "sched": "sched's help has a line over 80 columns",
 }
 
 
