@@ -68,6 +68,16 @@ static bool kernel_older_than(unsigned int major, unsigned int minor)
 	return kmajor < major || (kmajor == major && kminor < minor);
 }
 
+/* The other way to count, where nobody has loaded it yet. */
+static void suggest_module(const char *why)
+{
+	if (access("/sys/module/vmexit_stat", F_OK))
+		fprintf(stderr,
+			"vmexit-stat: or count with the vmexit_stat module "
+			"(modprobe vmexit_stat)%s\n",
+			why);
+}
+
 /* The parameter count of btf_trace_kvm_exit in btf, or -ENOENT. */
 static int kvm_exit_btf_params(const struct btf *btf)
 {
@@ -161,6 +171,7 @@ static int kvm_exit_proto(void)
 			"vmexit-stat: the kernel has no BTF for kvm.ko "
 			"(/sys/kernel/btf/kvm): the BPF backend needs "
 			"CONFIG_DEBUG_INFO_BTF_MODULES=y on 5.16 and later\n");
+		suggest_module(", which needs no BTF");
 	}
 
 	btf__free(kvm);
@@ -248,13 +259,8 @@ void bpf_backend_explain_load_error(int err)
 				"vmexit-stat: the kernel is locked down "
 				"(confidentiality), which forbids reading "
 				"kernel memory from BPF\n");
-		/* The other way in, where nobody has loaded it yet. */
-		if (access("/sys/module/vmexit_stat", F_OK))
-			fprintf(stderr,
-				"vmexit-stat: or count with the vmexit_stat "
-				"module (modprobe vmexit_stat), which users "
-				"may read when it is loaded with "
-				"unprivileged_read=1\n");
+		suggest_module(", which users may read when it is loaded "
+			       "with unprivileged_read=1");
 		return;
 	}
 	fprintf(stderr, "vmexit-stat: loading the BPF programs failed: %s\n",
@@ -718,6 +724,7 @@ int bpf_backend_preflight(void)
 			"vmexit-stat: the BPF backend needs kernel BTF, and "
 			"/sys/kernel/btf/vmlinux is missing (a kernel built "
 			"with CONFIG_DEBUG_INFO_BTF=y)\n");
+		suggest_module(", which needs no BTF");
 		return 0;
 	}
 	nr_cpus = libbpf_num_possible_cpus();
