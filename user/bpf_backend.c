@@ -2,7 +2,7 @@
 /*
  * The BPF backend: load bpf/exits.bpf.c (embedded as a skeleton), attach
  * the program that fits the running kernel's kvm_exit tracepoint, wait,
- * detach, and read the per-CPU counters into the module's record shape.
+ * detach, and read the counters into the module's record shape.
  */
 #include <errno.h>
 #include <signal.h>
@@ -324,93 +324,69 @@ void bpf_backend_latency_merge(struct vmexit_latency *sum,
 	latency_add(sum, &one);
 }
 
-/* The per-CPU counters as records, filtered; 0 or -errno. */
-static int read_counters(struct exits_bpf *skel, int nr_cpus, uint64_t salt,
+/* The counters as records, filtered; 0 or -errno. */
+static int read_counters(struct exits_bpf *skel, uint64_t salt,
 			 const struct vmexit_filter *filter, bool timed,
 			 struct vmexit_records *recs)
 {
 	int fd = bpf_map__fd(skel->maps.counters);
 	struct vxs_exit_key key, next, *prev = NULL;
-	struct vxs_exit_value *per_cpu;
-	int cpu, err = 0;
-
-	per_cpu = calloc(nr_cpus, sizeof(*per_cpu));
-	if (!per_cpu)
-		return -ENOMEM;
+	struct vxs_exit_value value;
+	int err = 0;
 
 	while (!bpf_map_get_next_key(fd, prev, &next)) {
 		struct vmexit_record rec = { .has_latency = timed };
-		uint64_t busiest = 0;
 
 		key = next;
 		prev = &key;
-		if (bpf_map_lookup_elem(fd, &key, per_cpu))
+		if (bpf_map_lookup_elem(fd, &key, &value))
 			continue; /* gone meanwhile (a read while attached) */
 		rec.vm_pid = key.pid;
 		rec.vm_id = bpf_backend_vm_id(key.kvm, salt);
 		rec.vcpu_id = key.vcpu_id;
+		rec.vcpu_tid = value.tid;
 		rec.isa = key.isa;
 		rec.code = key.reason;
 		if (key.isa == VMEXIT_STAT_ISA_VMX) {
 			rec.code = key.reason & VMX_BASIC_REASON_MASK;
 			rec.flags = key.reason & ~VMX_BASIC_REASON_MASK;
 		}
-		for (cpu = 0; cpu < nr_cpus; cpu++) {
-			rec.count += per_cpu[cpu].count;
-			rec.user_count += per_cpu[cpu].user_count;
-			rec.user_ns += per_cpu[cpu].user_ns;
-			bpf_backend_latency_merge(&rec.latency,
-						  &per_cpu[cpu].lat);
-			/* the thread of the busiest CPU, as the module does */
-			if (per_cpu[cpu].tid && per_cpu[cpu].count > busiest) {
-				rec.vcpu_tid = per_cpu[cpu].tid;
-				busiest = per_cpu[cpu].count;
-			}
-		}
+		rec.count = value.count;
+		rec.user_count = value.user_count;
+		rec.user_ns = value.user_ns;
+		bpf_backend_latency_merge(&rec.latency, &value.lat);
 		if (!rec.count || !vmexit_filter_match(filter, &rec))
 			continue;
 		err = vmexit_records_add(recs, &rec);
 		if (err)
 			break;
 	}
-	free(per_cpu);
 	return err;
 }
 
-static int read_user_counters(struct exits_bpf *skel, int nr_cpus,
-			      uint64_t salt, const struct vmexit_filter *filter,
+static int read_user_counters(struct exits_bpf *skel, uint64_t salt,
+			      const struct vmexit_filter *filter,
 			      struct vmexit_user_records *recs)
 {
 	int fd = bpf_map__fd(skel->maps.user_counters);
 	struct vxs_user_key key, next, *prev = NULL;
-	struct vxs_user_value *per_cpu;
-	int cpu, err = 0;
-
-	per_cpu = calloc(nr_cpus, sizeof(*per_cpu));
-	if (!per_cpu)
-		return -ENOMEM;
+	struct vxs_user_value value;
+	int err = 0;
 
 	while (!bpf_map_get_next_key(fd, prev, &next)) {
 		struct vmexit_user_record rec = {};
-		uint64_t busiest = 0;
 
 		key = next;
 		prev = &key;
-		if (bpf_map_lookup_elem(fd, &key, per_cpu))
+		if (bpf_map_lookup_elem(fd, &key, &value))
 			continue;
 		rec.vm_pid = key.pid;
 		rec.vm_id = bpf_backend_vm_id(key.kvm, salt);
 		rec.vcpu_id = key.vcpu_id;
+		rec.vcpu_tid = value.tid;
 		rec.reason = key.reason;
-		for (cpu = 0; cpu < nr_cpus; cpu++) {
-			rec.count += per_cpu[cpu].count;
-			bpf_backend_latency_merge(&rec.round_trip,
-						  &per_cpu[cpu].round_trip);
-			if (per_cpu[cpu].tid && per_cpu[cpu].count > busiest) {
-				rec.vcpu_tid = per_cpu[cpu].tid;
-				busiest = per_cpu[cpu].count;
-			}
-		}
+		rec.count = value.count;
+		bpf_backend_latency_merge(&rec.round_trip, &value.round_trip);
 		if (!rec.count ||
 		    !vmexit_filter_match_ids(filter, rec.vm_pid, rec.vm_id,
 					     true, rec.vcpu_id))
@@ -419,7 +395,6 @@ static int read_user_counters(struct exits_bpf *skel, int nr_cpus,
 		if (err)
 			break;
 	}
-	free(per_cpu);
 	return err;
 }
 
@@ -569,11 +544,10 @@ int bpf_backend_read(struct bpf_reader *reader,
 	memset(out, 0, sizeof(*out));
 	err = read_totals(reader->skel, reader->nr_cpus, &totals);
 	if (!err)
-		err = read_counters(reader->skel, reader->nr_cpus, reader->salt,
-				    filter, !reader->counts_only, &out->exits);
+		err = read_counters(reader->skel, reader->salt, filter,
+				    !reader->counts_only, &out->exits);
 	if (!err)
-		err = read_user_counters(reader->skel, reader->nr_cpus,
-					 reader->salt, filter,
+		err = read_user_counters(reader->skel, reader->salt, filter,
 					 &out->user_exits);
 	if (!err)
 		err = read_vms(reader->skel, reader->salt, filter, out);
@@ -862,11 +836,10 @@ int bpf_backend_collect(const struct bpf_collect *how,
 	salt = reader.salt;
 	err = read_totals(skel, nr_cpus, &totals);
 	if (!err)
-		err = read_counters(skel, nr_cpus, salt, filter,
-				    !how->counts_only, &out->exits);
+		err = read_counters(skel, salt, filter, !how->counts_only,
+				    &out->exits);
 	if (!err)
-		err = read_user_counters(skel, nr_cpus, salt, filter,
-					 &out->user_exits);
+		err = read_user_counters(skel, salt, filter, &out->user_exits);
 	if (!err)
 		err = read_details(skel, nr_cpus, salt, filter, &out->details);
 	if (!err)

@@ -202,34 +202,28 @@ struct phase_codes {
  * The exit counters with exits in a phase, into *list (free it): a
  * count, or -errno.
  */
-static ssize_t read_phase_codes(struct phases_bpf *pb, int nr_cpus,
+static ssize_t read_phase_codes(struct phases_bpf *pb,
 				struct phase_codes **list)
 {
 	int fd = bpf_map__fd(pb->exits->maps.counters);
 	struct vxs_exit_key key, next, *prev = NULL;
 	struct phase_codes *codes = NULL, *grown;
-	struct vxs_exit_value *per_cpu;
+	struct vxs_exit_value value;
 	size_t nr = 0, alloc = 0;
-	int cpu, slot;
+	int slot;
 
-	per_cpu = calloc(nr_cpus, sizeof(*per_cpu));
-	if (!per_cpu)
-		return -ENOMEM;
 	while (!bpf_map_get_next_key(fd, prev, &next)) {
 		struct phase_codes one = { .key = next };
 		bool any = false;
 
 		key = next;
 		prev = &key;
-		if (bpf_map_lookup_elem(fd, &key, per_cpu))
+		if (bpf_map_lookup_elem(fd, &key, &value))
 			continue;
-		/* modulo 2^64: a marker's CPU may take out another's exit */
-		for (cpu = 0; cpu < nr_cpus; cpu++)
-			for (slot = 0; slot < VXS_BPF_PHASE_SLOTS; slot++)
-				one.count[slot] +=
-					per_cpu[cpu].phase_count[slot];
-		for (slot = 0; slot < VXS_BPF_PHASE_SLOTS; slot++)
+		for (slot = 0; slot < VXS_BPF_PHASE_SLOTS; slot++) {
+			one.count[slot] = value.phase_count[slot];
 			any |= one.count[slot] != 0;
+		}
 		if (!any)
 			continue;
 		if (nr == alloc) {
@@ -237,14 +231,12 @@ static ssize_t read_phase_codes(struct phases_bpf *pb, int nr_cpus,
 			grown = reallocarray(codes, alloc, sizeof(*codes));
 			if (!grown) {
 				free(codes);
-				free(per_cpu);
 				return -ENOMEM;
 			}
 			codes = grown;
 		}
 		codes[nr++] = one;
 	}
-	free(per_cpu);
 	*list = codes;
 	return nr;
 }
@@ -272,16 +264,13 @@ static int read_phases(struct phases_bpf *pb,
 		       struct vmexit_phases *out)
 {
 	int fd = bpf_map__fd(pb->exits->maps.phases);
-	int nr_cpus = libbpf_num_possible_cpus();
 	struct vxs_phase_key key, next, *prev = NULL;
 	struct phase_codes *codes = NULL;
 	struct vxs_phase_value value;
 	ssize_t nr_codes, i;
 	int err = 0;
 
-	if (nr_cpus <= 0)
-		return nr_cpus ? nr_cpus : -ENODEV;
-	nr_codes = read_phase_codes(pb, nr_cpus, &codes);
+	nr_codes = read_phase_codes(pb, &codes);
 	if (nr_codes < 0)
 		return nr_codes;
 	while (!err && !bpf_map_get_next_key(fd, prev, &next)) {

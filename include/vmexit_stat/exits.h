@@ -37,8 +37,8 @@ struct vxs_exit_key {
 
 /*
  * A latency in the module's shape: bucket 0 holds [0, 2) ns, bucket i
- * [2^i, 2^(i+1)), the last the rest.  Per CPU: min_ns means something
- * only where count is not 0; user space merges the CPUs.
+ * [2^i, 2^(i+1)), the last the rest.  min_ns means something only
+ * where count is not 0.
  */
 struct vxs_latency {
 	__u64 count;
@@ -51,19 +51,21 @@ struct vxs_latency {
 /* The phase maps' types and a thread's phase state: they need the above. */
 #include <vmexit_stat/phases.h>
 
-/* Per CPU (BPF_MAP_TYPE_PERCPU_HASH): user space sums the CPUs. */
+/*
+ * One per (VM, vCPU, isa, reason) in a BPF_MAP_TYPE_HASH, not per CPU:
+ * only the vCPU's own thread writes it (bpf/exits.bpf.c says why that
+ * is safe).
+ */
 struct vxs_exit_value {
 	__u64 count;
-	__u32 tid; /* thread of the last exit counted on this CPU */
+	__u32 tid; /* thread of the last exit counted */
 	__u32 pad;
 	__u64 user_count; /* exits that went on to user space */
 	__u64 user_ns; /* the part of their latency spent there */
 	struct vxs_latency lat; /* kvm_exit to the thread's next kvm_entry */
 	/*
 	 * Of count, the exits in each phase slot of the vCPU (struct
-	 * vxs_phase_slots).  A marker takes its exit out on the CPU it runs
-	 * on, which may not be its kvm_exit's: only the sum over the CPUs,
-	 * modulo 2^64, means something.
+	 * vxs_phase_slots), a marker's own exit taken out again.
 	 */
 	__u64 phase_count[VXS_BPF_PHASE_SLOTS];
 };
