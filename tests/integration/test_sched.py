@@ -24,6 +24,8 @@ start).  Every check also runs on made-up data, consistent and broken, so
 that it is known to be able to fail.
 """
 
+import csv
+import io
 import json
 
 import pytest
@@ -343,6 +345,111 @@ def check_once(once, tids):
                                  + v["preempt"]["sum_ns"]), v
 
 
+# Two busy guests on CPU 0 while the formats run, after the scenarios
+# (what the runs leave behind on CPU 0 would be another one's thieves).
+FORMATS_SCENARIO = "formats"
+CSV_TABLES = {"vcpu", "vm", "cpu"}
+
+
+def check_ndjson(text, lines, backend, tids, interval=0.5):
+    """lines reports, one compact JSON object a line, each of an
+    interval and with every vCPU thread of tids.  A late read shortens
+    the next interval (the deadlines do not drift), so only their sum is
+    at least lines intervals."""
+    rows = text.splitlines()
+    assert len(rows) == lines and text.endswith("\n"), text[:2000]
+    reports = [json.loads(row) for row in rows]
+    for rep in reports:
+        assert rep["backend"] == backend, rep
+        if interval is None:
+            assert rep["interval_ns"] is None, rep
+        else:
+            assert 0 < rep["interval_ns"] <= 10e9 * interval, rep
+        got = {v["tid"] for v in rep["vcpus"]}
+        assert set(tids) <= got, (sorted(tids), sorted(got))
+    if interval is not None:
+        total = sum(rep["interval_ns"] for rep in reports) / 1e9
+        assert lines * interval <= total <= 10 * lines * interval, total
+    return reports
+
+
+def check_csv(text, intervals, backend, tids, pids, interval=0.5):
+    """A header once, then rows of every table for each of intervals
+    reports, as Python's csv module reads them; each interval has a row
+    for every vCPU thread of tids and every VM of pids."""
+    rows = list(csv.reader(io.StringIO(text, newline="")))
+    assert rows, "no CSV"
+    header = rows[0]
+    assert header[:4] == ["table", "time", "interval_s", "backend"], header
+    assert header not in rows[1:], "the header again"
+    records = [dict(zip(header, row)) for row in rows[1:]]
+    assert all(len(row) == len(header) for row in rows), rows
+    assert {r["table"] for r in records} == CSV_TABLES, records[:3]
+    times = sorted({r["time"] for r in records}, key=float)
+    assert len(times) == intervals, times
+    lengths = []
+    for when in times:
+        mine = [r for r in records if r["time"] == when]
+        lengths.append(float(mine[0]["interval_s"]))
+        for r in mine:
+            assert r["backend"] == backend, r
+            length = float(r["interval_s"])
+            # one interval per report, as check_ndjson's
+            assert length == lengths[-1] and 0 < length <= 10 * interval, r
+            # of the wall time; the VMs of pids have one vCPU each
+            if (r["table"] == "vcpu" and int(r["tid"]) in tids or
+                    r["table"] == "vm" and int(r["vm_pid"]) in pids):
+                pct = 100 * float(r["steal_s"]) / length
+                assert abs(float(r["steal_pct"]) - pct) < 0.05, r
+        vcpus = {int(r["tid"]): r for r in mine if r["table"] == "vcpu"}
+        assert set(tids) <= set(vcpus), (when, sorted(vcpus))
+        for tid in tids:
+            assert vcpus[tid]["vm_name"], vcpus[tid]
+        vms = {int(r["vm_pid"]) for r in mine if r["table"] == "vm"}
+        assert set(pids) <= vms, (when, vms)
+        # the CPU they share
+        cpus = {int(r["cpu"]) for r in mine if r["table"] == "cpu"}
+        assert 0 in cpus, (when, cpus)
+    assert intervals * interval <= sum(lengths) <= 10 * intervals * interval
+    # a report's time is its read's: they are an interval apart
+    for before, now, length in zip(times, times[1:], lengths[1:]):
+        assert abs(float(now) - float(before) - length) < 0.05, (times,
+                                                                 lengths)
+    return records
+
+
+def check_top(text, backend, tids):
+    """--sort steal --top 1: one vCPU, and it stole at least as much as
+    the average vCPU of every VM (VM totals keep every vCPU); a busy one
+    of the scenario, which share a CPU, not an idle one."""
+    (rep,) = check_ndjson(text, 1, backend, [])
+    assert len(rep["vcpus"]) == 1, rep["vcpus"]
+    top = rep["vcpus"][0]
+    for vm in rep["vms"]:
+        assert top["steal_ns"] * vm["vcpus"] >= vm["steal_ns"], (top, vm)
+    assert top["tid"] in tids, (top, tids)
+    assert sum(vm["vcpus"] for vm in rep["vms"]) >= len(tids), rep["vms"]
+
+
+def format_guests(run):
+    """[(pid, vcpu, tid)] of the formats' guests, which ran till the end."""
+    tids = [tuple(map(int, line.split())) for line in
+            read(run.outdir / f"{FORMATS_SCENARIO}.tids").splitlines()]
+    assert len(tids) == 2, tids
+    for i in range(2):
+        status = read(run.outdir / f"{FORMATS_SCENARIO}.g{i}.status").strip()
+        assert status == "0", read(run.outdir / f"{FORMATS_SCENARIO}.g{i}.err")
+    return tids
+
+
+def format_output(run, backend, fmt):
+    base = run.outdir / f"{FORMATS_SCENARIO}.{backend}.{fmt}"
+    status = read(base.with_name(base.name + ".status")).strip()
+    assert status == "0", (f"sched --{fmt} on {backend} exited {status}: "
+                           + read(base.with_name(base.name + ".err")))
+    return read(base)
+
+
 # --- the lab runs ------------------------------------------------------------------
 
 def test_kernels_named():
@@ -409,6 +516,33 @@ def test_cumulative_module_view(run, name):
         run.outdir / f"{name}.once.err")
     sc = load_scenario(run.outdir, name, "module")
     check_once(json.loads(read(run.outdir / f"{name}.once.json")), sc.tids)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_ndjson_a_line_per_interval(run, backend):
+    check_ndjson(format_output(run, backend, "ndjson"), 3, backend,
+                 [t for _, _, t in format_guests(run)])
+
+
+def test_ndjson_totals_one_line(run):
+    base = run.outdir / f"{FORMATS_SCENARIO}.once.ndjson"
+    assert read(base.with_name(base.name + ".status")).strip() == "0", read(
+        base.with_name(base.name + ".err"))
+    check_ndjson(read(base), 1, "module",
+                 [t for _, _, t in format_guests(run)], interval=None)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_csv_header_once_rows_of_each_interval(run, backend):
+    guests = format_guests(run)
+    check_csv(format_output(run, backend, "csv"), 2, backend,
+              [t for _, _, t in guests], [p for p, _, _ in guests])
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_top_1_is_the_most_stolen_from(run, backend):
+    check_top(format_output(run, backend, "top"), backend,
+              [t for _, _, t in format_guests(run)])
 
 
 # --- the checks themselves, on made-up data ------------------------------------------
@@ -644,3 +778,112 @@ def test_cumulative_check_fails_on_broken_data():
     once["vcpus"][0]["preempt"]["sum_ns"] += 1
     with pytest.raises(AssertionError):
         check_once(once, [(100, 0, 101), (200, 0, 201)])
+
+
+# --- the format checks on made-up output ----------------------------------------------
+
+FAKE_TIDS = [101, 201]
+FAKE_PIDS = [100, 200]
+
+
+def fake_ndjson(lines=3):
+    return "".join(json.dumps(r, separators=(",", ":")) + "\n"
+                   for r in fake_shared().reports[:lines])
+
+
+def fake_csv(intervals=2):
+    header = ["table", "time", "interval_s", "backend", "vm_pid", "vm_name",
+              "vm_id", "vcpu", "tid", "state", "cpu", "vcpus", "run_s",
+              "steal_s", "steal_pct"]
+    out = io.StringIO(newline="")
+    w = csv.writer(out, lineterminator="\n")
+    w.writerow(header)
+    for n, rep in enumerate(fake_shared().reports[:intervals]):
+        when = f"{1764626400 + n * 0.5:.6f}"
+        start = [when, "0.500000000", "module"]
+        for v in rep["vcpus"]:
+            w.writerow(["vcpu", *start, v["vm_pid"], "a,b", v["vm_id"],
+                        v["vcpu_id"], v["tid"], v["state"], 0, "",
+                        v["run_ns"] / 1e9, v["steal_ns"] / 1e9,
+                        f"{v['steal_pct']:.2f}"])
+        for vm in rep["vms"]:
+            w.writerow(["vm", *start, vm["vm_pid"], "a,b", vm["vm_id"], "",
+                        "", "", "", 1, vm["run_ns"] / 1e9,
+                        vm["steal_ns"] / 1e9, f"{vm['steal_pct']:.2f}"])
+        for c in rep["cpus"]:
+            w.writerow(["cpu", *start, "", "", "", "", "", "", c["cpu"], "",
+                        "", c["steal_ns"] / 1e9, ""])
+    return out.getvalue()
+
+
+def fake_top():
+    rep = fake_shared().reports[4]
+    rep["vcpus"] = [max(rep["vcpus"], key=lambda v: v["steal_ns"])]
+    return json.dumps(rep, separators=(",", ":")) + "\n"
+
+
+def test_format_checks_pass_on_consistent_output():
+    check_ndjson(fake_ndjson(), 3, "module", FAKE_TIDS)
+    check_csv(fake_csv(), 2, "module", FAKE_TIDS, FAKE_PIDS)
+    check_top(fake_top(), "module", FAKE_TIDS)
+
+
+def least_stolen_on_top(text):
+    rep = json.loads(text)
+    rep["vcpus"] = [min(fake_shared().reports[4]["vcpus"],
+                        key=lambda v: v["steal_ns"])]
+    return json.dumps(rep) + "\n"
+
+
+def csv_header_twice(text):
+    header = text.split("\n", 1)[0]
+    return text + header + "\n"
+
+
+def csv_one_interval(text):
+    first = text.splitlines()[1].split(",")[1]
+    return "\n".join(line for line in text.splitlines()
+                     if f",{first}," not in line or
+                     line.startswith("table")) + "\n"
+
+
+def csv_short_row(text):
+    return text + "vcpu,1764626401.000000,0.500000000,module\n"
+
+
+def csv_unquoted_name(text):
+    return text.replace('"a,b"', "a,b", 1)
+
+
+FORMAT_BROKEN = [
+    ("ndjson", lambda t: t + t.splitlines()[0] + "\n"),
+    ("ndjson", lambda t: t.replace("\n", "\n\n", 1)),
+    ("ndjson", lambda t: t.replace("}\n", "\n", 1)),
+    ("ndjson", lambda t: t.replace('"tid":201', '"tid":202')),
+    ("csv", csv_header_twice),
+    ("csv", csv_one_interval),
+    ("csv", csv_short_row),
+    ("csv", csv_unquoted_name),
+    ("csv", lambda t: t.replace(",0.500000000,", ",5.500000000,", 1)),
+    ("csv", lambda t: t.replace(",60.00\n", ",30.00\n", 1)),
+    ("csv", lambda t: "\n".join(line for line in t.splitlines()
+                                if not line.startswith("cpu,")) + "\n"),
+    ("top", least_stolen_on_top),
+    ("top", lambda t: t + t),
+]
+
+
+@pytest.mark.parametrize("fmt,breakage", FORMAT_BROKEN,
+                         ids=[f"{f}-{i}" for i, (f, _) in
+                              enumerate(FORMAT_BROKEN)])
+def test_format_checks_fail_on_broken_output(fmt, breakage):
+    good = {"ndjson": fake_ndjson, "csv": fake_csv, "top": fake_top}[fmt]()
+    check = {
+        "ndjson": lambda t: check_ndjson(t, 3, "module", FAKE_TIDS),
+        "csv": lambda t: check_csv(t, 2, "module", FAKE_TIDS, FAKE_PIDS),
+        "top": lambda t: check_top(t, "module", FAKE_TIDS),
+    }[fmt]
+    broken = breakage(good)
+    assert broken != good
+    with pytest.raises((AssertionError, ValueError, KeyError)):
+        check(broken)
