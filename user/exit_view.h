@@ -126,4 +126,19 @@ void exit_view_csv_when(struct csv_row *row, const struct exit_report *report);
 bool exit_view_json_when(struct json_object *doc,
 			 const struct exit_report *report);
 
+/* show.c: how show prints a report, which record shares. */
+struct show_output {
+	FILE *out;
+	enum view_format format;
+	bool per_vcpu;
+	bool one_line; /* JSON: one line, not indented */
+	bool csv_header; /* CSV: the header before the rows */
+	const struct vmexit_filter *filter;
+	const struct exit_reason_filter *reasons; /* or NULL */
+};
+
+/* One report in show's layouts; 0, or 1 after saying why. */
+int show_output_print(const struct show_output *how,
+		      const struct exit_report *rep);
+
 #endif /* VMEXIT_STAT_EXIT_VIEW_H */

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * vmexit-stat record [-o FILE] [--json] -- CMD [ARGS...]: what the VMs
+ * vmexit-stat record [-o FILE] [--json|--ndjson|--csv] -- CMD: what the VMs
  * did while CMD ran.  The module's counters run since it was loaded, so
  * they are read before and after CMD and the difference is shown; the
  * BPF programs count only while attached, so they are attached for CMD
@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <json-c/json.h>
@@ -21,6 +22,7 @@
 #include "cli.h"
 #include "commands.h"
 #include "exit_stats.h"
+#include "exit_view.h"
 #include "json_out.h"
 #include "record.h"
 #include "views.h"
@@ -31,9 +33,10 @@
 static void record_usage(FILE *out)
 {
 	fprintf(out,
-		"usage: vmexit-stat record [-o FILE] [--json] [--vcpus] "
-		"[--vm PID|NAME]\n"
-		"                          [--vm-id ID] [--vcpu N] "
+		"usage: vmexit-stat record [-o FILE] [--json|--ndjson|--csv] "
+		"[--vcpus]\n"
+		"                          [--vm PID|NAME] [--vm-id ID]\n"
+		"                          [--vcpu N] "
 		"[--backend module|bpf|auto]\n"
 		"                          -- CMD [ARGS...]\n"
 		"\n"
@@ -53,6 +56,9 @@ static void record_usage(FILE *out)
 		"  -o, --output FILE   write the report to FILE instead of "
 		"standard output\n"
 		"  -j, --json          print JSON (show --json's layout)\n"
+		"      --ndjson        the same JSON on one line\n"
+		"      --csv           CSV, as show --csv (interval_s: how "
+		"long CMD ran)\n"
 		"  -c, --vcpus         add a table per vCPU\n"
 		"  -p, --vm PID|NAME   only the VMs of this VMM process, or "
 		"the VM of this\n"
@@ -231,10 +237,37 @@ struct record_opts {
 	enum cli_backend backend;
 	const char *output;
 	FILE *out;
-	bool json;
+	enum view_format format;
 	bool per_vcpu;
 	char **cmd;
+	uint64_t cmd_ns; /* how long CMD ran */
 };
+
+static uint64_t monotonic_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+static uint64_t realtime_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+/* Runs CMD as record_run_command() does, timing it into opts. */
+static int run_timed(struct record_opts *opts)
+{
+	uint64_t start = monotonic_ns();
+	int status = record_run_command(opts->cmd);
+
+	opts->cmd_ns = monotonic_ns() - start;
+	return status;
+}
 
 /*
  * Where the report goes, opened before CMD runs so that a FILE we cannot
@@ -277,33 +310,35 @@ static int print_report(const struct record_opts *opts,
 {
 	struct exit_stats stats;
 	FILE *out = opts->out;
-	int status = 0;
+	int status;
 
 	if (exit_stats_build(in, &stats)) {
 		fprintf(stderr, "vmexit-stat: out of memory\n");
 		return 1;
 	}
 	exit_stats_name_vms(&stats, "/proc");
-	if (opts->json) {
-		struct json_object *doc = exit_stats_json(
-			&stats, info, &opts->filter, bpf ? "bpf" : "module");
-
-		if (doc) {
-			json_doc_print(out, doc);
-			json_object_put(doc);
-		} else {
-			fprintf(stderr, "vmexit-stat: out of memory\n");
-			status = 1;
-		}
-	} else {
-		exit_stats_print(out, &stats, info, opts->per_vcpu);
-	}
+	status = show_output_print(
+		&(struct show_output){
+			.out = out,
+			.format = opts->format,
+			.per_vcpu = opts->per_vcpu,
+			.one_line = opts->format == VIEW_NDJSON,
+			.csv_header = true,
+			.filter = &opts->filter,
+		},
+		&(struct exit_report){
+			.stats = &stats,
+			.info = info,
+			.bpf = bpf,
+			.interval_ns = opts->cmd_ns ? opts->cmd_ns : 1,
+			.time_ns = realtime_ns(),
+		});
 	exit_stats_free(&stats);
 	return status;
 }
 
 /* CMD's status once it ran; 1 when we failed before or after it. */
-static int record_module(const struct record_opts *opts)
+static int record_module(struct record_opts *opts)
 {
 	struct module_read before = {}, after = {};
 	struct vmexit_records exits = {};
@@ -319,7 +354,7 @@ static int record_module(const struct record_opts *opts)
 		goto out;
 	if (module_read(&client, &opts->filter, &before))
 		goto out;
-	cmd_status = record_run_command(opts->cmd);
+	cmd_status = run_timed(opts);
 	if (cmd_status < 0) {
 		fprintf(stderr, "vmexit-stat: running '%s' failed: %s\n",
 			opts->cmd[0], strerror(-cmd_status));
@@ -358,11 +393,11 @@ out:
 /* bpf_collect's while_attached: CMD's status becomes cmd_status. */
 static int run_while_attached(struct bpf_reader *reader, void *ctx)
 {
-	const struct record_opts *opts = ctx;
+	struct record_opts *opts = ctx;
 	int status;
 
 	(void)reader;
-	status = record_run_command(opts->cmd);
+	status = run_timed(opts);
 	if (status < 0) {
 		fprintf(stderr, "vmexit-stat: running '%s' failed: %s\n",
 			opts->cmd[0], strerror(-status));
@@ -411,7 +446,7 @@ int cmd_record(int argc, char **argv)
 {
 	static const struct option options[] = {
 		{ "output", required_argument, NULL, 'o' },
-		{ "json", no_argument, NULL, 'j' },
+		VIEW_FORMAT_LONG_OPTIONS,
 		{ "vcpus", no_argument, NULL, 'c' },
 		{ "vm", required_argument, NULL, 'p' },
 		{ "vm-id", required_argument, NULL, CLI_OPT_VM_ID },
@@ -434,9 +469,6 @@ int cmd_record(int argc, char **argv)
 						     "-o wants a file name");
 			opts.output = optarg;
 			break;
-		case 'j':
-			opts.json = true;
-			break;
 		case 'c':
 			opts.per_vcpu = true;
 			break;
@@ -457,8 +489,12 @@ int cmd_record(int argc, char **argv)
 			record_usage(stdout);
 			return 0;
 		default:
-			status = cli_filter_option(&opts.filter, opt, optarg,
-						   record_usage);
+			status = view_format_option(&opts.format, opt,
+						    record_usage);
+			if (status < 0)
+				status = cli_filter_option(&opts.filter, opt,
+							   optarg,
+							   record_usage);
 			if (status >= 0) {
 				if (status)
 					return status;

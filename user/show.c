@@ -221,19 +221,18 @@ static void csv_table(struct csv_row *row, const struct exit_report *rep,
 	}
 }
 
-static int show_csv(struct exit_view *view, const struct exit_report *rep)
+static void show_csv(const struct show_output *how,
+		     const struct exit_report *rep)
 {
-	struct csv_row row = { .out = stdout };
+	struct csv_row row = { .out = how->out };
 	size_t i, j;
 
-	if (!view->csv_header_done) {
-		csv_names(stdout, show_csv_header);
-		view->csv_header_done = true;
-	}
+	if (how->csv_header)
+		csv_names(how->out, show_csv_header);
 	for (i = 0; i < rep->stats->nr_vms; i++) {
 		const struct vm_stats *vm = &rep->stats->vms[i];
 
-		if (!view->per_vcpu) {
+		if (!how->per_vcpu) {
 			csv_table(&row, rep, vm, NULL, vm->exits, vm->nr_exits,
 				  vm->user_exits, vm->nr_user_exits, vm->total);
 			continue;
@@ -246,10 +245,9 @@ static int show_csv(struct exit_view *view, const struct exit_report *rep)
 				  vcpu->nr_user_exits, vcpu->total);
 		}
 	}
-	return 0;
 }
 
-static void print_interval_header(const struct exit_report *rep)
+static void print_interval_header(FILE *out, const struct exit_report *rep)
 {
 	time_t at = rep->time_ns / 1000000000ULL;
 	double seconds = rep->interval_ns / 1e9;
@@ -257,8 +255,8 @@ static void print_interval_header(const struct exit_report *rep)
 	struct tm tm;
 
 	strftime(clock, sizeof(clock), "%H:%M:%S", localtime_r(&at, &tm));
-	printf("%s  over %.3f s: %" PRIu64 " exits, %.1f/s\n", clock, seconds,
-	       rep->stats->total, rep->stats->total / seconds);
+	fprintf(out, "%s  over %.3f s: %" PRIu64 " exits, %.1f/s\n", clock,
+		seconds, rep->stats->total, rep->stats->total / seconds);
 }
 
 static struct json_object *reasons_json(const struct exit_reason_filter *f)
@@ -280,39 +278,69 @@ static struct json_object *reasons_json(const struct exit_reason_filter *f)
 	return names;
 }
 
-/* show's printer for exit_view: text, JSON, JSON Lines or CSV. */
-static int show_print(struct exit_view *view, const struct exit_report *rep)
+int show_output_print(const struct show_output *how,
+		      const struct exit_report *rep)
 {
 	struct json_object *doc, *filter;
 	bool ok;
 
-	switch (view->format) {
+	switch (how->format) {
 	case VIEW_TEXT:
 		if (rep->interval_ns)
-			print_interval_header(rep);
-		exit_stats_print(stdout, rep->stats, rep->info, view->per_vcpu);
+			print_interval_header(how->out, rep);
+		exit_stats_print(how->out, rep->stats, rep->info,
+				 how->per_vcpu);
 		return 0;
 	case VIEW_CSV:
-		return show_csv(view, rep);
+		show_csv(how, rep);
+		return 0;
 	case VIEW_JSON:
 	case VIEW_NDJSON:
 		break;
 	}
-	doc = exit_stats_json(rep->stats, rep->info, &view->filter,
+	doc = exit_stats_json(rep->stats, rep->info, how->filter,
 			      rep->bpf ? "bpf" : "module");
 	if (doc) {
 		ok = exit_view_json_when(doc, rep);
-		if (view->reasons.nr &&
+		if (how->reasons && how->reasons->nr &&
 		    json_object_object_get_ex(doc, "filter", &filter))
 			ok &= json_add(filter, "reasons",
-				       reasons_json(&view->reasons));
+				       reasons_json(how->reasons));
 		if (!ok) {
 			json_object_put(doc);
 			doc = NULL;
 		}
 	}
-	return view_print_json(doc, view_json_one_line(view->format,
-						       rep->interval_ns));
+	if (!doc) {
+		fprintf(stderr, "vmexit-stat: out of memory\n");
+		return 1;
+	}
+	if (how->one_line)
+		fprintf(how->out, "%s\n",
+			json_object_to_json_string_ext(
+				doc, JSON_C_TO_STRING_PLAIN |
+					     JSON_C_TO_STRING_NOSLASHESCAPE));
+	else
+		json_doc_print(how->out, doc);
+	json_object_put(doc);
+	return 0;
+}
+
+/* show's printer for exit_view, on standard output. */
+static int show_print(struct exit_view *view, const struct exit_report *rep)
+{
+	struct show_output how = {
+		.out = stdout,
+		.format = view->format,
+		.per_vcpu = view->per_vcpu,
+		.one_line = view_json_one_line(view->format, rep->interval_ns),
+		.csv_header = !view->csv_header_done,
+		.filter = &view->filter,
+		.reasons = &view->reasons,
+	};
+
+	view->csv_header_done = true;
+	return show_output_print(&how, rep);
 }
 
 void module_read_free(struct module_read *read)

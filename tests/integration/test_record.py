@@ -11,6 +11,7 @@ run, or are sent SIGTERM through record.  Here:
   its returns to user space per KVM_EXIT reason; the exitgen run made
   before record is not in it, though show lists it after;
   the text report names the VM and its reasons;
+  CSV (both backends) and NDJSON reports hold the same exact counts;
   record's status is its command's: 0, 7, 128 + 9, 127, and 128 + 15 for
   a SIGTERM passed on, the command gone after;
   a report that cannot be written is refused (1) before CMD runs.
@@ -19,6 +20,8 @@ The checks also run on made-up reports, so that they are known to be able
 to fail.
 """
 
+import csv
+import io
 import json
 
 import pytest
@@ -88,6 +91,44 @@ def test_record_counts_exactly_what_cmd_made(run, before, backend):
     report = json.loads(read(run, f"{backend}.json"))
     assert report["backend"] == backend
     check_report(report, made, before, backend)
+
+
+def csv_report(text, made):
+    """record --csv --vcpus rows as the vCPUs of a show document."""
+    rows = list(csv.DictReader(io.StringIO(text)))
+    vcpus = {}
+    for r in rows:
+        assert float(r["interval_s"]) > 0, r
+        if r["kind"] != "exit":
+            continue
+        v = vcpus.setdefault(int(r["vcpu"]), {
+            "vcpu": int(r["vcpu"]), "exits": [], "user_exits": []})
+        v["exits"].append({"isa": r["isa"], "code": int(r["code"]),
+                           "reason": r["reason"], "count": int(r["count"])})
+    tids = {v["vcpu"]: v["tid"] for v in made["vcpus"]}
+    for v in vcpus.values():
+        v["tid"] = tids.get(v["vcpu"])
+    pids = {int(r["vm_pid"]) for r in rows}
+    assert pids == {made["pid"]}, pids
+    return {"vms": [{"pid": made["pid"], "vcpus": list(vcpus.values())}]}
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_record_csv(run, backend):
+    assert status(run, f"{backend}.csv") == 0, read(run, f"{backend}.csv.err")
+    made = json.loads(read(run, f"{backend}.csv.exitgen.json"))
+    report = csv_report(read(run, f"{backend}.csv"), made)
+    assert_counts_equal_made(made, report, f"{backend} csv", "record --csv")
+
+
+def test_record_ndjson(run, before):
+    assert status(run, "ndjson") == 0, read(run, "ndjson.err")
+    made = json.loads(read(run, "ndjson.exitgen.json"))
+    lines = read(run, "ndjson.out").splitlines()
+    assert len(lines) == 1, lines
+    report = json.loads(lines[0])
+    assert report["interval_ns"] > 0
+    check_report(report, made, before, "ndjson")
 
 
 def test_the_run_before_is_in_the_counters(run, before):
