@@ -471,6 +471,10 @@ static int run_module_once(struct exit_view *view)
 
 	if (vmexit_connect(&client))
 		return 1;
+	if (cli_check_vm(&client, &view->filter, false)) {
+		vmexit_client_close(&client);
+		return 1;
+	}
 	status = module_read(&client, &view->filter, &read);
 	/*
 	 * A VM that made no exit yet is shown too, but not when asked for
@@ -519,6 +523,8 @@ int exit_view_run(struct exit_view *view)
 				"vmexit-stat: this build has no BPF backend\n");
 			return 1;
 		}
+		if (cli_check_vm(NULL, &view->filter, true))
+			return 1;
 		how.while_attached = follow_while_attached;
 		how.ctx = &state;
 		status = bpf_backend_collect(&how, &view->filter, &got);
@@ -533,6 +539,11 @@ int exit_view_run(struct exit_view *view)
 	}
 	if (vmexit_connect(&client))
 		return 1;
+	/* a live view: a VMM may make its VM later */
+	if (cli_check_vm(&client, &view->filter, true)) {
+		vmexit_client_close(&client);
+		return 1;
+	}
 	state.client = &client;
 	status = follow(&state);
 	vmexit_client_close(&client);

@@ -1460,6 +1460,12 @@ int cmd_sched(int argc, char **argv)
 		view_suggest_bpf(&choice, sched_bpf_open, "it");
 		return 1;
 	}
+	/* With an interval, a VMM's VM may be made meanwhile. */
+	if (cli_check_vm(src.backend == CLI_BACKEND_BPF ? NULL : &src.client,
+			 filter, run.when.interval_ns != 0)) {
+		source_close(&src);
+		return 1;
+	}
 	view.backend = src.backend == CLI_BACKEND_BPF ? "bpf" : "module";
 	run.format = view.format;
 	if (src.backend == CLI_BACKEND_BPF)
