@@ -4,6 +4,7 @@
  * module's counters or the BPF backend's, once or every interval.
  */
 #include <errno.h>
+#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -279,11 +280,26 @@ int exit_view_build(const struct exit_view *view,
 	return 0;
 }
 
-void exit_view_csv_when(struct csv_row *row, const struct exit_report *report)
+void exit_view_csv_start(struct csv_row *row, const char *kind,
+			 const struct exit_report *report,
+			 const struct vm_stats *vm,
+			 const struct vcpu_stats *vcpu)
 {
+	char vm_id[20];
+
+	vm_id_format(vm->vm_id, vm_id, sizeof(vm_id));
+	csv_str(row, kind);
 	csv_double(row, (double)report->time_ns / NS_PER_SEC, 3);
 	if (report->interval_ns)
 		csv_double(row, (double)report->interval_ns / NS_PER_SEC, 3);
+	else
+		csv_empty(row);
+	csv_str(row, report->bpf ? "bpf" : "module");
+	csv_u64(row, vm->pid);
+	csv_str(row, vm->name);
+	csv_str(row, vm_id);
+	if (vcpu)
+		csv_u64(row, vcpu->vcpu_id);
 	else
 		csv_empty(row);
 }
@@ -488,6 +504,73 @@ static int run_module_once(struct exit_view *view)
 	module_read_free(&read);
 	vmexit_client_close(&client);
 	return status;
+}
+
+int exit_view_parse(struct exit_view *view, int argc, char **argv,
+		    const char *name, void (*usage)(FILE *out))
+{
+	static const struct option options[] = {
+		VIEW_FORMAT_LONG_OPTIONS,
+		{ "vcpus", no_argument, NULL, 'c' },
+		{ "vm", required_argument, NULL, 'p' },
+		{ "vm-id", required_argument, NULL, CLI_OPT_VM_ID },
+		{ "vcpu", required_argument, NULL, CLI_OPT_VCPU },
+		{ "reason", required_argument, NULL, 'r' },
+		{ "sort", required_argument, NULL, 's' },
+		{ "top", required_argument, NULL, 't' },
+		CLI_SOURCE_LONG_OPTIONS,
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int opt, status;
+
+	optind = 0; /* a full getopt reset, for callers that run us twice */
+	while ((opt = getopt_long(argc, argv,
+				  "jcp:r:s:t:h" CLI_SOURCE_SHORT_OPTIONS,
+				  options, NULL)) != -1) {
+		status = cli_source_option(&view->src, opt, optarg, usage);
+		if (status < 0)
+			status = view_format_option(&view->format, opt, usage);
+		if (status < 0)
+			status = cli_filter_option(&view->filter, opt, optarg,
+						   usage);
+		if (status >= 0) {
+			if (status)
+				return status;
+			continue;
+		}
+		status = 0;
+		switch (opt) {
+		case 'c':
+			view->per_vcpu = true;
+			break;
+		case 'r':
+			status = exit_view_parse_reasons(&view->reasons, optarg,
+							 usage);
+			break;
+		case 's':
+			status = exit_view_parse_sort(&view->sort, optarg,
+						      usage);
+			break;
+		case 't':
+			status = exit_view_parse_top(&view->top, optarg, usage);
+			break;
+		case 'h':
+			usage(stdout);
+			return EXIT_VIEW_HELP;
+		default:
+			usage(stderr);
+			return 2;
+		}
+		if (status)
+			return status;
+	}
+	if (view->needs_latency && view->src.how.counts_only)
+		return cli_bad_usage(usage,
+				     "%s: --counts-only leaves no latency to "
+				     "show",
+				     name);
+	return exit_view_finish(view, argc, argv, name, usage);
 }
 
 int exit_view_finish(struct exit_view *view, int argc, char **argv,

@@ -97,8 +97,21 @@ struct exit_view {
 	struct view_schedule when; /* [interval [count]] */
 	struct cli_source src;
 	exit_view_print_fn print;
+	bool needs_latency; /* --counts-only is refused */
 	bool csv_header_done; /* the printer's: a CSV header goes out once */
 };
+
+/* exit_view_parse() printed the usage for --help: exit 0. */
+#define EXIT_VIEW_HELP (-1)
+
+/*
+ * The command line of show and latency, into view: formats, filters,
+ * --reason, --sort, --top, the source options, then [interval [count]]
+ * as exit_view_finish() takes it.  0, EXIT_VIEW_HELP, or the status to
+ * exit with after refusing it (usage printed).
+ */
+int exit_view_parse(struct exit_view *view, int argc, char **argv,
+		    const char *name, void (*usage)(FILE *out));
 
 /*
  * The positional [interval [count]] after getopt, unless "--" came
@@ -119,8 +132,15 @@ int exit_view_build(const struct exit_view *view,
 		    const struct exit_stats_input *in,
 		    struct exit_stats *stats);
 
-/* CSV: report time as unix seconds, interval in seconds (or empty). */
-void exit_view_csv_when(struct csv_row *row, const struct exit_report *report);
+/*
+ * The columns every CSV row of show and latency starts with: kind, the
+ * report's time (Unix seconds), interval (seconds, empty for totals),
+ * backend, vm_pid, vm_name, vm_id, vcpu (empty in a VM's row).
+ */
+void exit_view_csv_start(struct csv_row *row, const char *kind,
+			 const struct exit_report *report,
+			 const struct vm_stats *vm,
+			 const struct vcpu_stats *vcpu);
 
 /* The JSON keys every report of show and latency has: interval, time. */
 bool exit_view_json_when(struct json_object *doc,

@@ -370,25 +370,6 @@ static void csv_lat(struct csv_row *row, const struct vmexit_latency *lat)
 	csv_u64(row, lat->max_ns);
 }
 
-static void csv_start(struct csv_row *row, const char *kind,
-		      const struct exit_report *rep, const struct vm_stats *vm,
-		      const struct vcpu_stats *vcpu)
-{
-	char vm_id[20];
-
-	vm_id_format(vm->vm_id, vm_id, sizeof(vm_id));
-	csv_str(row, kind);
-	exit_view_csv_when(row, rep);
-	csv_str(row, rep->bpf ? "bpf" : "module");
-	csv_u64(row, vm->pid);
-	csv_str(row, vm->name);
-	csv_str(row, vm_id);
-	if (vcpu)
-		csv_u64(row, vcpu->vcpu_id);
-	else
-		csv_empty(row);
-}
-
 static void csv_tables(struct csv_row *row, const struct exit_report *rep,
 		       const struct vm_stats *vm, const struct vcpu_stats *vcpu,
 		       const struct exit_count *exits, size_t nr,
@@ -401,7 +382,7 @@ static void csv_tables(struct csv_row *row, const struct exit_report *rep,
 	for (i = 0; i < nr; i++) {
 		const struct vmexit_latency *lat = &exits[i].latency;
 
-		csv_start(row, "exit", rep, vm, vcpu);
+		exit_view_csv_start(row, "exit", rep, vm, vcpu);
 		csv_str(row, exit_isa_label(exits[i].isa, isa, sizeof(isa)));
 		csv_str(row, exit_reason_label(exits[i].isa, exits[i].code,
 					       reason, sizeof(reason)));
@@ -417,7 +398,7 @@ static void csv_tables(struct csv_row *row, const struct exit_report *rep,
 	for (i = 0; i < nr_user; i++) {
 		const struct vmexit_latency *lat = &user_exits[i].round_trip;
 
-		csv_start(row, "user_exit", rep, vm, vcpu);
+		exit_view_csv_start(row, "user_exit", rep, vm, vcpu);
 		csv_empty(row);
 		csv_str(row, user_exit_label(user_exits[i].code, reason,
 					     sizeof(reason)));
@@ -477,73 +458,15 @@ static int latency_print(struct exit_view *view, const struct exit_report *rep)
 
 int cmd_latency(int argc, char **argv)
 {
-	static const struct option options[] = {
-		VIEW_FORMAT_LONG_OPTIONS,
-		{ "vcpus", no_argument, NULL, 'c' },
-		{ "vm", required_argument, NULL, 'p' },
-		{ "vm-id", required_argument, NULL, CLI_OPT_VM_ID },
-		{ "vcpu", required_argument, NULL, CLI_OPT_VCPU },
-		{ "reason", required_argument, NULL, 'r' },
-		{ "sort", required_argument, NULL, 's' },
-		{ "top", required_argument, NULL, 't' },
-		{ "backend", required_argument, NULL, 'b' },
-		{ "interval", required_argument, NULL, 'i' },
-		{ "max-counters", required_argument, NULL,
-		  CLI_OPT_MAX_COUNTERS },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	struct exit_view view = {
 		.print = latency_print,
 		.sort = EXIT_SORT_TIME,
+		.needs_latency = true,
 	};
-	int opt, status;
+	int status;
 
-	optind = 0;
-	while ((opt = getopt_long(argc, argv, "jcp:r:s:t:b:i:h", options,
-				  NULL)) != -1) {
-		status = cli_source_option(&view.src, opt, optarg,
-					   latency_usage);
-		if (status < 0)
-			status = view_format_option(&view.format, opt,
-						    latency_usage);
-		if (status < 0)
-			status = cli_filter_option(&view.filter, opt, optarg,
-						   latency_usage);
-		if (status >= 0) {
-			if (status)
-				return status;
-			continue;
-		}
-		status = 0;
-		switch (opt) {
-		case 'c':
-			view.per_vcpu = true;
-			break;
-		case 'r':
-			status = exit_view_parse_reasons(&view.reasons, optarg,
-							 latency_usage);
-			break;
-		case 's':
-			status = exit_view_parse_sort(&view.sort, optarg,
-						      latency_usage);
-			break;
-		case 't':
-			status = exit_view_parse_top(&view.top, optarg,
-						     latency_usage);
-			break;
-		case 'h':
-			latency_usage(stdout);
-			return 0;
-		default:
-			latency_usage(stderr);
-			return 2;
-		}
-		if (status)
-			return status;
-	}
-	status = exit_view_finish(&view, argc, argv, "latency", latency_usage);
+	status = exit_view_parse(&view, argc, argv, "latency", latency_usage);
 	if (status)
-		return status;
+		return status == EXIT_VIEW_HELP ? 0 : status;
 	return exit_view_run(&view);
 }

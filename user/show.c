@@ -136,27 +136,6 @@ static const char *const show_csv_header[] = {
 	NULL,
 };
 
-/* The columns every row of a table starts with: when, which VM, vCPU. */
-static void csv_row_start(struct csv_row *row, const char *kind,
-			  const struct exit_report *rep,
-			  const struct vm_stats *vm,
-			  const struct vcpu_stats *vcpu)
-{
-	char vm_id[20];
-
-	vm_id_format(vm->vm_id, vm_id, sizeof(vm_id));
-	csv_str(row, kind);
-	exit_view_csv_when(row, rep);
-	csv_str(row, rep->bpf ? "bpf" : "module");
-	csv_u64(row, vm->pid);
-	csv_str(row, vm->name);
-	csv_str(row, vm_id);
-	if (vcpu)
-		csv_u64(row, vcpu->vcpu_id);
-	else
-		csv_empty(row);
-}
-
 static void csv_latency(struct csv_row *row, const struct vmexit_latency *lat)
 {
 	csv_u64(row, lat->count);
@@ -188,7 +167,7 @@ static void csv_table(struct csv_row *row, const struct exit_report *rep,
 	for (i = 0; i < nr; i++) {
 		const struct exit_count *exit = &exits[i];
 
-		csv_row_start(row, "exit", rep, vm, vcpu);
+		exit_view_csv_start(row, "exit", rep, vm, vcpu);
 		csv_str(row, exit_isa_label(exit->isa, isa, sizeof(isa)));
 		csv_str(row, exit_reason_label(exit->isa, exit->code, reason,
 					       sizeof(reason)));
@@ -206,7 +185,7 @@ static void csv_table(struct csv_row *row, const struct exit_report *rep,
 	for (i = 0; i < nr_user; i++) {
 		const struct user_exit_count *exit = &user_exits[i];
 
-		csv_row_start(row, "user_exit", rep, vm, vcpu);
+		exit_view_csv_start(row, "user_exit", rep, vm, vcpu);
 		csv_empty(row);
 		csv_str(row,
 			user_exit_label(exit->code, reason, sizeof(reason)));
@@ -381,68 +360,12 @@ int module_read(struct vmexit_client *client,
 
 int cmd_show(int argc, char **argv)
 {
-	static const struct option options[] = {
-		VIEW_FORMAT_LONG_OPTIONS,
-		{ "vcpus", no_argument, NULL, 'c' },
-		{ "vm", required_argument, NULL, 'p' },
-		{ "vm-id", required_argument, NULL, CLI_OPT_VM_ID },
-		{ "vcpu", required_argument, NULL, CLI_OPT_VCPU },
-		{ "reason", required_argument, NULL, 'r' },
-		{ "sort", required_argument, NULL, 's' },
-		{ "top", required_argument, NULL, 't' },
-		CLI_SOURCE_LONG_OPTIONS,
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	struct exit_view view = { .print = show_print };
-	int opt, status;
+	int status;
 
-	optind = 0; /* a full getopt reset, for callers that run us twice */
-	while ((opt = getopt_long(argc, argv,
-				  "jcp:r:s:t:h" CLI_SOURCE_SHORT_OPTIONS,
-				  options, NULL)) != -1) {
-		status = cli_source_option(&view.src, opt, optarg, show_usage);
-		if (status < 0)
-			status = view_format_option(&view.format, opt,
-						    show_usage);
-		if (status < 0)
-			status = cli_filter_option(&view.filter, opt, optarg,
-						   show_usage);
-		if (status >= 0) {
-			if (status)
-				return status;
-			continue;
-		}
-		status = 0;
-		switch (opt) {
-		case 'c':
-			view.per_vcpu = true;
-			break;
-		case 'r':
-			status = exit_view_parse_reasons(&view.reasons, optarg,
-							 show_usage);
-			break;
-		case 's':
-			status = exit_view_parse_sort(&view.sort, optarg,
-						      show_usage);
-			break;
-		case 't':
-			status = exit_view_parse_top(&view.top, optarg,
-						     show_usage);
-			break;
-		case 'h':
-			show_usage(stdout);
-			return 0;
-		default:
-			show_usage(stderr);
-			return 2;
-		}
-		if (status)
-			return status;
-	}
-	status = exit_view_finish(&view, argc, argv, "show", show_usage);
+	status = exit_view_parse(&view, argc, argv, "show", show_usage);
 	if (status)
-		return status;
+		return status == EXIT_VIEW_HELP ? 0 : status;
 	return exit_view_run(&view);
 }
 
