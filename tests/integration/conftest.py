@@ -100,6 +100,22 @@ class LabRun:
                 f"{self.proc.returncode}\n--- stdout\n{self.proc.stdout}"
                 f"\n--- stderr\n{self.proc.stderr}")
 
+    def read(self, name):
+        """A file the guest script wrote; the test fails when it is
+        missing, with the script's steps.txt (if any) and vm-run's
+        output."""
+        path = self.outdir / name
+        if not path.exists():
+            steps = self.outdir / "steps.txt"
+            pytest.fail(f"{path} missing\n"
+                        f"{steps.read_text() if steps.exists() else ''}\n"
+                        f"{self.describe()}")
+        return path.read_text()
+
+    def status(self, name):
+        """The exit status a guest script kept in NAME.status."""
+        return int(self.read(f"{name}.status"))
+
 
 @pytest.fixture(scope="session")
 def lab_runs():

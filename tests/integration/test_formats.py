@@ -166,28 +166,18 @@ def run(lab_runs):
     return result
 
 
-def read(run, name):
-    path = run.outdir / name
-    if not path.exists():
-        steps = run.outdir / "steps.txt"
-        pytest.fail(f"{path} missing\n"
-                    f"{steps.read_text() if steps.exists() else ''}\n"
-                    f"{run.describe()}")
-    return path.read_text()
-
-
 def ok(run, name):
     """The output of a run that must have succeeded."""
-    status = int(read(run, f"{name}.status"))
-    assert status == 0, f"{name}: status {status}\n{read(run, name + '.err')}"
-    return read(run, f"{name}.out")
+    status = run.status(name)
+    assert status == 0, f"{name}: status {status}\n{run.read(name + '.err')}"
+    return run.read(f"{name}.out")
 
 
 @pytest.fixture(scope="module")
 def made(run):
-    assert int(read(run, "follow.exitgen.status")) == 0, \
-        read(run, "follow.exitgen.err")
-    return json.loads(read(run, "follow.exitgen.json"))
+    assert run.status("follow.exitgen") == 0, \
+        run.read("follow.exitgen.err")
+    return json.loads(run.read("follow.exitgen.json"))
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
@@ -281,7 +271,7 @@ def test_text_with_an_interval(run):
 
 
 def test_bpf_while_a_command_runs(run):
-    made = json.loads(read(run, "bpf-oneshot.exitgen.json"))
+    made = json.loads(run.read("bpf-oneshot.exitgen.json"))
     lines = ok(run, "bpf-oneshot").splitlines()
     assert len(lines) == 1, lines
     doc = json.loads(lines[0])
@@ -294,8 +284,8 @@ def test_bpf_while_a_command_runs(run):
     ("bad-formats", "--json and --csv: choose one format"),
     ("bad-both", "not both")])
 def test_refused(run, name, why):
-    assert int(read(run, f"{name}.status")) == 2
-    assert why in read(run, f"{name}.err")
+    assert run.status(name) == 2
+    assert why in run.read(f"{name}.err")
 
 
 # --- the checks can fail ----------------------------------------------------------

@@ -64,31 +64,17 @@ def run(lab_runs):
     return result
 
 
-def read(run, name):
-    path = run.outdir / name
-    if not path.exists():
-        steps = run.outdir / "steps.txt"
-        pytest.fail(f"{path} missing\n"
-                    f"{steps.read_text() if steps.exists() else ''}\n"
-                    f"{run.describe()}")
-    return path.read_text()
-
-
-def status(run, name):
-    return int(read(run, f"{name}.status"))
-
-
 @pytest.fixture(scope="module")
 def before(run):
-    assert status(run, "before") == 0, read(run, "before.err")
-    return json.loads(read(run, "before.json"))
+    assert run.status("before") == 0, run.read("before.err")
+    return json.loads(run.read("before.json"))
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_record_counts_exactly_what_cmd_made(run, before, backend):
-    assert status(run, backend) == 0, read(run, f"{backend}.err")
-    made = json.loads(read(run, f"{backend}.exitgen.json"))
-    report = json.loads(read(run, f"{backend}.json"))
+    assert run.status(backend) == 0, run.read(f"{backend}.err")
+    made = json.loads(run.read(f"{backend}.exitgen.json"))
+    report = json.loads(run.read(f"{backend}.json"))
     assert report["backend"] == backend
     check_report(report, made, before, backend)
 
@@ -115,16 +101,16 @@ def csv_report(text, made):
 
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_record_csv(run, backend):
-    assert status(run, f"{backend}.csv") == 0, read(run, f"{backend}.csv.err")
-    made = json.loads(read(run, f"{backend}.csv.exitgen.json"))
-    report = csv_report(read(run, f"{backend}.csv"), made)
+    assert run.status(f"{backend}.csv") == 0, run.read(f"{backend}.csv.err")
+    made = json.loads(run.read(f"{backend}.csv.exitgen.json"))
+    report = csv_report(run.read(f"{backend}.csv"), made)
     assert_counts_equal_made(made, report, f"{backend} csv", "record --csv")
 
 
 def test_record_ndjson(run, before):
-    assert status(run, "ndjson") == 0, read(run, "ndjson.err")
-    made = json.loads(read(run, "ndjson.exitgen.json"))
-    lines = read(run, "ndjson.out").splitlines()
+    assert run.status("ndjson") == 0, run.read("ndjson.err")
+    made = json.loads(run.read("ndjson.exitgen.json"))
+    lines = run.read("ndjson.out").splitlines()
     assert len(lines) == 1, lines
     report = json.loads(lines[0])
     assert report["interval_ns"] > 0
@@ -132,15 +118,15 @@ def test_record_ndjson(run, before):
 
 
 def test_the_run_before_is_in_the_counters(run, before):
-    assert status(run, "after") == 0, read(run, "after.err")
-    after = json.loads(read(run, "after.json"))
+    assert run.status("after") == 0, run.read("after.err")
+    after = json.loads(run.read("after.json"))
     assert before["pid"] in [vm["pid"] for vm in after["vms"]]
 
 
 def test_text_report(run):
-    assert status(run, "text") == 0, read(run, "text.err")
-    made = json.loads(read(run, "text.exitgen.json"))
-    text = read(run, "text.out")
+    assert run.status("text") == 0, run.read("text.err")
+    made = json.loads(run.read("text.exitgen.json"))
+    text = run.read("text.out")
     assert str(made["pid"]) in text, text
     for m in made["made"]:
         assert DETERMINISTIC[made["isa"]][m["code"]] in text, (m, text)
@@ -149,18 +135,18 @@ def test_text_report(run):
 @pytest.mark.parametrize("name, want", [
     ("exit7", 7), ("killed", 128 + 9), ("missing", 127)])
 def test_cmd_status_passed_on(run, name, want):
-    assert status(run, name) == want, read(run, f"{name}.err")
+    assert run.status(name) == want, run.read(f"{name}.err")
 
 
 def test_sigterm_passed_on(run):
-    assert status(run, "sigterm") == 128 + 15, read(run, "sigterm.err")
-    assert read(run, "sigterm.child").strip() == "gone"
+    assert run.status("sigterm") == 128 + 15, run.read("sigterm.err")
+    assert run.read("sigterm.child").strip() == "gone"
 
 
 def test_unwritable_report_refused_before_cmd(run):
-    assert status(run, "bad-output") == 1
-    assert "cannot write /nonexistent/dir/report" in read(run,
-                                                          "bad-output.err")
+    assert run.status("bad-output") == 1
+    assert "cannot write /nonexistent/dir/report" in \
+        run.read("bad-output.err")
     assert not (run.outdir / "bad-output.ran").exists()
 
 
