@@ -239,17 +239,19 @@ def test_vm_name_no_vm_has(tool, command):
                    "'vmexit-stat vms' lists")
 
 
-# The BPF run of each; sched and the intervals of show and latency do not
-# check the pid yet.
-PID_COMMANDS = ["show", "latency", "vms", "details", "phases", "record",
-                "export"]
+# The BPF run of each (correlate and top below), and the intervals of show
+# and latency.
+PID_COMMANDS = {command: VM_COMMANDS[command] for command in
+                ["show", "latency", "vms", "details", "phases", "sched",
+                 "record", "export"]}
+PID_COMMANDS.update({"show 1 1": ["1", "1"], "latency 1 1": ["1", "1"]})
 
 
-@pytest.mark.parametrize("command", PID_COMMANDS)
+@pytest.mark.parametrize("command", sorted(PID_COMMANDS))
 def test_vm_pid_no_process_has(bpf_tool, command):
     pid = free_pid()
-    proc = run(bpf_tool, command, "--backend", "bpf", "--vm", pid,
-               *VM_COMMANDS[command])
+    proc = run(bpf_tool, command.split()[0], "--backend", "bpf", "--vm", pid,
+               *PID_COMMANDS[command])
     assert_refused(proc, 1, f"no process has pid {pid}, so it runs no VM",
                    "--vm the pid of a VMM")
     assert "Ctrl-C" not in proc.stderr, "it counted all the same"
