@@ -107,7 +107,16 @@ static void reset_usage(FILE *out)
 		"while\n"
 		"'vmexit-stat show --backend bpf' runs.\n"
 		"\n"
-		"  -h, --help      show this help\n");
+		"  -h, --help      show this help\n"
+		"\n"
+		"Examples:\n"
+		"  sudo vmexit-stat reset   # start a lab exercise from zero\n"
+		"  sudo vmexit-stat record -- ./exercise.sh\n"
+		"                  # or count one command without a reset\n"
+		"\n"
+		"Exit status: 0 when the counters were reset; 1 on failure "
+		"(no module\n"
+		"loaded, no CAP_NET_ADMIN); 2 for a bad command line.\n");
 }
 
 static const char *const show_csv_header[] = {
