@@ -84,30 +84,82 @@ static uint64_t sub_or_0(uint64_t now, uint64_t before)
 	return now > before ? now - before : 0;
 }
 
-static bool same_exit(const struct vmexit_record *a,
-		      const struct vmexit_record *b)
+static int cmp_u64(uint64_t a, uint64_t b)
 {
-	return a->vm_pid == b->vm_pid && a->vm_id == b->vm_id &&
-	       a->vcpu_id == b->vcpu_id && a->isa == b->isa &&
-	       a->code == b->code && a->flags == b->flags &&
-	       a->per_vm == b->per_vm;
+	return a < b ? -1 : a > b;
+}
+
+/* The order of an exit counter's key: (VM, vCPU, isa, code, flags). */
+static int cmp_exit(const void *pa, const void *pb)
+{
+	const struct vmexit_record *a =
+		*(const struct vmexit_record *const *)pa;
+	const struct vmexit_record *b =
+		*(const struct vmexit_record *const *)pb;
+
+	return cmp_u64(a->vm_pid, b->vm_pid)	       ?:
+		       cmp_u64(a->vm_id, b->vm_id)     ?:
+		       cmp_u64(a->per_vm, b->per_vm)   ?:
+		       cmp_u64(a->vcpu_id, b->vcpu_id) ?:
+		       cmp_u64(a->isa, b->isa)	       ?:
+		       cmp_u64(a->code, b->code)       ?:
+		       cmp_u64(a->flags, b->flags);
+}
+
+static int cmp_user_exit(const void *pa, const void *pb)
+{
+	const struct vmexit_user_record *a =
+		*(const struct vmexit_user_record *const *)pa;
+	const struct vmexit_user_record *b =
+		*(const struct vmexit_user_record *const *)pb;
+
+	return cmp_u64(a->vm_pid, b->vm_pid)	       ?:
+		       cmp_u64(a->vm_id, b->vm_id)     ?:
+		       cmp_u64(a->per_vm, b->per_vm)   ?:
+		       cmp_u64(a->vcpu_id, b->vcpu_id) ?:
+		       cmp_u64(a->reason, b->reason);
+}
+
+/*
+ * The records of before sorted by key, to find each of after's in
+ * O(log n): a view that follows 10240 counters every interval would
+ * otherwise compare 10^8 pairs each time.  NULL when out of memory.
+ */
+static const void **sorted_index(const void *recs, size_t nr, size_t size,
+				 int (*cmp)(const void *, const void *))
+{
+	const void **index = calloc(nr ? nr : 1, sizeof(*index));
+	size_t i;
+
+	if (!index)
+		return NULL;
+	for (i = 0; i < nr; i++)
+		index[i] = (const char *)recs + i * size;
+	qsort(index, nr, sizeof(*index), cmp);
+	return index;
 }
 
 int record_exits_delta(const struct vmexit_records *before,
 		       const struct vmexit_records *after,
 		       struct vmexit_records *out)
 {
-	size_t i, j;
+	const void **index = sorted_index(before->rec, before->nr,
+					  sizeof(*before->rec), cmp_exit);
+	int err = 0;
+	size_t i;
 
-	for (i = 0; i < after->nr; i++) {
+	if (!index)
+		return -ENOMEM;
+	for (i = 0; i < after->nr && !err; i++) {
 		const struct vmexit_record *now = &after->rec[i];
-		const struct vmexit_record *old = NULL;
+		const struct vmexit_record *const *found;
 		struct vmexit_record diff = *now;
 
-		for (j = 0; j < before->nr && !old; j++)
-			if (same_exit(&before->rec[j], now))
-				old = &before->rec[j];
-		if (old && now->count >= old->count) {
+		found = bsearch(&now, index, before->nr, sizeof(*index),
+				cmp_exit);
+		if (found && now->count >= (*found)->count) {
+			const struct vmexit_record *old = *found;
+
 			diff.count = now->count - old->count;
 			diff.user_count =
 				sub_or_0(now->user_count, old->user_count);
@@ -115,47 +167,41 @@ int record_exits_delta(const struct vmexit_records *before,
 			sched_latency_delta(&old->latency, &now->latency,
 					    &diff.latency);
 		}
-		if (!diff.count && !diff.user_count)
-			continue;
-		if (vmexit_records_add(out, &diff))
-			return -ENOMEM;
+		if (diff.count || diff.user_count)
+			err = vmexit_records_add(out, &diff) ? -ENOMEM : 0;
 	}
-	return 0;
-}
-
-static bool same_user_exit(const struct vmexit_user_record *a,
-			   const struct vmexit_user_record *b)
-{
-	return a->vm_pid == b->vm_pid && a->vm_id == b->vm_id &&
-	       a->vcpu_id == b->vcpu_id && a->reason == b->reason &&
-	       a->per_vm == b->per_vm;
+	free(index);
+	return err;
 }
 
 int record_user_exits_delta(const struct vmexit_user_records *before,
 			    const struct vmexit_user_records *after,
 			    struct vmexit_user_records *out)
 {
-	size_t i, j;
+	const void **index = sorted_index(before->rec, before->nr,
+					  sizeof(*before->rec), cmp_user_exit);
+	int err = 0;
+	size_t i;
 
-	for (i = 0; i < after->nr; i++) {
+	if (!index)
+		return -ENOMEM;
+	for (i = 0; i < after->nr && !err; i++) {
 		const struct vmexit_user_record *now = &after->rec[i];
-		const struct vmexit_user_record *old = NULL;
+		const struct vmexit_user_record *const *found;
 		struct vmexit_user_record diff = *now;
 
-		for (j = 0; j < before->nr && !old; j++)
-			if (same_user_exit(&before->rec[j], now))
-				old = &before->rec[j];
-		if (old && now->count >= old->count) {
-			diff.count = now->count - old->count;
-			sched_latency_delta(&old->round_trip, &now->round_trip,
-					    &diff.round_trip);
+		found = bsearch(&now, index, before->nr, sizeof(*index),
+				cmp_user_exit);
+		if (found && now->count >= (*found)->count) {
+			diff.count = now->count - (*found)->count;
+			sched_latency_delta(&(*found)->round_trip,
+					    &now->round_trip, &diff.round_trip);
 		}
-		if (!diff.count)
-			continue;
-		if (vmexit_user_records_add(out, &diff))
-			return -ENOMEM;
+		if (diff.count)
+			err = vmexit_user_records_add(out, &diff) ? -ENOMEM : 0;
 	}
-	return 0;
+	free(index);
+	return err;
 }
 
 void record_info_delta(const struct vmexit_info *before,

@@ -97,6 +97,31 @@ static void exits_delta(void)
 	vmexit_records_free(&out);
 }
 
+/* Many counters, before's in the reverse order of after's. */
+static void exits_delta_many(void)
+{
+	struct vmexit_records before = {}, after = {}, out = {};
+	const unsigned int nr = 3000;
+	uint64_t sum = 0;
+	unsigned int i;
+	size_t j;
+
+	for (i = 0; i < nr; i++)
+		add(&before, exit_rec(1000 + (nr - 1 - i) / 100,
+				      (nr - 1 - i) % 100, 10, 5));
+	for (i = 0; i < nr; i++)
+		add(&after, exit_rec(1000 + i / 100, i % 100, 10, 5 + i % 3));
+	CHECK(!record_exits_delta(&before, &after, &out));
+	/* a third did not change */
+	CHECK_U64(out.nr, nr - nr / 3);
+	for (j = 0; j < out.nr; j++)
+		sum += out.rec[j].count;
+	CHECK_U64(sum, nr / 3 * (1 + 2));
+	vmexit_records_free(&before);
+	vmexit_records_free(&after);
+	vmexit_records_free(&out);
+}
+
 static void user_exits_delta(void)
 {
 	struct vmexit_user_records before = {}, after = {}, out = {};
@@ -237,6 +262,7 @@ static void command_line(void)
 
 const struct unit_test record_tests[] = {
 	{ "record: exits delta", exits_delta },
+	{ "record: exits delta of 3000 counters", exits_delta_many },
 	{ "record: user-space exits delta", user_exits_delta },
 	{ "record: info delta", info_delta },
 	{ "record: CMD's status passed on", command_status },
