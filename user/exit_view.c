@@ -8,7 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <unistd.h>
 
 #include <json-c/json.h>
 
@@ -154,12 +153,9 @@ int exit_view_parse_top(size_t *top, const char *arg, void (*usage)(FILE *out))
 	return 0;
 }
 
-/* qsort() has no context: the key of the sort under way. */
-static enum exit_sort sort_under_way;
-
-static uint64_t sort_value(const struct exit_count *exit)
+static uint64_t sort_value(const struct exit_count *exit, enum exit_sort sort)
 {
-	switch (sort_under_way) {
+	switch (sort) {
 	case EXIT_SORT_TIME:
 		return exit->latency.sum_ns;
 	case EXIT_SORT_AVG:
@@ -194,15 +190,16 @@ static int cmp_by_name(const struct exit_count *a, const struct exit_count *b)
 	return 0;
 }
 
-static int cmp_exits(const void *pa, const void *pb)
+static int cmp_exits(const void *pa, const void *pb, void *psort)
 {
 	const struct exit_count *a = pa, *b = pb;
+	enum exit_sort sort = *(const enum exit_sort *)psort;
 	uint64_t va, vb;
 
-	if (sort_under_way == EXIT_SORT_REASON)
+	if (sort == EXIT_SORT_REASON)
 		return cmp_by_name(a, b);
-	va = sort_value(a);
-	vb = sort_value(b);
+	va = sort_value(a, sort);
+	vb = sort_value(b, sort);
 	if (va != vb)
 		return va > vb ? -1 : 1;
 	/* ties in a fixed order, so that reports compare line by line */
@@ -215,14 +212,14 @@ void exit_stats_sort(struct exit_stats *stats, enum exit_sort sort)
 {
 	size_t i, j;
 
-	sort_under_way = sort;
 	for (i = 0; i < stats->nr_vms; i++) {
 		struct vm_stats *vm = &stats->vms[i];
 
-		qsort(vm->exits, vm->nr_exits, sizeof(*vm->exits), cmp_exits);
+		qsort_r(vm->exits, vm->nr_exits, sizeof(*vm->exits), cmp_exits,
+			&sort);
 		for (j = 0; j < vm->nr_vcpus; j++)
-			qsort(vm->vcpus[j].exits, vm->vcpus[j].nr_exits,
-			      sizeof(*vm->vcpus[j].exits), cmp_exits);
+			qsort_r(vm->vcpus[j].exits, vm->vcpus[j].nr_exits,
+				sizeof(*vm->vcpus[j].exits), cmp_exits, &sort);
 	}
 }
 

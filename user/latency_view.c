@@ -4,7 +4,6 @@
  * counters as show (exit_view.c), but per reason the time spent in
  * exits, its share, and the latency percentiles, costliest first.
  */
-#include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
