@@ -106,6 +106,17 @@ static uint64_t table_timed(const struct exit_count *exits, size_t nr)
 	return sum;
 }
 
+static uint64_t round_trips_timed(const struct user_exit_count *exits,
+				  size_t nr)
+{
+	uint64_t sum = 0;
+	size_t i;
+
+	for (i = 0; i < nr; i++)
+		sum += exits[i].round_trip.count;
+	return sum;
+}
+
 static double share(uint64_t part, uint64_t whole)
 {
 	return whole ? 100.0 * part / whole : 0.0;
@@ -148,11 +159,14 @@ static void print_table(FILE *out, const char *indent,
 	char reason[16], when[16];
 	size_t i;
 
-	if (nr)
+	/* a row without a timed sample would be dashes: JSON and CSV keep it */
+	if (table_timed(exits, nr))
 		print_header(out, indent, "exit reason");
 	for (i = 0; i < nr; i++) {
 		const struct vmexit_latency *lat = &exits[i].latency;
 
+		if (!lat->count)
+			continue;
 		fprintf(out, "%s%-20s %10" PRIu64 " %8s %6.2f", indent,
 			exit_reason_label(exits[i].isa, exits[i].code, reason,
 					  sizeof(reason)),
@@ -163,12 +177,15 @@ static void print_table(FILE *out, const char *indent,
 		print_percentiles(out, lat);
 		fputc('\n', out);
 	}
-	if (nr_user) {
+	if (round_trips_timed(user_exits, nr_user)) {
 		fputc('\n', out);
 		print_header(out, indent, "round trip via user");
 	}
 	for (i = 0; i < nr_user; i++) {
 		const struct vmexit_latency *lat = &user_exits[i].round_trip;
+
+		if (!lat->count)
+			continue;
 
 		fprintf(out, "%s%-20s %10" PRIu64 " %8s %6s", indent,
 			user_exit_label(user_exits[i].code, reason,
