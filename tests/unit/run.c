@@ -4,7 +4,9 @@
  */
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "unit.h"
 
@@ -26,6 +28,57 @@ static const struct unit_test *const suites[] = {
 	record_tests, /* user/record.c */
 	exit_view_tests, /* user/exit_view.c, user/csv_out.c */
 };
+
+/* All of f, from its start, as a string (NULL when out of memory). */
+static char *slurp(FILE *f)
+{
+	char *text;
+	long len;
+
+	fflush(f);
+	len = ftell(f);
+	rewind(f);
+	text = calloc(1, len + 1);
+	if (text && fread(text, 1, len, f) != (size_t)len)
+		text[0] = '\0';
+	fclose(f);
+	return text;
+}
+
+struct captured unit_run_command(int (*cmd)(int, char **),
+				 const char *const *argv)
+{
+	FILE *out = tmpfile(), *err = tmpfile();
+	int saved_out = dup(STDOUT_FILENO), saved_err = dup(STDERR_FILENO);
+	struct captured cap;
+	char *args[16] = {};
+	int argc = 0;
+
+	while (argv[argc] && argc < 15) {
+		args[argc] = (char *)argv[argc];
+		argc++;
+	}
+	fflush(stdout);
+	fflush(stderr);
+	dup2(fileno(out), STDOUT_FILENO);
+	dup2(fileno(err), STDERR_FILENO);
+	cap.status = cmd(argc, args);
+	fflush(stdout);
+	fflush(stderr);
+	dup2(saved_out, STDOUT_FILENO);
+	dup2(saved_err, STDERR_FILENO);
+	close(saved_out);
+	close(saved_err);
+	cap.out = slurp(out);
+	cap.err = slurp(err);
+	return cap;
+}
+
+void release(struct captured *cap)
+{
+	free(cap->out);
+	free(cap->err);
+}
 
 static const char *current_test;
 static int current_failures;

@@ -10,58 +10,12 @@
 #include "commands.h"
 #include "unit.h"
 
-struct captured {
-	int status;
-	char *out;
-	char *err;
-};
-
-static char *slurp(FILE *f)
-{
-	char *text;
-	long len;
-
-	fflush(f);
-	len = ftell(f);
-	rewind(f);
-	text = calloc(1, len + 1);
-	if (text && fread(text, 1, len, f) != (size_t)len)
-		text[0] = '\0';
-	return text;
-}
-
 static struct captured run(int (*cmd)(int, char **), const char *a0,
 			   const char *a1, const char *a2)
 {
-	char *argv[] = { (char *)a0, (char *)a1, (char *)a2, NULL };
-	int argc = a2 ? 3 : a1 ? 2 : 1;
-	FILE *out = tmpfile(), *err = tmpfile();
-	int saved_out = dup(STDOUT_FILENO), saved_err = dup(STDERR_FILENO);
-	struct captured cap;
+	const char *argv[] = { a0, a1, a2, NULL };
 
-	fflush(stdout);
-	fflush(stderr);
-	dup2(fileno(out), STDOUT_FILENO);
-	dup2(fileno(err), STDERR_FILENO);
-	cap.status = cmd(argc, argv);
-	fflush(stdout);
-	fflush(stderr);
-	dup2(saved_out, STDOUT_FILENO);
-	dup2(saved_err, STDERR_FILENO);
-	close(saved_out);
-	close(saved_err);
-
-	cap.out = slurp(out);
-	cap.err = slurp(err);
-	fclose(out);
-	fclose(err);
-	return cap;
-}
-
-static void release(struct captured *cap)
-{
-	free(cap->out);
-	free(cap->err);
+	return unit_run_command(cmd, argv);
 }
 
 static void help_on_stdout(void)

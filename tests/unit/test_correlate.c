@@ -730,56 +730,9 @@ static void correlate_text(void)
 
 /* Command lines */
 
-struct captured {
-	int status;
-	char *out;
-	char *err;
-};
-
-static char *slurp(FILE *f)
-{
-	char *text;
-	long len;
-
-	fflush(f);
-	len = ftell(f);
-	rewind(f);
-	text = calloc(1, len + 1);
-	if (text && fread(text, 1, len, f) != (size_t)len)
-		text[0] = '\0';
-	return text;
-}
-
-/* argv ends at NULL; getopt may reorder it, so it runs on a copy. */
 static struct captured run(int (*cmd)(int, char **), const char *const *argv)
 {
-	FILE *out = tmpfile(), *err = tmpfile();
-	int saved_out = dup(STDOUT_FILENO), saved_err = dup(STDERR_FILENO);
-	struct captured cap;
-	char *args[16];
-	int argc = 0;
-
-	while (argv[argc] && argc < 15) {
-		args[argc] = (char *)argv[argc];
-		argc++;
-	}
-	args[argc] = NULL;
-	fflush(stdout);
-	fflush(stderr);
-	dup2(fileno(out), STDOUT_FILENO);
-	dup2(fileno(err), STDERR_FILENO);
-	cap.status = cmd(argc, args);
-	fflush(stdout);
-	fflush(stderr);
-	dup2(saved_out, STDOUT_FILENO);
-	dup2(saved_err, STDERR_FILENO);
-	close(saved_out);
-	close(saved_err);
-	cap.out = slurp(out);
-	cap.err = slurp(err);
-	fclose(out);
-	fclose(err);
-	return cap;
+	return unit_run_command(cmd, argv);
 }
 
 static void command_lines(void)

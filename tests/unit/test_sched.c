@@ -1225,62 +1225,9 @@ void sched_bpf_close(struct sched_bpf *sb)
 	CHECK(sb == (struct sched_bpf *)&fake_handle);
 }
 
-struct captured {
-	int status;
-	char *out, *err;
-};
-
-static char *slurp(FILE *f)
-{
-	long len;
-	char *text;
-
-	fflush(f);
-	len = ftell(f);
-	rewind(f);
-	text = calloc(1, len + 1);
-	if (text && fread(text, 1, len, f) != (size_t)len)
-		text[0] = '\0';
-	fclose(f);
-	return text;
-}
-
-/*
- * cmd_sched with argv (NULL-terminated, at most 15), stdout and stderr
- * caught; on a copy, which getopt may reorder.
- */
 static struct captured run_sched(const char *const *argv)
 {
-	FILE *out = tmpfile(), *err = tmpfile();
-	int saved_out = dup(STDOUT_FILENO), saved_err = dup(STDERR_FILENO);
-	struct captured cap;
-	char *args[16] = {};
-	int argc = 0;
-
-	while (argv[argc] && argc < 15) {
-		args[argc] = (char *)argv[argc];
-		argc++;
-	}
-	fflush(stdout);
-	fflush(stderr);
-	dup2(fileno(out), STDOUT_FILENO);
-	dup2(fileno(err), STDERR_FILENO);
-	cap.status = cmd_sched(argc, args);
-	fflush(stdout);
-	fflush(stderr);
-	dup2(saved_out, STDOUT_FILENO);
-	dup2(saved_err, STDERR_FILENO);
-	close(saved_out);
-	close(saved_err);
-	cap.out = slurp(out);
-	cap.err = slurp(err);
-	return cap;
-}
-
-static void release(struct captured *cap)
-{
-	free(cap->out);
-	free(cap->err);
+	return unit_run_command(cmd_sched, argv);
 }
 
 static size_t count_lines(const char *text)

@@ -52,6 +52,20 @@ void unit_fail(const char *file, int line, const char *fmt, ...)
 				  #text, part_, text_ ? text_ : "(null)");    \
 	} while (0)
 
+/* What a command printed and returned. */
+struct captured {
+	int status;
+	char *out, *err;
+};
+
+/*
+ * cmd with argv (NULL-terminated, at most 15 words; on a copy, which
+ * getopt may reorder), its stdout and stderr caught.
+ */
+struct captured unit_run_command(int (*cmd)(int, char **),
+				 const char *const *argv);
+void release(struct captured *cap);
+
 extern const struct unit_test vm_name_tests[];
 extern const struct unit_test exit_stats_tests[];
 extern const struct unit_test genl_parse_tests[];
