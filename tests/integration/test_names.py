@@ -75,24 +75,14 @@ def run(lab_runs):
     return result
 
 
-def read(run, name):
-    path = run.outdir / name
-    if not path.exists():
-        steps = run.outdir / "steps.txt"
-        pytest.fail(f"{path} missing\n"
-                    f"{steps.read_text() if steps.exists() else ''}\n"
-                    f"{run.describe()}")
-    return path.read_text()
-
-
 def result(run, name):
     """(status, out, err) of one check of the guest script."""
-    return (int(read(run, f"{name}.status")), read(run, f"{name}.out"),
-            read(run, f"{name}.err"))
+    return (int(run.read(f"{name}.status")), run.read(f"{name}.out"),
+            run.read(f"{name}.err"))
 
 
 def pid_of(run, name):
-    return int(read(run, f"{name}.pid"))
+    return int(run.read(f"{name}.pid"))
 
 
 def test_vms_names_the_guest(run):
