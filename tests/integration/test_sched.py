@@ -49,12 +49,19 @@ SCENARIOS = ["separate", "shared", "four"]
 TRUTH_REL = 0.01
 SLACK_NS = 25_000_000
 
+# What the scenario's busy vCPUs make each other wait, per ns they run,
+# on the CPU they are pinned to: alone nothing (0), two on a CPU about 1,
+# four about 3 (while one runs, the other three wait), whatever else
+# takes that CPU's time: measured 0.00, 1.00 and 3.00 with the machine's
+# load at 3 (a kernel build), where the collectors and this test's own
+# script took 29% of CPU 0 in "separate" (in CI a fixed share range
+# failed under such load).
+SIBLING_WAIT_PER_RUN = {"separate": (0, 0.1), "shared": (0.8, 1.25),
+                        "four": (2.5, 3.5)}
 # Steal as a share of wall time over the reports of running guests,
-# percent.  Alone on its CPU a vCPU still waits for what else runs there:
-# both collectors every half second and this test's guest script, on a
-# 2-CPU lab under emulation, measured 3 to 12%; a competing vCPU would
-# make it 50% (and appear among that CPU's thieves: check_pinned below).
-STEAL_RANGE = {"separate": (0, 20), "shared": (35, 65), "four": (60, 90)}
+# percent: what the other busy vCPUs make a vCPU wait is its least
+# steal; load of any other kind only adds to it.
+LEAST_STEAL_PCT = {"separate": 0, "shared": 35, "four": 60}
 
 
 # --- what the guest script wrote ----------------------------------------------
@@ -242,24 +249,46 @@ def busy_tids(sc):
             if v["busy_spins"] > 0]
 
 
-def check_steal_range(sc, lo, hi):
+def check_steal_share(sc, least_pct, ratio_lo, ratio_hi):
     tids = busy_tids(sc)
     assert tids, sc.guests
     for tid in tids:
         w = window(sc, tid)
         pct = 100 * w["steal_ns"] / w["wall_ns"]
-        assert lo <= pct <= hi, (
+        assert pct >= least_pct, (
             f"{sc.name} on {sc.backend}: thread {tid} stole {pct:.1f}% "
-            f"of the time, expected {lo}..{hi}%: {w}")
+            f"of the time, expected {least_pct}% or more: {w}")
         # It was there to wait, busy, not asleep: by the scheduler's
-        # count it ran at least half its least share.
+        # count it ran at least half of what its busy siblings leave.
         a = sc.edges[0]
         run, _ = truth(sc, tid, a + 1, a + sc.running)
-        assert run >= 0.5 * (100 - hi) / 100 * w["wall_ns"], (
+        assert run >= 0.5 * (100 - least_pct) / 100 * w["wall_ns"] / (
+            1 + ratio_hi), (
             f"thread {tid} ran only {run} ns of {w['wall_ns']}")
         assert w["idle_ns"] <= 0.05 * w["wall_ns"], w
-        if hi > 10:
+        if least_pct > 10:
             assert w["preemptions"] > 0, w
+    pinned = {}
+    for g in sc.guests:
+        for v in g["vcpus"]:
+            if v["busy_spins"] > 0:
+                pinned.setdefault(v.get("cpu"), []).append(v["tid"])
+    for cpu, ours in pinned.items():
+        assert cpu is not None, f"{sc.name}: busy vCPUs must be pinned"
+        table = thieves(sc, cpu)
+        caused = sum(table.get(tid, (0,))[0] for tid in ours)
+        ran = sum(window(sc, tid, between_edges(sc))["run_ns"]
+                  for tid in ours)
+        assert ran > 0, (sc.name, cpu, ours)
+        assert ratio_lo <= caused / ran <= ratio_hi, (
+            f"{sc.name} on {sc.backend}: on CPU {cpu} the busy vCPUs "
+            f"{ours} made others wait {caused} ns while running {ran} ns "
+            f"({caused / ran:.2f} per ns run), expected {ratio_lo} to "
+            f"{ratio_hi}")
+
+
+def check_steal_range(sc, name):
+    check_steal_share(sc, LEAST_STEAL_PCT[name], *SIBLING_WAIT_PER_RUN[name])
 
 
 def thieves(sc, cpu):
@@ -486,7 +515,7 @@ def test_steal_equals_schedstat_run_delay(run, name, backend):
 @pytest.mark.parametrize("backend", BACKENDS)
 @pytest.mark.parametrize("name", ["separate", "shared", "four"])
 def test_steal_share(run, name, backend):
-    check_steal_range(scenario(run, name, backend), *STEAL_RANGE[name])
+    check_steal_range(scenario(run, name, backend), name)
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
@@ -642,7 +671,7 @@ def run_fake_checks(sc):
     check_reports(sc, FAKE_INTERVAL)
     check_vm_sums(sc)
     check_ground_truth(sc)
-    check_steal_range(sc, *STEAL_RANGE["shared"])
+    check_steal_range(sc, "shared")
     check_thieves(sc, 0)
     check_pinned(sc)
 
