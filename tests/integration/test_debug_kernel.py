@@ -15,7 +15,7 @@ import pytest
 from conftest import LAB_OUT, REPO, LabRun, tool_for, vm_run
 
 # Under KASAN and TCG a load and an unload take seconds each, and on one
-# TCG thread (see debug_run) a reload cycle takes 5-7 s: the 100 reloads
+# TCG thread (vm-run's default) a reload cycle takes 5-7 s: the 100 reloads
 # dominate the run (see OUTDIR/timing for each part's share).
 DEBUG_RUN_TIMEOUT = 1800
 
@@ -47,10 +47,8 @@ def debug_run():
     if not tool.exists():
         pytest.fail(f"{tool} is not built; run make check")
     outdir = LAB_OUT / "debug" / "debug-kernel"
-    # The reloads switch tracepoints that both CPUs run at full rate.
     proc = vm_run("debug", REPO / "tests" / "integration" / "guest" /
-                  "debug-kernel", outdir, tool, timeout=DEBUG_RUN_TIMEOUT,
-                  lab_args=["--one-tcg-thread"])
+                  "debug-kernel", outdir, tool, timeout=DEBUG_RUN_TIMEOUT)
     return LabRun("debug", outdir, proc)
 
 
