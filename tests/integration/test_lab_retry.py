@@ -1,0 +1,39 @@
+# SPDX-License-Identifier: GPL-2.0
+"""Which failed lab runs conftest boots once more (the emulator's
+faults), and which it keeps (ours).  No lab VM: made-up vm-run results."""
+
+import subprocess
+
+import pytest
+
+from conftest import GUEST_STATE_LOST, emulator_fault
+
+STARTED = "vm-run: CMD started 12 s after boot began\n"
+INT3_HANG = ("hang: sample 0 cpu 0: RIP 0xffffffff81c00ba0 asm_exc_int3+0x0\n"
+             "hang: sample 0 cpu 1: RIP 0xffffffff81a5258c __schedule+0x1bc\n")
+OUR_HANG = ("hang: sample 0 cpu 0: RIP 0xffffffffc0a01234 "
+            "vxs_genl_dump+0x44 [vmexit_stat]\n"
+            "hang: sample 0 cpu 1: RIP 0xffffffff81a5258c __schedule+0x1bc\n")
+
+
+def proc(status, stderr, stdout=""):
+    return subprocess.CompletedProcess([], status, stdout, stderr)
+
+
+@pytest.mark.parametrize("status, stderr, stdout, retried", [
+    (124, STARTED + INT3_HANG, "", True),
+    (124, STARTED + OUR_HANG, "", False),
+    (124, STARTED, "", False),
+    # A word in CMD's own output is not a hang report.
+    (124, STARTED, "exc_int3\n", False),
+    (125, "vm-run: booting\n", "", True),
+    (125, STARTED, "Oops: int3\nRIP: 0010:vcpu_run+0x7e/0x280 [kvm]\n", True),
+    (125, STARTED,
+     "Oops: int3\nRIP: 0010:vxs_kvm_exit_probe+0x1e/0x90 [vmexit_stat]\n",
+     False),
+    (1, STARTED, GUEST_STATE_LOST + "\n", True),
+    (1, STARTED, "counts differ\n", False),
+    (0, STARTED, "", False),
+])
+def test_emulator_faults_are_told_from_ours(status, stderr, stdout, retried):
+    assert emulator_fault(proc(status, stderr, stdout)) == retried
