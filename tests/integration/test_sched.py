@@ -681,6 +681,15 @@ def test_checks_pass_on_consistent_data():
     check_halted(fake_halt(), 101)
 
 
+@pytest.mark.parametrize("name", ["separate", "four"])
+def test_sibling_wait_tells_scenarios_apart(name):
+    """Two vCPUs sharing a CPU make each other wait about 1 ns per ns
+    run: neither "separate" (0) nor "four" (3)."""
+    with pytest.raises(AssertionError, match="per ns run"):
+        check_steal_share(fake_shared(), LEAST_STEAL_PCT["shared"],
+                          *SIBLING_WAIT_PER_RUN[name])
+
+
 def resum(sc):
     """VM and CPU totals again from the vCPUs, after a breakage."""
     for rep in sc.reports:

@@ -32,8 +32,11 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	bpf_object__for_each_program(prog, obj) {
-		if (nr_links == MAX_LINKS)
+		if (nr_links == MAX_LINKS) {
+			fprintf(stderr, "bpf-floor: more than %d programs\n",
+				MAX_LINKS);
 			goto detach;
+		}
 		links[nr_links] = bpf_program__attach(prog);
 		if (!links[nr_links]) {
 			fprintf(stderr, "bpf-floor: cannot attach %s: %s\n",
@@ -45,8 +48,10 @@ int main(int argc, char **argv)
 	fprintf(stderr, "bpf-floor: %d programs attached\n", nr_links);
 
 	pid = fork();
-	if (pid < 0)
+	if (pid < 0) {
+		fprintf(stderr, "bpf-floor: fork: %s\n", strerror(errno));
 		goto detach;
+	}
 	if (pid == 0) {
 		execvp(argv[3], argv + 3);
 		fprintf(stderr, "bpf-floor: cannot run %s: %s\n", argv[3],
