@@ -55,6 +55,7 @@
 #include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/sched.h>
+#include <linux/sched/clock.h>
 #include <linux/string.h>
 #include <linux/timekeeping.h>
 #include <linux/tracepoint.h>
@@ -117,7 +118,7 @@ static void vxs_count_exit(struct vxs_core *core, struct kvm_vcpu *vcpu,
 		this_cpu_write(vxs_cpu_block, block);
 	}
 	vxs_block_count_exit(core, block, reason,
-			     READ_ONCE(core->latency) ? ktime_get_ns() : 0);
+			     READ_ONCE(core->latency) ? local_clock() : 0);
 }
 
 #if VXS_KVM_EXIT_PROTO == VXS_KVM_EXIT_PROTO_VCPU_ISA
@@ -213,7 +214,7 @@ static void vxs_kvm_entry_probe(void *data, struct kvm_vcpu *vcpu)
 	/* The clock is read only when something is being timed. */
 	vxs_block_count_entry(core, block,
 			      block->exit_timed || block->open_user ?
-			      ktime_get_ns() : 0);
+			      local_clock() : 0);
 }
 
 static void vxs_kvm_userspace_exit_probe(void *data, u32 reason, int err)
@@ -226,7 +227,7 @@ static void vxs_kvm_userspace_exit_probe(void *data, u32 reason, int err)
 	if (block)
 		vxs_block_count_user_exit(core, block, reason,
 					  READ_ONCE(core->latency) ?
-					  ktime_get_ns() : 0);
+					  local_clock() : 0);
 }
 
 static void vxs_count_detail(struct vxs_core *core, u32 kind, u64 key)

@@ -475,39 +475,14 @@ void vxs_block_release(struct vxs_core *core, struct vxs_block *block)
 
 /* --- The hot path: the owning thread on its own block ----------------- */
 
-void vxs_block_sync(struct vxs_core *core, struct vxs_block *block)
+void vxs_block_restart(struct vxs_core *core, struct vxs_block *block,
+		       unsigned long generation)
 {
-	unsigned long generation = READ_ONCE(core->generation);
-
-	if (likely(block->generation == generation))
-		return;
 	/* Reset since this thread last counted: start from zero. */
 	vxs_seq_begin(block);
 	vxs_block_clear_stats(block);
 	block->generation = generation;
 	vxs_seq_end(block);
-}
-
-static struct vxs_exit_slot *vxs_exit_slot_get(struct vxs_block *block,
-					       u32 reason)
-{
-	u32 home = hash_32(reason, ilog2(VXS_EXIT_SLOTS));
-	u32 i;
-
-	for (i = 0; i < VXS_EXIT_SLOTS; i++) {
-		struct vxs_exit_slot *slot;
-
-		slot = &block->exit_slots[(home + i) % VXS_EXIT_SLOTS];
-		if (slot->used && slot->reason == reason)
-			return slot;
-		if (!slot->used) {
-			slot->reason = reason;
-			/* A reader that sees used also sees the reason. */
-			smp_store_release(&slot->used, 1);
-			return slot;
-		}
-	}
-	return NULL;
 }
 
 static struct vxs_user_slot *vxs_user_slot_get(struct vxs_block *block,
@@ -578,74 +553,6 @@ static struct vxs_detail_slot *vxs_detail_slot_get(struct vxs_block *block,
 	/* Even again, after the new key, for the copy's second look. */
 	smp_store_release(&least->used, least->used + 1);
 	return least;
-}
-
-void vxs_block_count_exit(struct vxs_core *core, struct vxs_block *block,
-			  u32 reason, u64 now)
-{
-	struct vxs_phase_slot *phase;
-	struct vxs_exit_slot *slot;
-
-	vxs_block_sync(core, block);
-	WRITE_ONCE(block->exits, block->exits + 1);
-	block->open_user = NULL;
-	block->exit_went_user = false;
-
-	slot = vxs_exit_slot_get(block, reason);
-	block->last_exit = slot;
-	phase = block->phase;
-	block->exit_phase = phase;
-	if (unlikely(phase)) {
-		WRITE_ONCE(phase->exits, phase->exits + 1);
-		if (slot) {
-			unsigned int i = slot - block->exit_slots;
-
-			WRITE_ONCE(phase->exit_counts[i],
-				   phase->exit_counts[i] + 1);
-		}
-	}
-	if (unlikely(!slot)) {
-		WRITE_ONCE(block->dropped, block->dropped + 1);
-		block->exit_timed = false;
-		block->detail_pending = false;
-		return;
-	}
-	WRITE_ONCE(slot->count, slot->count + 1);
-	block->exit_ns = now;
-	block->exit_timed = READ_ONCE(core->latency);
-	block->detail_pending = READ_ONCE(core->details);
-}
-
-void vxs_block_count_entry(struct vxs_core *core, struct vxs_block *block,
-			   u64 now)
-{
-	struct vxs_exit_slot *exit;
-	struct vxs_user_slot *user;
-
-	vxs_block_sync(core, block);
-	exit = block->exit_timed ? block->last_exit : NULL;
-	user = block->open_user;
-
-	if (user) {
-		u64 round_trip = now - block->user_exit_ns;
-
-		vxs_latency_add(&user->round_trip, round_trip);
-		if (exit)
-			WRITE_ONCE(exit->user_ns, exit->user_ns + round_trip);
-	}
-	if (exit)
-		vxs_latency_add(&exit->lat, now - block->exit_ns);
-	if (unlikely(block->exit_phase)) {
-		if (exit)
-			vxs_latency_add(&block->exit_phase->lat,
-					now - block->exit_ns);
-		block->exit_phase = NULL;
-	}
-
-	block->last_exit = NULL;
-	block->open_user = NULL;
-	block->exit_timed = false;
-	block->detail_pending = false;
 }
 
 void vxs_block_count_user_exit(struct vxs_core *core, struct vxs_block *block,

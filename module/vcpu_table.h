@@ -334,17 +334,126 @@ vxs_block_lookup_nolock(struct vxs_core *core, const struct task_struct *task,
 	return NULL;
 }
 
+void vxs_block_restart(struct vxs_core *core, struct vxs_block *block,
+		       unsigned long generation);
+
 /* Wipes a block's counters if a reset happened since it last counted. */
-void vxs_block_sync(struct vxs_core *core, struct vxs_block *block);
+static inline void vxs_block_sync(struct vxs_core *core,
+				  struct vxs_block *block)
+{
+	unsigned long generation = READ_ONCE(core->generation);
+
+	if (unlikely(block->generation != generation))
+		vxs_block_restart(core, block, generation);
+}
+
+/*
+ * The hot path's clock.  local_clock() is what ftrace and perf stamp
+ * events with: it costs half of ktime_get_ns() (no seqcount, no
+ * clocksource call), but is monotonic per CPU only, and an exit may end
+ * on another CPU than it began: a time from there may be a little behind.
+ */
+static inline u64 vxs_clock_elapsed(u64 now, u64 since)
+{
+	return now > since ? now - since : 0;
+}
 
 /* Called when a vCPU thread exits. */
 void vxs_block_release(struct vxs_core *core, struct vxs_block *block);
 
 /* The hot path: always the calling thread on its own block. */
-void vxs_block_count_exit(struct vxs_core *core, struct vxs_block *block,
-			  u32 reason, u64 now);
-void vxs_block_count_entry(struct vxs_core *core, struct vxs_block *block,
-			   u64 now);
+static inline struct vxs_exit_slot *
+vxs_exit_slot_get(struct vxs_block *block, u32 reason)
+{
+	u32 home = hash_32(reason, ilog2(VXS_EXIT_SLOTS));
+	u32 i;
+
+	for (i = 0; i < VXS_EXIT_SLOTS; i++) {
+		struct vxs_exit_slot *slot;
+
+		slot = &block->exit_slots[(home + i) % VXS_EXIT_SLOTS];
+		if (slot->used && slot->reason == reason)
+			return slot;
+		if (!slot->used) {
+			slot->reason = reason;
+			/* A reader that sees used also sees the reason. */
+			smp_store_release(&slot->used, 1);
+			return slot;
+		}
+	}
+	return NULL;
+}
+
+static inline void vxs_block_count_exit(struct vxs_core *core,
+					struct vxs_block *block, u32 reason,
+					u64 now)
+{
+	struct vxs_phase_slot *phase;
+	struct vxs_exit_slot *slot;
+
+	vxs_block_sync(core, block);
+	WRITE_ONCE(block->exits, block->exits + 1);
+	block->open_user = NULL;
+	block->exit_went_user = false;
+
+	slot = vxs_exit_slot_get(block, reason);
+	block->last_exit = slot;
+	phase = block->phase;
+	block->exit_phase = phase;
+	if (unlikely(phase)) {
+		WRITE_ONCE(phase->exits, phase->exits + 1);
+		if (slot) {
+			unsigned int i = slot - block->exit_slots;
+
+			WRITE_ONCE(phase->exit_counts[i],
+				   phase->exit_counts[i] + 1);
+		}
+	}
+	if (unlikely(!slot)) {
+		WRITE_ONCE(block->dropped, block->dropped + 1);
+		block->exit_timed = false;
+		block->detail_pending = false;
+		return;
+	}
+	WRITE_ONCE(slot->count, slot->count + 1);
+	block->exit_ns = now;
+	block->exit_timed = READ_ONCE(core->latency);
+	block->detail_pending = READ_ONCE(core->details);
+}
+
+static inline void vxs_block_count_entry(struct vxs_core *core,
+					 struct vxs_block *block, u64 now)
+{
+	struct vxs_exit_slot *exit;
+	struct vxs_user_slot *user;
+
+	vxs_block_sync(core, block);
+	exit = block->exit_timed ? block->last_exit : NULL;
+	user = block->open_user;
+
+	if (user) {
+		u64 round_trip = vxs_clock_elapsed(now, block->user_exit_ns);
+
+		vxs_latency_add(&user->round_trip, round_trip);
+		if (exit)
+			WRITE_ONCE(exit->user_ns, exit->user_ns + round_trip);
+	}
+	if (exit)
+		vxs_latency_add(&exit->lat,
+				vxs_clock_elapsed(now, block->exit_ns));
+	if (unlikely(block->exit_phase)) {
+		if (exit)
+			vxs_latency_add(&block->exit_phase->lat,
+					vxs_clock_elapsed(now, block->exit_ns));
+		block->exit_phase = NULL;
+	}
+
+	block->last_exit = NULL;
+	block->open_user = NULL;
+	block->exit_timed = false;
+	block->detail_pending = false;
+}
+
 void vxs_block_count_user_exit(struct vxs_core *core, struct vxs_block *block,
 			       u32 reason, u64 now);
 void vxs_block_count_detail(struct vxs_core *core, struct vxs_block *block,
