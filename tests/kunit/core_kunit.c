@@ -270,6 +270,33 @@ static void vmexit_stat_latency_user_round_trip(struct kunit *test)
 	kvfree(users);
 }
 
+/*
+ * local_clock() is per CPU: an exit that ends on a CPU whose clock is
+ * behind the one it began on is timed 0 ns, not 2^64 - 1.
+ */
+static void vmexit_stat_latency_clock_behind_is_zero(struct kunit *test)
+{
+	struct test_ctx *ctx = test_ctx_new(test, 4);
+	struct vxs_block *block = test_claim(test, ctx, 0, &test_kvm_a, 0);
+	const struct vxs_exit_record *rec;
+	struct vxs_exit_snapshot *snap;
+
+	vxs_block_count_exit(&ctx->core, block, SVM_EXIT_IOIO, 5000);
+	vxs_block_count_user_exit(&ctx->core, block, KVM_EXIT_IO, 5100);
+	vxs_block_count_entry(&ctx->core, block, 4900);
+
+	snap = vxs_core_exits(&ctx->core, NULL);
+	KUNIT_ASSERT_NOT_NULL(test, snap);
+	rec = test_find_exit(snap, 0, SVM_EXIT_IOIO);
+	KUNIT_ASSERT_NOT_NULL(test, rec);
+	KUNIT_EXPECT_EQ(test, rec->lat.count, 1ULL);
+	KUNIT_EXPECT_EQ(test, rec->lat.sum_ns, 0ULL);
+	KUNIT_EXPECT_EQ(test, rec->lat.max_ns, 0ULL);
+	KUNIT_EXPECT_EQ(test, rec->lat.hist[0], 1ULL);
+	KUNIT_EXPECT_EQ(test, rec->user_ns, 0ULL);
+	kvfree(snap);
+}
+
 static void vmexit_stat_latency_off_counts_only(struct kunit *test)
 {
 	struct test_ctx *ctx = test_ctx_new(test, 4);
@@ -291,6 +318,7 @@ static struct kunit_case vmexit_stat_latency_cases[] = {
 	KUNIT_CASE(vmexit_stat_latency_add_and_merge),
 	KUNIT_CASE(vmexit_stat_latency_exit_to_entry),
 	KUNIT_CASE(vmexit_stat_latency_user_round_trip),
+	KUNIT_CASE(vmexit_stat_latency_clock_behind_is_zero),
 	KUNIT_CASE(vmexit_stat_latency_off_counts_only),
 	{}
 };
