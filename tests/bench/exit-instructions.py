@@ -6,8 +6,8 @@
 # next EXITS exits (default 2).  Writes to COUNT, for each exit, the
 # instructions by function (from KALLSYMS, the lab's /proc/kallsyms)
 # and then the functions in the order they ran.  QEMU's stub steps with
-# interrupts and timers masked, so every exit of a CPUID loop costs the
-# same to the instruction.
+# interrupts and timers masked, so the exits of a CPUID loop cost the
+# same within an instruction or two.
 import bisect
 import collections
 import os
