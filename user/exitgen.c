@@ -156,6 +156,7 @@ struct eg_vm {
 	unsigned long hlt_wait_ms;
 	unsigned int markers;
 	bool announce;
+	bool nmi;
 
 	pthread_mutex_t lock;
 	pthread_cond_t cond; /* a vCPU finished */
@@ -405,6 +406,29 @@ static int check_done(struct eg_vcpu *vcpu)
 	return 0;
 }
 
+/*
+ * The guest halted in its trap handler.  Interrupts are off and nothing
+ * in its code faults, so unless we queued the NMI, KVM or the CPU
+ * beneath it delivered an event the guest never raised.
+ */
+static int trapped(struct eg_vcpu *vcpu)
+{
+	uint32_t word = status_read(vcpu->vm, vcpu->id, EG_S_TRAP_VECTOR);
+	unsigned int vector = word & 0xffff;
+	unsigned int ip = word >> 16;
+
+	if (vcpu->vm->nmi && vector == EG_NMI_VECTOR)
+		return vcpu_fail(
+			vcpu,
+			"the guest took the NMI --nmi queued (vector %u at 0x%x)",
+			vector, ip);
+	return vcpu_fail(
+		vcpu,
+		"the guest took vector %u at 0x%x, " EXITGEN_EVENT_NOT_RAISED
+		": interrupts are off and nothing in its code faults",
+		vector, ip);
+}
+
 static int unexpected_exit(struct eg_vcpu *vcpu)
 {
 	struct kvm_run *run = vcpu->run;
@@ -463,6 +487,8 @@ static int vcpu_loop(struct eg_vcpu *vcpu)
 				return -1;
 			break;
 		case KVM_EXIT_HLT:
+			if (status_read(vm, vcpu->id, EG_S_TRAPPED))
+				return trapped(vcpu);
 			if (status_read(vm, vcpu->id, EG_S_PHASE) ==
 			    EG_PHASE_DONE)
 				return check_done(vcpu);
@@ -539,6 +565,20 @@ static int open_kvm(struct eg_vm *vm, char *err, size_t errlen)
 	return 0;
 }
 
+/* Every vector to the trap handler, with the vector as its CS. */
+static void fill_ivt(unsigned char *ivt)
+{
+	uint16_t trap =
+		EG_CODE_GPA + (exitgen_guest_trap - exitgen_guest_start);
+	unsigned int v;
+
+	for (v = 0; v < EG_IVT_VECTORS; v++) {
+		uint16_t entry[2] = { trap - 16 * v, v };
+
+		memcpy(ivt + 4 * v, entry, sizeof(entry));
+	}
+}
+
 static int create_vm(struct eg_vm *vm, unsigned int isa, char *err,
 		     size_t errlen)
 {
@@ -568,6 +608,7 @@ static int create_vm(struct eg_vm *vm, unsigned int isa, char *err,
 		return fail(err, errlen, "guest code too large (%zu bytes)",
 			    code_size);
 	memcpy(vm->mem + EG_CODE_GPA, exitgen_guest_start, code_size);
+	fill_ivt(vm->mem + EG_IVT_GPA);
 
 	params = (uint32_t *)(vm->mem + EG_PARAMS_GPA);
 	params[EG_P_CPUID / 4] = vm->count[EXITGEN_CPUID];
@@ -621,6 +662,8 @@ static int setup_vcpu(struct eg_vcpu *vcpu, const void *sigmask, char *err,
 	if (ioctl(vcpu->fd, KVM_SET_SIGNAL_MASK, sigmask))
 		return fail(err, errlen, "vCPU %u: KVM_SET_SIGNAL_MASK: %m",
 			    vcpu->id);
+	if (vcpu->vm->nmi && ioctl(vcpu->fd, KVM_NMI))
+		return fail(err, errlen, "vCPU %u: KVM_NMI: %m", vcpu->id);
 	return 0;
 }
 
@@ -1057,6 +1100,7 @@ int exitgen_run(const struct exitgen_request *req, struct exitgen_result *res,
 	vm.hlt_wait_ms = req->hlt_wait_ms;
 	vm.markers = req->markers;
 	vm.announce = req->announce;
+	vm.nmi = req->nmi;
 
 	isa = host_isa();
 	if (!isa)
@@ -1110,7 +1154,7 @@ static void usage(FILE *out)
 		"                           [--hypercall N] [--mmio N] [--vcpus K]\n"
 		"                           [--late-vcpus K] [--busy-ms N]\n"
 		"                           [--hlt-wait-ms N] [--pin CPU[,CPU...]]\n"
-		"                           [--markers ID] [--json]\n"
+		"                           [--markers ID] [--nmi] [--json]\n"
 		"\n"
 		"Creates a VM through /dev/kvm whose real-mode guest makes exactly the\n"
 		"requested VM exits on every vCPU (one thread each), then prints what\n"
@@ -1139,6 +1183,9 @@ static void usage(FILE *out)
 		"                  its place in the list above (cpuid 0 ... mmio 5), marked\n"
 		"                  at its start and end by CPUID of a phase-marker leaf\n"
 		"                  (1 to %u); the markers are control exits\n"
+		"  --nmi           queue an NMI on every vCPU before it runs: its guest\n"
+		"                  takes it and the run fails, naming vector 2 (shows\n"
+		"                  that an event the guest never raises is caught)\n"
 		"  --json          print JSON instead of a table\n"
 		"  --help          print this help\n"
 		"\n"
@@ -1509,6 +1556,7 @@ int cmd_exitgen(int argc, char **argv)
 		{ "hlt-wait-ms", required_argument, NULL, 'w' },
 		{ "pin", required_argument, NULL, 'P' },
 		{ "markers", required_argument, NULL, 'K' },
+		{ "nmi", no_argument, NULL, 'N' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -1571,6 +1619,9 @@ int cmd_exitgen(int argc, char **argv)
 					 EXITGEN_MAX_MARKERS, &number))
 				return 2;
 			req.markers = number;
+			break;
+		case 'N':
+			req.nmi = true;
 			break;
 		case 'j':
 			json = true;

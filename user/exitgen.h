@@ -58,7 +58,20 @@ struct exitgen_request {
 	 * <vmexit_stat/markers.h>, counted as control exits).
 	 */
 	unsigned int markers;
+	/*
+	 * Queue an NMI on every vCPU before its first KVM_RUN: the guest
+	 * takes it through its trap handler and the vCPU fails, naming
+	 * vector 2.  Shows that the VMM catches an event the guest did not
+	 * raise, which would otherwise run whatever guest memory holds.
+	 */
+	bool nmi;
 };
+
+/*
+ * In the error of a vCPU that took an interrupt or exception it did not
+ * raise; the tests boot the lab again on it, as on lost guest state.
+ */
+#define EXITGEN_EVENT_NOT_RAISED "an event the guest never raises"
 
 #define EXITGEN_MAX_BUSY_MS 86400000UL
 #define EXITGEN_MAX_MARKERS (VMEXIT_STAT_PHASE_ID_MAX - EXITGEN_NR_KINDS + 1)

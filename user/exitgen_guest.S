@@ -36,6 +36,7 @@
 	.code16
 	.globl	exitgen_guest_start
 	.globl	exitgen_guest_end
+	.globl	exitgen_guest_trap
 
 exitgen_guest_start:
 	/*
@@ -164,6 +165,23 @@ exitgen_guest_start:
 	movl	$EG_PHASE_DONE, EG_S_PHASE(%si)
 14:	hlt
 	jmp	14b
+
+	/*
+	 * Every vector of the IVT: CS is the vector.  Before this handler,
+	 * an event the guest never raised went through an empty IVT to
+	 * 0:0 and ran whatever memory held, up to this code and through it
+	 * again (a guest seen done with 65535 instructions of none asked
+	 * for); now it stops here and the VMM says which vector it was.
+	 * Only %si, the status pointer, is trusted.
+	 */
+exitgen_guest_trap:
+	movw	%cs, EG_S_TRAP_VECTOR(%si)
+	movw	%sp, %bp
+	movw	0(%bp), %ax
+	movw	%ax, EG_S_TRAP_IP(%si)
+	movl	$1, EG_S_TRAPPED(%si)
+16:	hlt
+	jmp	16b
 exitgen_guest_end:
 
 	.section .note.GNU-stack, "", @progbits

@@ -15,6 +15,14 @@
 
 /* One memory slot from guest physical 0; everything below 64 KiB. */
 #define EG_MEM_SIZE 0x10000
+/*
+ * The real-mode IVT, which the VMM fills: vector N is CS = N, IP =
+ * trap - 16 * N, so that every vector lands on the guest's one trap
+ * handler (exitgen_guest_trap) and the handler learns N from %cs.
+ */
+#define EG_IVT_GPA 0
+#define EG_IVT_VECTORS 256
+#define EG_NMI_VECTOR 2
 #define EG_PARAMS_GPA 0x1000
 #define EG_STATUS_GPA 0x2000
 #define EG_STATUS_SIZE 32 /* per vCPU, indexed by vCPU id */
@@ -60,6 +68,15 @@
  * so that ending it takes no exit and no signal.
  */
 #define EG_S_STOP 20
+/*
+ * Written by the trap handler: the vector (16 bits) and the IP it came
+ * from (16 bits), then EG_S_TRAPPED = 1.  The guest enables no interrupt
+ * and nothing in it faults, so only an event it never raised, or one
+ * the VMM queued, gets there.
+ */
+#define EG_S_TRAP_VECTOR 24
+#define EG_S_TRAP_IP 26
+#define EG_S_TRAPPED 28
 
 #define EG_PHASE_CPUID 1
 #define EG_PHASE_PIO 2
@@ -105,6 +122,7 @@
 /* The guest's code, position independent; see exitgen_guest.S. */
 extern const unsigned char exitgen_guest_start[];
 extern const unsigned char exitgen_guest_end[];
+extern const unsigned char exitgen_guest_trap[];
 #endif
 
 #endif /* VMEXIT_STAT_EXITGEN_GUEST_H */

@@ -46,6 +46,20 @@ def test_selftest_passes(exact_run):
     assert status == "0", output
 
 
+def test_event_the_guest_did_not_raise_is_caught(exact_run):
+    """An NMI queued before the first KVM_RUN goes through the guest's
+    IVT to its trap handler, not through empty memory: the vCPU fails
+    on it at once, with the vector and the IP it came from."""
+    status = (exact_run.outdir / "nmi.status").read_text().strip()
+    output = (exact_run.outdir / "nmi.txt").read_text()
+    assert status == "1", output
+    assert ("vCPU 0: the guest took the NMI --nmi queued (vector 2 at "
+            "0x3000) (guest rip 0x3") in output, output
+    assert "phase start" in output, output
+    # Queued by us: not taken for the emulator's fault.
+    assert "never raises" not in output, output
+
+
 def test_show_without_module_fails_clearly(exact_run):
     status = (exact_run.outdir / "no-module.status").read_text().strip()
     output = (exact_run.outdir / "no-module.txt").read_text()
