@@ -4,6 +4,7 @@
 import os
 import re
 import subprocess
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -150,30 +151,135 @@ class LabRun:
         return int(self.read(f"{name}.status"))
 
 
+def boot_script(script, kernel, timeout=600, retry_if=None, tries=1):
+    """One run of a guest-side script; retry_if(proc): the failure is
+    the emulator's, boot again, up to tries boots in all."""
+    outdir = LAB_OUT / kernel / Path(script).name
+    tool = tool_for(kernel)
+    if not tool.exists():
+        pytest.fail(f"{tool} is not built; run make check")
+    lab_args = (["--tcg-thread-per-cpu"]
+                if Path(script).name in THREAD_PER_CPU_SCRIPTS else [])
+    for _ in range(tries):
+        proc = vm_run(kernel, REPO / "tests" / "integration" / "guest" /
+                      script, outdir, tool, timeout=timeout,
+                      lab_args=lab_args)
+        if proc.returncode == 0 or not (retry_if and retry_if(proc)):
+            break
+    return LabRun(kernel, outdir, proc)
+
+
 @pytest.fixture(scope="session")
 def lab_runs():
-    """Memoizes one guest-script run per (script, kernel) for the session."""
+    """Memoizes one guest-side script run per (script, kernel) for the
+    session; one that the debug lane makes is waited for there."""
     cache = {}
 
     def run(script, kernel, timeout=600, retry_if=None, tries=1):
-        """retry_if(proc): the failure is the emulator's; boot again, up
-        to tries boots in all."""
         key = (script, kernel)
         if key not in cache:
-            outdir = LAB_OUT / kernel / Path(script).name
-            tool = tool_for(kernel)
-            if not tool.exists():
-                pytest.fail(f"{tool} is not built; run make check")
-            lab_args = (["--tcg-thread-per-cpu"]
-                        if Path(script).name in THREAD_PER_CPU_SCRIPTS else [])
-            for _ in range(tries):
-                proc = vm_run(kernel, REPO / "tests" / "integration" /
-                              "guest" / script, outdir, tool,
-                              timeout=timeout, lab_args=lab_args)
-                if proc.returncode == 0 or not (retry_if and
-                                                retry_if(proc)):
-                    break
-            cache[key] = LabRun(kernel, outdir, proc)
+            cache[key] = DEBUG_LANE.run(key, lambda: boot_script(
+                script, kernel, timeout, retry_if, tries))
         return cache[key]
 
     return run
+
+
+class Lane:
+    """Lab runs made one after another on a thread of their own, from
+    the end of collection on, while the other tests run.
+
+    For the debug kernel's runs: KASAN, lockdep and kmemleak under TCG
+    make them a third of the suite's time (the debug run alone, with its
+    100 reloads, about 14 minutes), on one TCG thread, so on one of the
+    machine's two CPUs.  A test module offers each run together with the
+    fixture that needs it; the runs of the tests collected start at once
+    and each fixture waits for its own.  The tests whose results depend
+    on time (QUIET_MODULES) wait for the whole lane, and the order below
+    puts them last, so that they keep the machine to themselves.
+    """
+
+    def __init__(self):
+        self.offers = {}  # key -> (fixture, param, make)
+        self.futures = {}
+        self.pool = None
+
+    def offer(self, key, fixture, param, make):
+        """make() gives the run that the fixture named fixture needs
+        when its param is param (None: a fixture without params)."""
+        self.offers[key] = (fixture, param, make)
+
+    def needs(self, item, key):
+        fixture, param, _ = self.offers[key]
+        if fixture not in getattr(item, "fixturenames", ()):
+            return False
+        if param is None:
+            return True
+        callspec = getattr(item, "callspec", None)
+        return callspec is not None and callspec.params.get(fixture) == param
+
+    def consumes(self, item):
+        return any(self.needs(item, key) for key in self.offers)
+
+    def start(self, items):
+        wanted = [key for key in self.offers
+                  if any(self.needs(item, key) for item in items)]
+        if not wanted or self.pool:
+            return
+        self.pool = ThreadPoolExecutor(max_workers=1,
+                                       thread_name_prefix="debug-lane")
+        for key in wanted:
+            self.futures[key] = self.pool.submit(self.offers[key][2])
+
+    def run(self, key, make):
+        """The lane's run of key if it makes one, else make()'s, here."""
+        future = self.futures.get(key)
+        return future.result() if future else make()
+
+    def wait(self):
+        """Until every run of the lane has ended, however it ended."""
+        for future in self.futures.values():
+            future.exception()
+
+    def shutdown(self):
+        if self.pool:
+            self.pool.shutdown(wait=True, cancel_futures=True)
+
+
+DEBUG_LANE = Lane()
+
+# Their checks measure time (steal against schedstat, rates, a real
+# guest's boot under a TCG thread per vCPU): they run alone, after the
+# lane.
+QUIET_MODULES = {"test_correlate", "test_names", "test_perf_kvm",
+                 "test_sched", "test_top"}
+
+
+def quiet(item):
+    module = getattr(item, "module", None)
+    return module is not None and module.__name__ in QUIET_MODULES
+
+
+def pytest_collection_modifyitems(config, items):
+    """The tests beside the lane first, then those that wait for a run
+    of the lane, then the quiet ones; within each, in the order they
+    had."""
+    items.sort(key=lambda item: 2 if quiet(item) else
+               1 if DEBUG_LANE.consumes(item) else 0)
+
+
+def pytest_collection_finish(session):
+    if not session.config.option.collectonly:
+        DEBUG_LANE.start(session.items)
+
+
+def pytest_sessionfinish(session, exitstatus):
+    DEBUG_LANE.shutdown()
+
+
+@pytest.fixture(scope="module", autouse=True)
+def quiet_machine(request):
+    """A quiet module starts once the lane has finished: module scope,
+    so that it comes before the module's own lab run."""
+    if request.module.__name__ in QUIET_MODULES:
+        DEBUG_LANE.wait()

@@ -12,7 +12,7 @@ import re
 
 import pytest
 
-from conftest import LAB_OUT, REPO, LabRun, tool_for, vm_run
+from conftest import DEBUG_LANE, LAB_OUT, REPO, LabRun, tool_for, vm_run
 
 # Under KASAN and TCG a load and an unload take seconds each, and on one
 # TCG thread (vm-run's default) a reload cycle takes 5-7 s: the 100 reloads
@@ -41,8 +41,7 @@ def parse_ktap(log):
     return results
 
 
-@pytest.fixture(scope="module")
-def debug_run():
+def boot_debug_run():
     tool = tool_for("debug")
     if not tool.exists():
         pytest.fail(f"{tool} is not built; run make check")
@@ -50,6 +49,15 @@ def debug_run():
     proc = vm_run("debug", REPO / "tests" / "integration" / "guest" /
                   "debug-kernel", outdir, tool, timeout=DEBUG_RUN_TIMEOUT)
     return LabRun("debug", outdir, proc)
+
+
+DEBUG_RUN = ("debug-kernel", "debug")
+DEBUG_LANE.offer(DEBUG_RUN, "debug_run", None, boot_debug_run)
+
+
+@pytest.fixture(scope="module")
+def debug_run():
+    return DEBUG_LANE.run(DEBUG_RUN, boot_debug_run)
 
 
 def test_debug_run_is_clean(debug_run):

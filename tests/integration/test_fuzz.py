@@ -19,7 +19,7 @@ import subprocess
 
 import pytest
 
-from conftest import LAB_OUT, REPO, LabRun, tool_for, vm_run
+from conftest import DEBUG_LANE, LAB_OUT, REPO, LabRun, tool_for, vm_run
 from exit_checks import assert_counts_equal_made
 
 NLFUZZ = REPO / "tests" / "fuzz" / "build-san" / "nlfuzz"
@@ -55,9 +55,7 @@ def kernel_reports(dmesg, marker):
     return [line for line in lines[starts[-1]:] if KERNEL_REPORT.search(line)]
 
 
-@pytest.fixture(params=KERNELS, scope="module")
-def run(request):
-    kernel = request.param
+def boot_fuzz(kernel):
     tool = tool_for(kernel)
     for binary in (tool, NLFUZZ):
         if not binary.exists():
@@ -67,6 +65,17 @@ def run(request):
                   outdir, tool, ROOT_SEED, NOBODY_SEED, CASES,
                   timeout=TIMEOUT.get(kernel, 900))
     return LabRun(kernel, outdir, proc)
+
+
+if "debug" in KERNELS:
+    DEBUG_LANE.offer(("fuzz", "debug"), "run", "debug",
+                     lambda: boot_fuzz("debug"))
+
+
+@pytest.fixture(params=KERNELS, scope="module")
+def run(request):
+    return DEBUG_LANE.run(("fuzz", request.param),
+                          lambda: boot_fuzz(request.param))
 
 
 def text(run, name):

@@ -15,7 +15,7 @@ import os
 
 import pytest
 
-from conftest import KERNELS
+from conftest import DEBUG_LANE, KERNELS, boot_script
 from exit_checks import (assert_counts_equal_made, check_details,
                          check_ended_vm, check_exit_latency,
                          check_user_count, check_user_exits, check_vm_sums,
@@ -48,11 +48,21 @@ def output(run, name):
     return text(run, f"{name}.out") + text(run, f"{name}.err")
 
 
+def accounting_timeout(kernel):
+    # The debug kernel (KASAN, lockdep, kmemleak) is several times slower.
+    return 1500 if kernel == "debug" else 600
+
+
+if "debug" in ACCOUNTING_KERNELS:
+    DEBUG_LANE.offer(("module-accounting", "debug"), "run", "debug",
+                     lambda: boot_script("module-accounting", "debug",
+                                         accounting_timeout("debug")))
+
+
 @pytest.fixture(params=ACCOUNTING_KERNELS, scope="module")
 def run(request, lab_runs):
-    # The debug kernel (KASAN, lockdep, kmemleak) is several times slower.
     lab = lab_runs("module-accounting", request.param,
-                   timeout=1500 if request.param == "debug" else 600)
+                   timeout=accounting_timeout(request.param))
     assert lab.proc.returncode == 0, lab.describe()
     return lab
 
