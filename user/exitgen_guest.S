@@ -167,12 +167,13 @@ exitgen_guest_start:
 	jmp	14b
 
 	/*
-	 * Every vector of the IVT: CS is the vector.  Before this handler,
+	 * Every vector of the IVT: CS is the vector.  Without this handler
 	 * an event the guest never raised went through an empty IVT to
 	 * 0:0 and ran whatever memory held, up to this code and through it
-	 * again (a guest seen done with 65535 instructions of none asked
-	 * for); now it stops here and the VMM says which vector it was.
-	 * Only %si, the status pointer, is trusted.
+	 * again: the likeliest account of a guest seen done with 65535
+	 * instructions of none asked for.  Now it stops here and the VMM
+	 * says which vector it was.  Only %si, the status pointer, is
+	 * trusted.
 	 */
 exitgen_guest_trap:
 	movw	%cs, EG_S_TRAP_VECTOR(%si)

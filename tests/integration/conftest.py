@@ -26,7 +26,7 @@ GUEST_STATE_LOST = "the guest's state was lost beneath KVM"
 # in CI on 5.10 before the guest had a trap handler, as a busy guest
 # found done with 65535 instructions made of none asked for: what
 # running from an empty IVT's 0:0 through memory into the code again
-# gives.  Exact counts on every other boot rule out the guest's code.
+# gives.  The same guest code counts exactly on every other boot.
 GUEST_EVENT_NOT_RAISED = "an event the guest never raises"
 # Either makes a lab run the emulator's fault.
 GUEST_CORRUPTED = (GUEST_STATE_LOST, GUEST_EVENT_NOT_RAISED)
