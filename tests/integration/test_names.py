@@ -108,7 +108,17 @@ def test_vm_by_name_on_bpf(run):
     check_selected(out, pid_of(run, "qemu"))
 
 
+def check_running(run, what):
+    """The firmware QEMU of what.pid ran still at its check; else what
+    ended it, in its own words."""
+    alive = run.read(f"{what}.alive").strip()
+    assert alive == "yes", (
+        f"the {what} QEMU {alive} before its check:\n"
+        f"{run.read(f'{what}.qemu.err')}\n{run.read('steps.txt')}")
+
+
 def test_escaped_comma_in_a_name(run):
+    check_running(run, "comma")
     status, out, err = result(run, "vms-comma")
     assert status == 0, err
     check_selected(out, pid_of(run, "comma"), want_exits=False)
@@ -116,6 +126,7 @@ def test_escaped_comma_in_a_name(run):
 
 
 def test_two_vms_of_one_name_refused(run):
+    check_running(run, "twin")
     status, out, err = result(run, "show-twins")
     assert out == ""
     check_refused(status, err, f"named {NAME}",
